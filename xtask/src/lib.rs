@@ -1,0 +1,70 @@
+//! The project's orchestrator, run as `cargo xtask <command>`.
+//!
+//! It wires library calls together, writes results and draws figures; no
+//! physics, training or parsing lives here. Commands:
+//!
+//! * `cargo xtask ci`: formatting check, clippy with warnings denied, the test
+//!   suite, and the documentation with warnings denied, as CI runs them.
+//! * `cargo xtask reproduce <fig1|fig2|fig3|fig4|all>`: reproduce the paper's
+//!   figures into `results/<figure>/`.
+//!
+//! Logs go through `tracing`; set `RUST_LOG` (for example `RUST_LOG=debug`) to
+//! see more.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod ci;
+pub mod reproduce;
+
+/// Command line of `cargo xtask`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    version,
+    about = "Reproductions, checks and tools for the RRAM liquid state machine"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks CI runs: fmt, clippy -D warnings, tests, docs -D warnings.
+    Ci(ci::CiArgs),
+    /// Reproduce a figure of the paper (or all of them) into results/<figure>/.
+    Reproduce(reproduce::ReproduceArgs),
+}
+
+/// Runs one parsed command line; the exit code says whether everything asked
+/// for ran.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ci(args) => ci::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
+    }
+}
+
+/// Installs the `tracing` subscriber: `RUST_LOG` filters, `info` by default,
+/// logs on standard error.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second initialisation (tests calling in-process) is harmless.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
