@@ -37,7 +37,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the checks CI runs: fmt, clippy -D warnings, tests, docs -D warnings.
     Ci(ci::CiArgs),
-    /// Reproduce a figure of the paper (or all of them) into results/<figure>/.
+    /// Reproduce a figure of the paper (or all of them) into `results/<figure>/`.
     Reproduce(reproduce::ReproduceArgs),
 }
 
