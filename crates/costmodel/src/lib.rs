@@ -11,6 +11,8 @@
 //! How the counted work was done: it holds counts and tables, nothing of
 //! devices, spikes or training.
 
+mod counts;
 mod error;
 
+pub use counts::OpCounts;
 pub use error::{Error, Result};

@@ -1,0 +1,195 @@
+//! Operation counts: what a piece of work did, before it is priced.
+
+use std::iter::Sum;
+use std::ops::{Add, AddAssign};
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! op_counts {
+    ($( $(#[$doc:meta])* $field:ident : $ty:ty ),* $(,)?) => {
+        /// A typed, additive record of the operations a run performed.
+        ///
+        /// Compute crates fill it (the reservoir counts spikes and synaptic
+        /// events, the macro counts conversions and cell reads, the readout
+        /// counts training MACs); this crate prices it. Counts are physical
+        /// quantities, never energies. Every field is additive: the counts of
+        /// two runs add field by field.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct OpCounts {
+            $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        impl OpCounts {
+            /// Names of the fields, in declaration order.
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Every field as `(name, value)`, in declaration order (integer
+            /// counts converted to `f64`).
+            pub fn entries(&self) -> Vec<(&'static str, f64)> {
+                vec![$((stringify!($field), self.$field as f64)),*]
+            }
+
+            /// Every count multiplied by `k` (e.g. per-sample counts times the
+            /// number of samples). Integer counts are rounded to the nearest
+            /// integer.
+            pub fn scaled(&self, k: f64) -> OpCounts {
+                OpCounts { $($field: scale_field(self.$field, k),)* }
+            }
+        }
+
+        impl AddAssign for OpCounts {
+            fn add_assign(&mut self, rhs: OpCounts) {
+                $( self.$field += rhs.$field; )*
+            }
+        }
+    };
+}
+
+/// Scaling of one count field.
+trait Scale: Copy {
+    fn scale(self, k: f64) -> Self;
+}
+
+impl Scale for u64 {
+    fn scale(self, k: f64) -> Self {
+        // Counts are far below 2^53 in practice; the cast saturates otherwise.
+        (self as f64 * k).round() as u64
+    }
+}
+
+impl Scale for f64 {
+    fn scale(self, k: f64) -> Self {
+        self * k
+    }
+}
+
+fn scale_field<T: Scale>(value: T, k: f64) -> T {
+    value.scale(k)
+}
+
+op_counts! {
+    /// Digital multiply-accumulates in 32-bit floating point.
+    mac_fp32: u64,
+    /// Digital multiply-accumulates in 8-bit integer arithmetic.
+    mac_int8: u64,
+    /// Digital multiply-accumulates in 16-bit integer arithmetic.
+    mac_int16: u64,
+    /// Digital additions in 32-bit floating point (e.g. accumulating a weight
+    /// into a neuron's input when a spike arrives).
+    add_fp32: u64,
+    /// Digital integer additions (e.g. spike counters).
+    add_int: u64,
+    /// Digital multiplications in 32-bit floating point (e.g. membrane decay).
+    mul_fp32: u64,
+    /// Comparisons (e.g. threshold tests).
+    compare: u64,
+    /// Neuron state updates (one per neuron per time step simulated).
+    neuron_updates: u64,
+    /// Input spikes delivered to the reservoir.
+    input_spikes: u64,
+    /// Spikes emitted by reservoir neurons.
+    recurrent_spikes: u64,
+    /// Synaptic events: one weight applied to one neuron because a spike arrived.
+    synaptic_events: u64,
+    /// Reads of 32-bit words from on-chip SRAM.
+    sram_reads: u64,
+    /// Writes of 32-bit words to on-chip SRAM.
+    sram_writes: u64,
+    /// Reads of 32-bit words from off-chip DRAM.
+    dram_reads: u64,
+    /// Writes of 32-bit words to off-chip DRAM.
+    dram_writes: u64,
+    /// Digital-to-analogue conversions (one per driven row per cycle).
+    dac_conversions: u64,
+    /// Analogue-to-digital conversions (one per sensed column per cycle).
+    adc_conversions: u64,
+    /// Trans-impedance amplifier activations (one per sensed column per cycle).
+    tia_activations: u64,
+    /// Crossbar read cycles (one multiplexer setting of the selected rows).
+    macro_cycles: u64,
+    /// Crossbar cells read (one per selected cell per cycle).
+    cell_reads: u64,
+    /// Sum over all cell reads of the cell's conductance, in siemens; with the
+    /// read voltage and pulse width of a technology table this gives the
+    /// energy dissipated in the array (`V^2 * sum(G) * t`).
+    cell_conductance_sum_s: f64,
+}
+
+impl Add for OpCounts {
+    type Output = OpCounts;
+
+    fn add(mut self, rhs: OpCounts) -> OpCounts {
+        self += rhs;
+        self
+    }
+}
+
+impl Sum for OpCounts {
+    fn sum<I: Iterator<Item = OpCounts>>(iter: I) -> OpCounts {
+        iter.fold(OpCounts::default(), Add::add)
+    }
+}
+
+impl<'a> Sum<&'a OpCounts> for OpCounts {
+    fn sum<I: Iterator<Item = &'a OpCounts>>(iter: I) -> OpCounts {
+        iter.copied().sum()
+    }
+}
+
+impl OpCounts {
+    /// True when no operation was counted.
+    pub fn is_zero(&self) -> bool {
+        self.entries().iter().all(|(_, v)| *v == 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(k: u64) -> OpCounts {
+        OpCounts {
+            mac_fp32: 3 * k,
+            add_fp32: 5 * k,
+            synaptic_events: 7 * k,
+            adc_conversions: 11 * k,
+            cell_conductance_sum_s: 1e-5 * k as f64,
+            ..OpCounts::default()
+        }
+    }
+
+    #[test]
+    fn counts_add_field_by_field() {
+        let sum = sample(1) + sample(2);
+        assert_eq!(sum.mac_fp32, 9);
+        assert_eq!(sum.adc_conversions, 33);
+        assert!((sum.cell_conductance_sum_s - 3e-5).abs() < 1e-18);
+        let total: OpCounts = [sample(1), sample(2), sample(3)].iter().sum();
+        assert_eq!(total.synaptic_events, 42);
+    }
+
+    #[test]
+    fn default_is_zero_and_scaling_doubles() {
+        assert!(OpCounts::default().is_zero());
+        assert!(!sample(1).is_zero());
+        let doubled = sample(1).scaled(2.0);
+        assert_eq!(doubled.mac_fp32, sample(2).mac_fp32);
+        assert_eq!(doubled.adc_conversions, sample(2).adc_conversions);
+    }
+
+    #[test]
+    fn entries_name_every_field() {
+        assert_eq!(OpCounts::FIELDS.len(), sample(1).entries().len());
+        assert_eq!(OpCounts::FIELDS[0], "mac_fp32");
+    }
+
+    #[test]
+    fn serde_round_trip_and_unknown_field_rejected() {
+        let json = serde_json::to_string(&sample(4)).expect("serialise");
+        let back: OpCounts = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(back, sample(4));
+        let err = serde_json::from_str::<OpCounts>(r#"{"mac_fp33": 1}"#).expect_err("unknown field");
+        assert!(err.to_string().contains("mac_fp33"), "{err}");
+    }
+}
