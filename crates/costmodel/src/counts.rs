@@ -189,7 +189,8 @@ mod tests {
         let json = serde_json::to_string(&sample(4)).expect("serialise");
         let back: OpCounts = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back, sample(4));
-        let err = serde_json::from_str::<OpCounts>(r#"{"mac_fp33": 1}"#).expect_err("unknown field");
+        let err =
+            serde_json::from_str::<OpCounts>(r#"{"mac_fp33": 1}"#).expect_err("unknown field");
         assert!(err.to_string().contains("mac_fp33"), "{err}");
     }
 }

@@ -14,6 +14,22 @@ pub enum Error {
         /// The allowed range, in words.
         allowed: String,
     },
+    /// A spike raster was given a channel outside its range.
+    #[error("raster step {step}: channel {channel} is outside 0..{channels}")]
+    ChannelOutOfRange {
+        /// Time step of the entry.
+        step: usize,
+        /// The offending channel.
+        channel: u32,
+        /// Number of channels of the raster.
+        channels: u32,
+    },
+    /// A raster has more entries than its 32-bit offsets can index.
+    #[error("raster has {entries} entries, more than 2^32 - 1")]
+    RasterTooLarge {
+        /// Number of entries.
+        entries: usize,
+    },
 }
 
 /// Shorthand for results of this crate.

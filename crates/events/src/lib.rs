@@ -17,5 +17,7 @@
 //! Nothing of reservoirs, devices or training; it never downloads anything.
 
 mod error;
+mod raster;
 
 pub use error::{Error, Result};
+pub use raster::SpikeRaster;

@@ -1,0 +1,177 @@
+//! Binned spike rasters: the active channels of each time step.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A sparse spike raster of `steps` time steps over `channels` channels.
+///
+/// Stored step by step (compressed sparse rows): for each step the sorted,
+/// distinct indices of the channels that were active, optionally with the
+/// number of events that fell into each (channel, step) bin. This is exactly
+/// what an event-driven reservoir consumes: at step `t` it touches only the
+/// fan-out of [`SpikeRaster::step`]`(t)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpikeRaster {
+    channels: u32,
+    /// `offsets[t]..offsets[t + 1]` indexes the entries of step `t`.
+    offsets: Vec<u32>,
+    /// Active channel of each entry, strictly increasing within a step.
+    indices: Vec<u32>,
+    /// Event count of each entry (>= 1), when the raster keeps counts.
+    counts: Option<Vec<u32>>,
+}
+
+impl SpikeRaster {
+    /// An empty raster (no step yet) over `channels` channels.
+    pub fn new(channels: u32) -> Self {
+        Self {
+            channels,
+            offsets: vec![0],
+            indices: Vec::new(),
+            counts: None,
+        }
+    }
+
+    /// An empty raster that keeps a count per entry.
+    pub fn with_counts(channels: u32) -> Self {
+        Self {
+            counts: Some(Vec::new()),
+            ..Self::new(channels)
+        }
+    }
+
+    /// Builds a binary raster from one list of active channels per step; the
+    /// lists may be unsorted and contain repeats (a repeat is one spike).
+    pub fn from_steps<I, S>(channels: u32, steps: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u32]>,
+    {
+        let mut raster = Self::new(channels);
+        for active in steps {
+            raster.push_step(active.as_ref())?;
+        }
+        Ok(raster)
+    }
+
+    /// Appends one step whose active channels are `active` (any order,
+    /// repeats merged; with counts kept, repeats are counted).
+    pub fn push_step(&mut self, active: &[u32]) -> Result<()> {
+        let step = self.steps();
+        if let Some(&bad) = active.iter().find(|&&c| c >= self.channels) {
+            return Err(Error::ChannelOutOfRange {
+                step,
+                channel: bad,
+                channels: self.channels,
+            });
+        }
+        let mut sorted = active.to_vec();
+        sorted.sort_unstable();
+        let mut last: Option<u32> = None;
+        for c in sorted {
+            if last == Some(c) {
+                if let Some(counts) = self.counts.as_mut()
+                    && let Some(n) = counts.last_mut()
+                {
+                    *n += 1;
+                }
+                continue;
+            }
+            self.indices.push(c);
+            if let Some(counts) = self.counts.as_mut() {
+                counts.push(1);
+            }
+            last = Some(c);
+        }
+        let end = u32::try_from(self.indices.len()).map_err(|_| Error::RasterTooLarge {
+            entries: self.indices.len(),
+        })?;
+        self.offsets.push(end);
+        Ok(())
+    }
+
+    /// Number of channels.
+    pub fn channels(&self) -> u32 {
+        self.channels
+    }
+
+    /// Number of time steps.
+    pub fn steps(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The active channels of step `t`, sorted and distinct. Panics if `t` is
+    /// not below [`SpikeRaster::steps`], like slice indexing.
+    pub fn step(&self, t: usize) -> &[u32] {
+        &self.indices[self.offsets[t] as usize..self.offsets[t + 1] as usize]
+    }
+
+    /// The event counts of step `t`'s entries, if the raster keeps counts.
+    pub fn step_counts(&self, t: usize) -> Option<&[u32]> {
+        self.counts
+            .as_ref()
+            .map(|c| &c[self.offsets[t] as usize..self.offsets[t + 1] as usize])
+    }
+
+    /// Iterates over the steps' active channels.
+    pub fn iter_steps(&self) -> impl ExactSizeIterator<Item = &[u32]> + '_ {
+        (0..self.steps()).map(move |t| self.step(t))
+    }
+
+    /// Number of active (channel, step) entries.
+    pub fn active_entries(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Total number of events: the sum of counts, or the number of entries
+    /// for a binary raster.
+    pub fn total_events(&self) -> u64 {
+        match &self.counts {
+            Some(c) => c.iter().map(|&n| u64::from(n)).sum(),
+            None => self.indices.len() as u64,
+        }
+    }
+
+    /// Whether the raster keeps a count per entry.
+    pub fn has_counts(&self) -> bool {
+        self.counts.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_sorted_distinct_and_counted() {
+        let mut r = SpikeRaster::with_counts(8);
+        r.push_step(&[5, 1, 5, 5]).unwrap();
+        r.push_step(&[]).unwrap();
+        r.push_step(&[7]).unwrap();
+        assert_eq!(r.steps(), 3);
+        assert_eq!(r.step(0), &[1, 5]);
+        assert_eq!(r.step_counts(0), Some(&[1, 3][..]));
+        assert!(r.step(1).is_empty());
+        assert_eq!(r.step(2), &[7]);
+        assert_eq!(r.total_events(), 5);
+        assert_eq!(r.active_entries(), 3);
+    }
+
+    #[test]
+    fn binary_raster_merges_repeats() {
+        let r = SpikeRaster::from_steps(4, [vec![3, 3, 0], vec![2]]).unwrap();
+        assert_eq!(r.step(0), &[0, 3]);
+        assert_eq!(r.total_events(), 3);
+        assert!(!r.has_counts());
+        let all: Vec<&[u32]> = r.iter_steps().collect();
+        assert_eq!(all, vec![&[0, 3][..], &[2][..]]);
+    }
+
+    #[test]
+    fn channel_out_of_range_is_named() {
+        let err = SpikeRaster::from_steps(4, [vec![1], vec![4]]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("channel 4") && msg.contains("step 1"), "{msg}");
+    }
+}
