@@ -14,7 +14,87 @@ pub enum Error {
         /// The allowed range, in words.
         allowed: String,
     },
+    /// A line of a measurement file could not be used.
+    #[error("{file}:{line}: bad value `{value}`: {reason}")]
+    Parse {
+        /// The file (or the name the caller gave the text).
+        file: String,
+        /// One-based line number.
+        line: usize,
+        /// The offending text.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read `{file}`: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Two inputs that must agree in shape do not.
+    #[error("shape mismatch in {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// What was being combined.
+        what: String,
+        /// The expected shape.
+        expected: String,
+        /// The shape found.
+        found: String,
+    },
+    /// An inverse-design target cannot be reached with this device.
+    #[error("design target cannot be reached: {reason}")]
+    Infeasible {
+        /// Why, with the numbers involved.
+        reason: String,
+    },
+    /// Too few data for an estimate.
+    #[error("not enough data for {what}: need at least {needed}, found {found}")]
+    InsufficientData {
+        /// The estimate that was asked for.
+        what: String,
+        /// The minimum count.
+        needed: usize,
+        /// The count found.
+        found: usize,
+    },
 }
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Fails with [`Error::InvalidParameter`] unless `ok`.
+pub(crate) fn ensure(ok: bool, field: &str, value: impl std::fmt::Display, allowed: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            field: field.to_owned(),
+            value: value.to_string(),
+            allowed: allowed.to_owned(),
+        })
+    }
+}
+
+/// A finite value strictly greater than zero.
+pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
+    ensure(v.is_finite() && v > 0.0, field, v, "finite and > 0")
+}
+
+/// A finite value greater than or equal to zero.
+pub(crate) fn non_negative(field: &str, v: f64) -> Result<()> {
+    ensure(v.is_finite() && v >= 0.0, field, v, "finite and >= 0")
+}
+
+/// A probability or fraction in `[0, 1]`.
+pub(crate) fn fraction(field: &str, v: f64) -> Result<()> {
+    ensure((0.0..=1.0).contains(&v), field, v, "in [0, 1]")
+}
+
+/// Any finite value.
+pub(crate) fn finite(field: &str, v: f64) -> Result<()> {
+    ensure(v.is_finite(), field, v, "finite")
+}
