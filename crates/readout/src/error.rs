@@ -7,14 +7,112 @@ pub enum Error {
     /// A parameter is outside its allowed range.
     #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
     InvalidParameter {
-        /// Path of the parameter, e.g. `forming.beta`.
+        /// Path of the parameter, e.g. `classifier.batch_size`.
         field: String,
         /// The rejected value, as written.
         value: String,
         /// The allowed range, in words.
         allowed: String,
     },
+    /// Two inputs that must agree in size do not.
+    #[error("shape mismatch in {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// Which input, e.g. `labels of the training features`.
+        what: String,
+        /// The expected size, in words.
+        expected: String,
+        /// The size found.
+        found: String,
+    },
+    /// An input has no samples (or no features) where some are required.
+    #[error("{what} is empty: {why}")]
+    Empty {
+        /// Which input.
+        what: String,
+        /// Why it must not be empty.
+        why: String,
+    },
+    /// A feature value is NaN or infinite.
+    #[error("{what}: sample {sample}, feature {feature} is {value}, must be finite")]
+    NonFinite {
+        /// Which input.
+        what: String,
+        /// Row (sample index).
+        sample: usize,
+        /// Column (feature index).
+        feature: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A class label is outside `0..n_classes`.
+    #[error("{what}: sample {sample} has label {label}, must be in 0..{n_classes}")]
+    LabelOutOfRange {
+        /// Which input.
+        what: String,
+        /// Sample index.
+        sample: usize,
+        /// The offending label.
+        label: usize,
+        /// Number of classes.
+        n_classes: usize,
+    },
+    /// The data cannot support the requested operation (for example a class
+    /// with too few samples for a validation split or an episode).
+    #[error("{what}: {why}")]
+    InsufficientData {
+        /// What was attempted.
+        what: String,
+        /// Why the data do not suffice.
+        why: String,
+    },
+    /// Training diverged (a loss or weight became NaN or infinite).
+    #[error("training diverged at epoch {epoch}: {what} is {value}")]
+    Diverged {
+        /// Epoch (0-based) at which it happened.
+        epoch: usize,
+        /// What became non-finite.
+        what: String,
+        /// The value.
+        value: f64,
+    },
+    /// A saved model has a format version this build cannot read.
+    #[error(
+        "{source_name}: unknown readout model format version {found} (this build reads version {supported})"
+    )]
+    UnknownFormatVersion {
+        /// File name or `<memory>`.
+        source_name: String,
+        /// The version written in the file.
+        found: u64,
+        /// The version this build reads.
+        supported: u64,
+    },
+    /// A saved model is of another kind than the one requested, or malformed.
+    #[error("{source_name}: {why}")]
+    BadModelFile {
+        /// File name or `<memory>`.
+        source_name: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Reading or writing a model file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
 }
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An [`Error::InvalidParameter`] for `field` = `value`, allowed `allowed`.
+pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
+    Error::InvalidParameter {
+        field: field.to_owned(),
+        value: value.to_string(),
+        allowed: allowed.to_owned(),
+    }
+}
