@@ -126,13 +126,6 @@ impl SweepDistribution {
             excess_kurtosis,
         })
     }
-
-    /// The step at which a cell with exponential threshold `e` breaks down
-    /// (the first `k` with `H_k >= e`), if any.
-    pub(crate) fn breakdown_step(&self, e: f64) -> Option<usize> {
-        let k = self.cumulative_hazard.partition_point(|&h| h < e);
-        (k < self.cumulative_hazard.len()).then_some(k)
-    }
 }
 
 /// Fractions of cells in each state.

@@ -57,11 +57,18 @@ pub struct ConductanceMap {
 }
 
 /// How a program decides breakdown, derived once per forming.
+///
+/// A cell's exponential threshold `E = -ln(1 - U)` reaches a cumulative
+/// hazard `H` iff `U <= 1 - exp(-H)`, so the uniform is compared with the
+/// cumulative probabilities directly (no logarithm per cell).
 enum Rule {
-    /// Breaks down iff the exponential threshold `E <= (t / eta(V))^beta`.
-    Pulse { hazard: f64 },
-    /// First step whose cumulative hazard reaches `E`.
-    Sweep(SweepDistribution),
+    /// Breaks down iff `U <= 1 - exp(-(t / eta(V))^beta)`.
+    Pulse { formed_probability: f64 },
+    /// First step `k` with `U <= 1 - exp(-H_k)`.
+    Sweep {
+        dist: SweepDistribution,
+        cumulative: Vec<f64>,
+    },
 }
 
 fn check_shape(rows: usize, cols: usize) -> Result<usize> {
@@ -76,13 +83,15 @@ impl ConductanceMap {
     /// Forms a `rows x cols` array: every cell receives `program`.
     ///
     /// Each cell, in row-major order, draws exactly three numbers from `rng`:
-    /// a normal for its pristine conductance, a uniform for its breakdown
+    /// a normal for its pristine conductance, a uniform `U` for its breakdown
     /// threshold, a normal for its formed conductance, whatever the program
     /// (so two programs applied with the same stream see the same cells:
     /// common random numbers). Then one uniform per cell decides faults. A
     /// cell breaks down when its exponential threshold `E = -ln(1 - U)` is at
-    /// most the program's cumulative hazard, which happens with exactly the
-    /// Weibull probability.
+    /// most the program's cumulative hazard `H` (equivalently
+    /// `U <= 1 - exp(-H)`), which happens with exactly the Weibull
+    /// probability; under a sweep it breaks down at the first step where this
+    /// holds.
     pub fn form<R: Rng + ?Sized>(
         rows: usize,
         cols: usize,
@@ -147,9 +156,17 @@ impl ConductanceMap {
         program.validate(params)?;
         let rule = match program {
             Program::Pulse(p) => Rule::Pulse {
-                hazard: params.forming.damage(p.v_v, p.width_s).powf(params.forming.beta),
+                formed_probability: params.forming.pulse_formed_probability(p.v_v, p.width_s),
             },
-            Program::Sweep(s) => Rule::Sweep(SweepDistribution::new(&params.forming, s)),
+            Program::Sweep(s) => {
+                let dist = SweepDistribution::new(&params.forming, s);
+                let cumulative = dist
+                    .cumulative_hazards()
+                    .iter()
+                    .map(|h| -(-h).exp_m1())
+                    .collect();
+                Rule::Sweep { dist, cumulative }
+            }
         };
         let g_median = params.pristine.g_median_us * 1e-6;
         let s_p = params.pristine.sigma_ln;
@@ -168,23 +185,31 @@ impl ConductanceMap {
             Vec::new()
         };
         let mut breakdown_v = match rule {
-            Rule::Sweep(_) => Some(Vec::with_capacity(n)),
+            Rule::Sweep { .. } => Some(Vec::with_capacity(n)),
             Rule::Pulse { .. } => None,
         };
         for _ in 0..n {
             let z_p: f64 = rng.sample(StandardNormal);
             let u: f64 = rng.random();
             let z_f: f64 = rng.sample(StandardNormal);
-            let e = -(-u).ln_1p();
-            let g_p = g_median * (s_p * z_p).exp();
             let step = match &rule {
-                Rule::Pulse { hazard } => (e <= *hazard).then_some(usize::MAX),
-                Rule::Sweep(d) => d.breakdown_step(e),
+                Rule::Pulse { formed_probability } => (u <= *formed_probability).then_some(0),
+                Rule::Sweep { cumulative, .. } => {
+                    let k = cumulative.partition_point(|&f| f < u);
+                    (k < cumulative.len()).then_some(k)
+                }
             };
-            if let (Some(bv), Rule::Sweep(d)) = (breakdown_v.as_mut(), &rule) {
-                bv.push(step.map_or(f32::NAN, |k| d.voltages_v()[k] as f32));
+            if let (Some(bv), Rule::Sweep { dist, .. }) = (breakdown_v.as_mut(), &rule) {
+                bv.push(step.map_or(f32::NAN, |k| dist.voltages_v()[k] as f32));
             }
-            if step.is_some() {
+            let formed = step.is_some();
+            // The pristine conductance is computed only where it is used.
+            let g_p = if !formed || keep_pristine {
+                g_median * (s_p * z_p).exp()
+            } else {
+                0.0
+            };
+            if formed {
                 let mut g = g_formed_median * (s_f * z_f).exp();
                 if let Some(q) = quantum {
                     g = (g / q).round().max(1.0) * q;
