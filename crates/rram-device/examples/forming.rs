@@ -6,11 +6,14 @@
 
 use std::time::Instant;
 
-use rram_device::{predict, ConductanceMap, DeviceParams, Histogram, Program};
+use rram_device::{ConductanceMap, DeviceParams, Histogram, Program, predict};
 use seeds::Seeds;
 
 fn main() -> Result<(), rram_device::Error> {
-    let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let seed = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let params = DeviceParams::default();
     let program = Program::default();
     let start = Instant::now();
@@ -45,9 +48,15 @@ fn main() -> Result<(), rram_device::Error> {
 
     let g_us: Vec<f64> = map.conductances_s().iter().map(|g| g * 1e6).collect();
     println!("\nconductance histogram:");
-    print!("{}", Histogram::new(&g_us, 4.0, 28.0, 12)?.render(50, 1.0, "uS"));
+    print!(
+        "{}",
+        Histogram::new(&g_us, 4.0, 28.0, 12)?.render(50, 1.0, "uS")
+    );
     let w = map.column_pair_weights(g_scale);
     println!("\ndifferential weight histogram (columns 2j - 2j+1):");
-    print!("{}", Histogram::new(&w, -12.0, 12.0, 12)?.render(50, 1.0, "  "));
+    print!(
+        "{}",
+        Histogram::new(&w, -12.0, 12.0, 12)?.render(50, 1.0, "  ")
+    );
     Ok(())
 }

@@ -34,9 +34,11 @@ use serde::{Deserialize, Serialize};
 
 use seeds::{Purpose, Seeds};
 
-use crate::error::{ensure, finite, positive, Error, Result};
-use crate::forming::{cell_raw, formed_probability, formed_raw, state_fractions, SweepDistribution};
-use crate::map::{differential_weights, CellState, ConductanceMap};
+use crate::error::{Error, Result, ensure, finite, positive};
+use crate::forming::{
+    SweepDistribution, cell_raw, formed_probability, formed_raw, state_fractions,
+};
+use crate::map::{CellState, ConductanceMap, differential_weights};
 use crate::params::{Compliance, DeviceParams, Program, PulseProgram, SweepProgram};
 use crate::stats::{DistMoments, Moments, RawMoments};
 
@@ -231,7 +233,12 @@ pub fn design_weights(params: &DeviceParams, target: &WeightTarget) -> Result<We
         target.formed_fraction,
         "in (0, 1)",
     )?;
-    let (_, p) = programs_for_fraction(params, target.formed_fraction, &target.knob, Compliance::default())?;
+    let (_, p) = programs_for_fraction(
+        params,
+        target.formed_fraction,
+        &target.knob,
+        Compliance::default(),
+    )?;
     let g = params.differential.g_scale_s();
     let fr = state_fractions(params, p);
     let a = fr.formed;
@@ -288,7 +295,9 @@ pub fn design_weights(params: &DeviceParams, target: &WeightTarget) -> Result<We
         params,
         target.formed_fraction,
         &target.knob,
-        Compliance::Current { i_c_ua: i_plus * 1e6 },
+        Compliance::Current {
+            i_c_ua: i_plus * 1e6,
+        },
     )?;
     let (minus, _) = programs_for_fraction(
         params,
@@ -495,10 +504,12 @@ mod tests {
     fn pulse_voltage_inversion_round_trips() {
         let d = DeviceParams::default();
         for p in [0.01, 0.5, 0.9, 0.999] {
-            let (prog, achieved) = programs_for_fraction(&d, p, &Knob::default(), Compliance::default()).unwrap();
+            let (prog, achieved) =
+                programs_for_fraction(&d, p, &Knob::default(), Compliance::default()).unwrap();
             assert!((achieved - p).abs() < 1e-12, "{p} {achieved}");
             let (prog2, a2) =
-                programs_for_fraction(&d, p, &Knob::PulseWidth { v_v: 4.0 }, Compliance::default()).unwrap();
+                programs_for_fraction(&d, p, &Knob::PulseWidth { v_v: 4.0 }, Compliance::default())
+                    .unwrap();
             assert!((a2 - p).abs() < 1e-12);
             assert!(matches!(prog, Program::Pulse(_)) && matches!(prog2, Program::Pulse(_)));
         }
@@ -517,7 +528,13 @@ mod tests {
         let Program::Sweep(s) = prog else {
             panic!("expected a sweep")
         };
-        let dist = SweepDistribution::new(&d.forming, &SweepProgram { v_stop_v: 5.0, ..s.clone() });
+        let dist = SweepDistribution::new(
+            &d.forming,
+            &SweepProgram {
+                v_stop_v: 5.0,
+                ..s.clone()
+            },
+        );
         // No step is closer to 0.5 than the chosen one.
         for &h in dist.cumulative_hazards() {
             assert!((-(-h).exp_m1() - 0.5).abs() >= (p - 0.5).abs() - 1e-15);
@@ -531,7 +548,11 @@ mod tests {
         // device: both compliances come out near 5.7 uA.
         let d = DeviceParams::default();
         let w = design_weights(&d, &WeightTarget::default()).unwrap();
-        assert!((w.i_c_plus_a / 5.7e-6 - 1.0).abs() < 1e-3, "{}", w.i_c_plus_a);
+        assert!(
+            (w.i_c_plus_a / 5.7e-6 - 1.0).abs() < 1e-3,
+            "{}",
+            w.i_c_plus_a
+        );
         assert!((w.i_c_minus_a - w.i_c_plus_a).abs() < 1e-15);
         assert!((w.predicted.std - WeightTarget::default().std).abs() < 1e-9);
     }
@@ -544,16 +565,25 @@ mod tests {
             std: 0.1,
             ..WeightTarget::default()
         };
-        assert!(matches!(design_weights(&d, &t), Err(Error::Infeasible { .. })));
+        assert!(matches!(
+            design_weights(&d, &t),
+            Err(Error::Infeasible { .. })
+        ));
         let f = FormedTarget {
             g_std_us: Some(5.0),
             ..FormedTarget::default()
         };
-        assert!(matches!(design_formed(&d, &f), Err(Error::Infeasible { .. })));
+        assert!(matches!(
+            design_formed(&d, &f),
+            Err(Error::Infeasible { .. })
+        ));
         let v = FormedTarget {
             knob: Knob::PulseVoltage { width_s: 1e-12 },
             ..FormedTarget::default()
         };
-        assert!(matches!(design_formed(&d, &v), Err(Error::Infeasible { .. })));
+        assert!(matches!(
+            design_formed(&d, &v),
+            Err(Error::Infeasible { .. })
+        ));
     }
 }

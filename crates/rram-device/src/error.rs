@@ -67,7 +67,12 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Fails with [`Error::InvalidParameter`] unless `ok`.
-pub(crate) fn ensure(ok: bool, field: &str, value: impl std::fmt::Display, allowed: &str) -> Result<()> {
+pub(crate) fn ensure(
+    ok: bool,
+    field: &str,
+    value: impl std::fmt::Display,
+    allowed: &str,
+) -> Result<()> {
     if ok {
         Ok(())
     } else {

@@ -29,10 +29,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ensure, Error, Result};
+use crate::error::{Error, Result, ensure};
 use crate::forming::SweepDistribution;
 use crate::params::{DeviceParams, Program};
-use crate::stats::{normal_cdf, Moments};
+use crate::stats::{Moments, normal_cdf};
 
 /// Which field of each line holds the conductance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,7 +153,10 @@ pub fn parse_conductances_us(text: &str, file: &str, column: &Column) -> Result<
                     file: file.to_owned(),
                     line: line_no,
                     value: line.to_owned(),
-                    reason: format!("the line has {} fields, column {i} (0-based) is missing", f.len()),
+                    reason: format!(
+                        "the line has {} fields, column {i} (0-based) is missing",
+                        f.len()
+                    ),
                 })?;
                 if token.is_empty() {
                     return Err(Error::Parse {
@@ -323,7 +326,11 @@ impl Fit {
 /// Estimates the model from measured conductances in uS (see the module
 /// docs for the estimators). `base` supplies what the data cannot (`V_C`,
 /// `beta`, `n`, `V0`).
-pub fn fit_conductances(values_us: &[f64], base: &DeviceParams, options: &FitOptions) -> Result<Fit> {
+pub fn fit_conductances(
+    values_us: &[f64],
+    base: &DeviceParams,
+    options: &FitOptions,
+) -> Result<Fit> {
     base.validate()?;
     ensure(
         options.formed_threshold_us.is_finite() && options.formed_threshold_us > 0.0,
@@ -335,13 +342,21 @@ pub fn fit_conductances(values_us: &[f64], base: &DeviceParams, options: &FitOpt
         program.validate(base)?;
     }
     if let Some(i) = values_us.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
-        ensure(false, &format!("values_us[{i}]"), values_us[i], "finite and > 0")?;
+        ensure(
+            false,
+            &format!("values_us[{i}]"),
+            values_us[i],
+            "finite and > 0",
+        )?;
     }
     let (formed, unformed): (Vec<f64>, Vec<f64>) = values_us
         .iter()
         .partition(|v| **v > options.formed_threshold_us);
     let formed_fit = fit_lognormal(&formed).ok_or(Error::InsufficientData {
-        what: format!("a formed-cell fit (values above {} uS)", options.formed_threshold_us),
+        what: format!(
+            "a formed-cell fit (values above {} uS)",
+            options.formed_threshold_us
+        ),
         needed: 2,
         found: formed.len(),
     })?;
@@ -441,18 +456,31 @@ mod tests {
     fn bad_lines_are_named() {
         let e = parse_conductances_us("1.0\n2.0\nabc\n", "m.txt", &Column::Auto).unwrap_err();
         match e {
-            Error::Parse { file, line, value, .. } => {
+            Error::Parse {
+                file, line, value, ..
+            } => {
                 assert_eq!((file.as_str(), line, value.as_str()), ("m.txt", 3, "abc"));
             }
             other => panic!("{other}"),
         }
-        let e = parse_conductances_us("1.0\n-2.0\n", "m.txt", &Column::Auto).unwrap_err().to_string();
-        assert!(e.contains("m.txt:2") && e.contains("-2.0") && e.contains("> 0"), "{e}");
-        let e = parse_conductances_us("a,b\n1,2\n3\n", "c.csv", &Column::Index(1)).unwrap_err().to_string();
+        let e = parse_conductances_us("1.0\n-2.0\n", "m.txt", &Column::Auto)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.txt:2") && e.contains("-2.0") && e.contains("> 0"),
+            "{e}"
+        );
+        let e = parse_conductances_us("a,b\n1,2\n3\n", "c.csv", &Column::Index(1))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("c.csv:3"), "{e}");
-        let e = parse_conductances_us("1,2\n", "c.csv", &Column::Name("g".into())).unwrap_err().to_string();
+        let e = parse_conductances_us("1,2\n", "c.csv", &Column::Name("g".into()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no header"), "{e}");
-        let e = parse_conductances_us("1\ninf\n", "c.txt", &Column::Auto).unwrap_err().to_string();
+        let e = parse_conductances_us("1\ninf\n", "c.txt", &Column::Auto)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("c.txt:2") && e.contains("not finite"), "{e}");
     }
 

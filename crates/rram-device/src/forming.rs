@@ -105,7 +105,12 @@ impl SweepDistribution {
         if total <= 0.0 {
             return None;
         }
-        let mean = q.iter().zip(&self.voltages_v).map(|(q, v)| q * v).sum::<f64>() / total;
+        let mean = q
+            .iter()
+            .zip(&self.voltages_v)
+            .map(|(q, v)| q * v)
+            .sum::<f64>()
+            / total;
         let mut m = [0.0; 3];
         for (q, v) in q.iter().zip(&self.voltages_v) {
             let d = v - mean;
@@ -282,7 +287,11 @@ mod tests {
         assert!((p.formed_g.std - 2.46e-6).abs() < 1e-12);
         assert!((p.pristine_g.mean / (1e-7 * (0.045f64).exp()) - 1.0).abs() < 1e-12);
         // Almost every cell formed: the weight std is sqrt(2) x 2.46 uS / 1 uS.
-        assert!((p.weight.std - 2f64.sqrt() * 2.46).abs() < 1e-6, "{}", p.weight.std);
+        assert!(
+            (p.weight.std - 2f64.sqrt() * 2.46).abs() < 1e-6,
+            "{}",
+            p.weight.std
+        );
         assert!(p.weight.mean.abs() < 1e-12);
     }
 }

@@ -8,7 +8,7 @@ use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ensure, Error, Result};
+use crate::error::{Error, Result, ensure};
 use crate::forming::SweepDistribution;
 use crate::noise::NoiseModel;
 use crate::params::{DeviceParams, DriftParams, Program, ReadNoiseParams};
@@ -74,8 +74,13 @@ enum Rule {
 fn check_shape(rows: usize, cols: usize) -> Result<usize> {
     ensure(rows > 0, "rows", rows, ">= 1")?;
     ensure(cols > 0, "cols", cols, ">= 1")?;
-    let n = rows.checked_mul(cols).unwrap_or(usize::MAX);
-    ensure(n <= CELLS_MAX, "cols", cols, "such that rows x cols <= 2^28")?;
+    let n = rows.saturating_mul(cols);
+    ensure(
+        n <= CELLS_MAX,
+        "cols",
+        cols,
+        "such that rows x cols <= 2^28",
+    )?;
     Ok(n)
 }
 
@@ -238,7 +243,12 @@ impl ConductanceMap {
 
     /// One uniform per cell: below `f_sp` stuck at pristine, below
     /// `f_sp + f_sh` stuck high.
-    fn fault_pass<R: Rng + ?Sized>(&mut self, params: &DeviceParams, pristine: &[f64], rng: &mut R) {
+    fn fault_pass<R: Rng + ?Sized>(
+        &mut self,
+        params: &DeviceParams,
+        pristine: &[f64],
+        rng: &mut R,
+    ) {
         let f = &params.faults;
         let (a, b) = (
             f.stuck_pristine_fraction,
@@ -342,7 +352,10 @@ impl ConductanceMap {
 
     /// Per-cell formed flag (healthy and broken down), row-major.
     pub fn formed_flags(&self) -> Vec<bool> {
-        self.states.iter().map(|s| *s == CellState::Formed).collect()
+        self.states
+            .iter()
+            .map(|s| *s == CellState::Formed)
+            .collect()
     }
 
     /// Breakdown voltage of each cell (NaN where it did not break down),
@@ -353,7 +366,11 @@ impl ConductanceMap {
 
     /// Fraction of cells in state [`CellState::Formed`].
     pub fn formed_fraction(&self) -> f64 {
-        self.states.iter().filter(|s| **s == CellState::Formed).count() as f64 / self.len() as f64
+        self.states
+            .iter()
+            .filter(|s| **s == CellState::Formed)
+            .count() as f64
+            / self.len() as f64
     }
 
     fn cell_index(&self, row: usize, col: usize) -> Result<usize> {
@@ -570,11 +587,18 @@ impl ConductanceMap {
         let mut pair_kinds = [0usize; 3];
         for row in self.states.chunks_exact(self.cols) {
             for p in row.chunks_exact(2) {
-                pair_kinds[usize::from(p[0].has_filament()) + usize::from(p[1].has_filament())] += 1;
+                pair_kinds[usize::from(p[0].has_filament()) + usize::from(p[1].has_filament())] +=
+                    1;
             }
         }
         let pairs = self.rows * (self.cols / 2);
-        let frac = |k: usize| if pairs > 0 { k as f64 / pairs as f64 } else { 0.0 };
+        let frac = |k: usize| {
+            if pairs > 0 {
+                k as f64 / pairs as f64
+            } else {
+                0.0
+            }
+        };
         let breakdown_v = self.breakdown_v.as_ref().and_then(|b| {
             Moments::of_iter(b.iter().filter(|v| !v.is_nan()).map(|&v| f64::from(v)))
         });
@@ -716,7 +740,13 @@ pub struct MapSummary {
 impl fmt::Display for MapSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.counts;
-        writeln!(f, "array {} x {} ({} cells)", self.rows, self.cols, self.rows * self.cols)?;
+        writeln!(
+            f,
+            "array {} x {} ({} cells)",
+            self.rows,
+            self.cols,
+            self.rows * self.cols
+        )?;
         writeln!(
             f,
             "states: formed {} ({:.4} %), pristine {}, stuck-pristine {}, stuck-high {}",
@@ -759,7 +789,8 @@ mod tests {
     use crate::params::{PulseProgram, SweepProgram};
 
     fn small(program: &Program) -> ConductanceMap {
-        ConductanceMap::form_seeded(8, 10, &DeviceParams::default(), program, Seeds::new(3)).unwrap()
+        ConductanceMap::form_seeded(8, 10, &DeviceParams::default(), program, Seeds::new(3))
+            .unwrap()
     }
 
     #[test]
@@ -770,7 +801,16 @@ mod tests {
         assert_eq!(m.g_s(8, 0), None);
         assert!(m.breakdown_voltages_v().is_none());
         assert_eq!(m.column_pair_weights(1e-6).len(), 40);
-        assert!(ConductanceMap::form_seeded(0, 3, &DeviceParams::default(), &Program::default(), Seeds::new(1)).is_err());
+        assert!(
+            ConductanceMap::form_seeded(
+                0,
+                3,
+                &DeviceParams::default(),
+                &Program::default(),
+                Seeds::new(1)
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -780,7 +820,10 @@ mod tests {
         for (&v, s) in bv.iter().zip(m.states()) {
             if *s == CellState::Formed {
                 let k = (f64::from(v) - 3.0) / 0.05;
-                assert!((k - k.round()).abs() < 1e-4 && v >= 3.0 && v <= 5.0, "{v}");
+                assert!(
+                    (k - k.round()).abs() < 1e-4 && (3.0..=5.0).contains(&v),
+                    "{v}"
+                );
             } else {
                 assert!(v.is_nan());
             }

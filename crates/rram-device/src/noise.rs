@@ -10,8 +10,8 @@
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
-use crate::error::{ensure, Result};
-use crate::params::{ReadNoiseParams, FLICKER_COMPONENTS_MAX};
+use crate::error::{Result, ensure};
+use crate::params::{FLICKER_COMPONENTS_MAX, ReadNoiseParams};
 
 /// The read-noise model with its derived constants (built from checked
 /// parameters).
@@ -94,7 +94,12 @@ impl NoiseModel {
     /// 1/f: each unit Ornstein-Uhlenbeck component is updated exactly,
     /// `x <- a x + sqrt(1 - a^2) z` with `a = exp(-2 pi f_k dt)`.
     pub fn step(&self, dt_s: f64) -> Result<NoiseStep> {
-        ensure(dt_s.is_finite() && dt_s > 0.0, "dt_s", dt_s, "finite and > 0")?;
+        ensure(
+            dt_s.is_finite() && dt_s > 0.0,
+            "dt_s",
+            dt_s,
+            "finite and > 0",
+        )?;
         let t = &self.params.telegraph;
         let switch = -(-(t.capture_rate_hz + t.emission_rate_hz) * dt_s).exp_m1();
         let mut decay = [0.0f32; FLICKER_COMPONENTS_MAX];

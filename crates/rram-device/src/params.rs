@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ensure, finite, fraction, non_negative, positive, Result};
+use crate::error::{Result, ensure, finite, fraction, non_negative, positive};
 
 /// The conductance quantum G0 = 2 e^2 / h, in siemens (77.48 uS).
 pub const G0_S: f64 = 7.748_091_729e-5;
@@ -98,7 +98,12 @@ impl PristineParams {
     pub fn validate(&self) -> Result<()> {
         positive("pristine.g_median_us", self.g_median_us)?;
         non_negative("pristine.sigma_ln", self.sigma_ln)?;
-        ensure(self.sigma_ln <= 3.0, "pristine.sigma_ln", self.sigma_ln, "<= 3")
+        ensure(
+            self.sigma_ln <= 3.0,
+            "pristine.sigma_ln",
+            self.sigma_ln,
+            "<= 3",
+        )
     }
 
     /// `mu` of `ln G` (siemens).
@@ -400,7 +405,10 @@ impl TelegraphParams {
             "<= 2",
         )?;
         positive("read_noise.telegraph.capture_rate_hz", self.capture_rate_hz)?;
-        positive("read_noise.telegraph.emission_rate_hz", self.emission_rate_hz)
+        positive(
+            "read_noise.telegraph.emission_rate_hz",
+            self.emission_rate_hz,
+        )
     }
 
     /// Stationary probability that the trap is occupied, `r_c / (r_c + r_e)`.
@@ -491,7 +499,9 @@ impl FlickerParams {
     pub fn corner_frequencies_hz(&self) -> Vec<f64> {
         let k = self.components.max(2) as usize;
         let ratio = (self.f_max_hz / self.f_min_hz).ln() / (k - 1) as f64;
-        (0..k).map(|i| self.f_min_hz * (ratio * i as f64).exp()).collect()
+        (0..k)
+            .map(|i| self.f_min_hz * (ratio * i as f64).exp())
+            .collect()
     }
 
     /// `ln r`, the log-ratio of neighbouring corner frequencies.
@@ -592,7 +602,10 @@ impl Default for FaultParams {
 impl FaultParams {
     /// Checks the fields.
     pub fn validate(&self) -> Result<()> {
-        fraction("faults.stuck_pristine_fraction", self.stuck_pristine_fraction)?;
+        fraction(
+            "faults.stuck_pristine_fraction",
+            self.stuck_pristine_fraction,
+        )?;
         fraction("faults.stuck_high_fraction", self.stuck_high_fraction)?;
         ensure(
             self.stuck_pristine_fraction + self.stuck_high_fraction <= 1.0,
@@ -830,7 +843,9 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         DeviceParams::default().validate().unwrap();
-        Program::default().validate(&DeviceParams::default()).unwrap();
+        Program::default()
+            .validate(&DeviceParams::default())
+            .unwrap();
         Program::Sweep(SweepProgram::default())
             .validate(&DeviceParams::default())
             .unwrap();
@@ -885,13 +900,19 @@ mod tests {
             v_stop_v: 2.0,
             ..SweepProgram::default()
         });
-        let e = s.validate(&DeviceParams::default()).unwrap_err().to_string();
+        let e = s
+            .validate(&DeviceParams::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("program.v_stop_v"), "{e}");
         let g = Program::Pulse(PulseProgram {
             compliance: Compliance::Gate { v_g_v: 0.3 },
             ..PulseProgram::default()
         });
-        let e = g.validate(&DeviceParams::default()).unwrap_err().to_string();
+        let e = g
+            .validate(&DeviceParams::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("program.compliance.v_g_v"), "{e}");
     }
 }

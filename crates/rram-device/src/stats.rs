@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ensure, Result};
+use crate::error::{Result, ensure};
 
 /// Sample statistics of a set of values.
 ///
@@ -325,7 +325,11 @@ mod tests {
         assert!((d.std / (d.mean * s2.exp_m1().sqrt()) - 1.0).abs() < 1e-9);
         assert!((d.skewness - (s2.exp() + 2.0) * s2.exp_m1().sqrt()).abs() < 1e-6);
         let k = (4.0 * s2).exp() + 2.0 * (3.0 * s2).exp() + 3.0 * (2.0 * s2).exp() - 6.0;
-        assert!((d.excess_kurtosis - k).abs() < 1e-5, "{} {k}", d.excess_kurtosis);
+        assert!(
+            (d.excess_kurtosis - k).abs() < 1e-5,
+            "{} {k}",
+            d.excess_kurtosis
+        );
     }
 
     #[test]
@@ -351,7 +355,13 @@ mod tests {
 
     #[test]
     fn histogram_counts() {
-        let h = Histogram::new(&[0.0, 0.5, 0.99, 1.0, 1.5, -1.0, 2.0, f64::NAN], 0.0, 2.0, 2).unwrap();
+        let h = Histogram::new(
+            &[0.0, 0.5, 0.99, 1.0, 1.5, -1.0, 2.0, f64::NAN],
+            0.0,
+            2.0,
+            2,
+        )
+        .unwrap();
         assert_eq!(h.counts, vec![3, 2]);
         assert_eq!((h.below, h.above), (1, 2));
         assert!(Histogram::new(&[], 1.0, 1.0, 3).is_err());

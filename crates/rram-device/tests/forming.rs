@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 use rram_device::{
-    differential_weights, predict, CellState, Compliance, ConductanceMap, DeviceParams, Program,
-    PulseProgram, SweepDistribution, SweepProgram, G0_S,
+    CellState, Compliance, ConductanceMap, DeviceParams, G0_S, Program, PulseProgram,
+    SweepDistribution, SweepProgram, differential_weights, predict,
 };
 use seeds::{Purpose, Seeds};
 
@@ -34,13 +34,19 @@ fn pulse_formed_fraction_matches_weibull_cdf() {
         // written out here rather than taken from the library.
         let eta = width / (-(1.0f64 - target).ln()).powf(1.0 / f.beta);
         let v = f.v0_v * (f.eta0_s / eta).powf(1.0 / f.accel_exponent);
-        let expected = 1.0 - (-(width / (f.eta0_s * (v / f.v0_v).powf(-f.accel_exponent))).powf(f.beta)).exp();
+        let expected =
+            1.0 - (-(width / (f.eta0_s * (v / f.v0_v).powf(-f.accel_exponent))).powf(f.beta)).exp();
         assert!((expected - target).abs() < 1e-12);
-        let map = ConductanceMap::form_seeded(256, 256, &d, &pulse(v, width), Seeds::new(100 + i as u64)).unwrap();
+        let map =
+            ConductanceMap::form_seeded(256, 256, &d, &pulse(v, width), Seeds::new(100 + i as u64))
+                .unwrap();
         let got = map.formed_fraction();
         // Binomial standard error sqrt(p (1 - p) / N).
         let tol = 5.0 * (expected * (1.0 - expected) / n as f64).sqrt();
-        assert!((got - expected).abs() < tol, "V {v:.3}: formed {got}, Weibull {expected}, tol {tol}");
+        assert!(
+            (got - expected).abs() < tol,
+            "V {v:.3}: formed {got}, Weibull {expected}, tol {tol}"
+        );
     }
 }
 
@@ -63,7 +69,9 @@ fn staircase_moments(d: &DeviceParams, s: &SweepProgram) -> (f64, f64, f64, Vec<
         // midpoint rule over 16 sub-intervals (exact for a constant, a check
         // on the bookkeeping rather than on quadrature).
         let sub = s.step_width_s / 16.0;
-        let step_damage: f64 = (0..16).map(|_| sub / (f.eta0_s * (v / f.v0_v).powf(-f.accel_exponent))).sum();
+        let step_damage: f64 = (0..16)
+            .map(|_| sub / (f.eta0_s * (v / f.v0_v).powf(-f.accel_exponent)))
+            .sum();
         let before = damage.powf(f.beta);
         damage += step_damage;
         let hazard = 1.0 - (-(damage.powf(f.beta) - before)).exp();
@@ -74,7 +82,12 @@ fn staircase_moments(d: &DeviceParams, s: &SweepProgram) -> (f64, f64, f64, Vec<
     }
     let total: f64 = q.iter().sum();
     let mean = q.iter().zip(&volts).map(|(q, v)| q * v).sum::<f64>() / total;
-    let var = q.iter().zip(&volts).map(|(q, v)| q * (v - mean).powi(2)).sum::<f64>() / total;
+    let var = q
+        .iter()
+        .zip(&volts)
+        .map(|(q, v)| q * (v - mean).powi(2))
+        .sum::<f64>()
+        / total;
     (total, mean, var.sqrt(), q)
 }
 
@@ -89,14 +102,20 @@ fn sweep_breakdown_voltages_match_the_staircase_closed_form() {
     assert!((m.mean - mean).abs() < 1e-12 && (m.std - std).abs() < 1e-12);
     assert!((lib.formed_fraction() - total).abs() < 1e-12);
 
-    let map = ConductanceMap::form_seeded(ROWS, COLS, &d, &Program::Sweep(s.clone()), Seeds::new(7)).unwrap();
+    let map =
+        ConductanceMap::form_seeded(ROWS, COLS, &d, &Program::Sweep(s.clone()), Seeds::new(7))
+            .unwrap();
     let sum = map.summary(1e-6);
     let bv = sum.breakdown_v.unwrap();
     let n = bv.n as f64;
     assert_eq!(bv.n, ROWS * COLS, "every cell breaks down by 5 V");
     // Standard error of the mean sigma / sqrt(n); of the standard deviation
     // sigma sqrt((2 + excess kurtosis) / (4 n)).
-    assert!((bv.mean - mean).abs() < 5.0 * std / n.sqrt(), "{} vs {mean}", bv.mean);
+    assert!(
+        (bv.mean - mean).abs() < 5.0 * std / n.sqrt(),
+        "{} vs {mean}",
+        bv.mean
+    );
     let se_std = std * ((2.0 + m.excess_kurtosis) / (4.0 * n)).sqrt();
     assert!((bv.std - std).abs() < 5.0 * se_std, "{} vs {std}", bv.std);
 
@@ -139,13 +158,18 @@ fn truncated_sweep_forms_the_closed_form_fraction() {
     let map = ConductanceMap::form_seeded(256, 256, &d, &Program::Sweep(s), Seeds::new(8)).unwrap();
     let n = map.len() as f64;
     let tol = 5.0 * (total * (1.0 - total) / n).sqrt();
-    assert!((map.formed_fraction() - total).abs() < tol, "{} vs {total}", map.formed_fraction());
+    assert!(
+        (map.formed_fraction() - total).abs() < tol,
+        "{} vs {total}",
+        map.formed_fraction()
+    );
 }
 
 #[test]
 fn formed_conductance_mean_and_std_within_two_percent_of_target() {
     let d = DeviceParams::default();
-    let map = ConductanceMap::form_seeded(ROWS, COLS, &d, &Program::default(), Seeds::new(11)).unwrap();
+    let map =
+        ConductanceMap::form_seeded(ROWS, COLS, &d, &Program::default(), Seeds::new(11)).unwrap();
     let s = map.summary(1e-6);
     let g = s.formed_g.unwrap().scaled(1e6);
     assert_eq!(g.n, ROWS * COLS);
@@ -157,7 +181,11 @@ fn formed_conductance_mean_and_std_within_two_percent_of_target() {
     // kurtosis 0.490.
     let n = g.n as f64;
     assert!((g.mean - 14.25).abs() < 5.0 * 2.46 / n.sqrt(), "{}", g.mean);
-    assert!((g.std - 2.46).abs() < 5.0 * 2.46 * (2.49 / (4.0 * n)).sqrt(), "{}", g.std);
+    assert!(
+        (g.std - 2.46).abs() < 5.0 * 2.46 * (2.49 / (4.0 * n)).sqrt(),
+        "{}",
+        g.std
+    );
     // Log-normal skewness (e^s2 + 2) sqrt(e^s2 - 1) = 0.523; the standard
     // error of the sample skewness is about sqrt(6 / n) = 0.0055 for a
     // normal and larger for a skewed law, so allow 0.05.
@@ -186,8 +214,16 @@ fn differential_weights_have_mean_zero_and_std_sqrt2_sigma() {
     let sigma_w = 2f64.sqrt() * 2.46;
     assert!(m.mean.abs() < 5.0 * sigma_w / n.sqrt(), "{}", m.mean);
     // se(std) with the weight's excess kurtosis 0.490 / 2.
-    assert!((m.std - sigma_w).abs() < 5.0 * sigma_w * (2.245 / (4.0 * n)).sqrt(), "{}", m.std);
-    assert!(m.skewness.abs() < 5.0 * (6.0 / n).sqrt() * 1.2, "{}", m.skewness);
+    assert!(
+        (m.std - sigma_w).abs() < 5.0 * sigma_w * (2.245 / (4.0 * n)).sqrt(),
+        "{}",
+        m.std
+    );
+    assert!(
+        m.skewness.abs() < 5.0 * (6.0 / n).sqrt() * 1.2,
+        "{}",
+        m.skewness
+    );
     // Column pairs within one map have the same law.
     let pairs = plus.summary(1e-6).differential.weights.unwrap();
     let np = pairs.n as f64;
@@ -215,15 +251,28 @@ fn partially_formed_array_is_the_predicted_mixture() {
         (dsum.one_filament, 2.0 * p * (1.0 - p)),
         (dsum.no_filament, (1.0 - p) * (1.0 - p)),
     ] {
-        assert!((got - want).abs() < 5.0 * (want * (1.0 - want) / np).sqrt(), "{got} vs {want}");
+        assert!(
+            (got - want).abs() < 5.0 * (want * (1.0 - want) / np).sqrt(),
+            "{got} vs {want}"
+        );
     }
     let w = dsum.weights.unwrap();
     // The mixture's std and (negative) excess kurtosis from the closed form.
     // The weights are far from normal here; se(std) uses the predicted
     // kurtosis, and 10 % covers the sampling error of the kurtosis itself.
     let se = pred.weight.std * ((2.0 + pred.weight.excess_kurtosis) / (4.0 * np)).sqrt();
-    assert!((w.std - pred.weight.std).abs() < 5.0 * se, "{} vs {}", w.std, pred.weight.std);
-    assert!((w.excess_kurtosis - pred.weight.excess_kurtosis).abs() < 0.1, "{} vs {}", w.excess_kurtosis, pred.weight.excess_kurtosis);
+    assert!(
+        (w.std - pred.weight.std).abs() < 5.0 * se,
+        "{} vs {}",
+        w.std,
+        pred.weight.std
+    );
+    assert!(
+        (w.excess_kurtosis - pred.weight.excess_kurtosis).abs() < 0.1,
+        "{} vs {}",
+        w.excess_kurtosis,
+        pred.weight.excess_kurtosis
+    );
     let all = s.all_g;
     let se_mean = pred.cell_g.std / (s.all_g.n as f64).sqrt();
     assert!((all.mean - pred.cell_g.mean).abs() < 5.0 * se_mean);
@@ -250,13 +299,20 @@ fn same_seed_same_map_and_different_seed_different_map() {
 #[test]
 fn fault_stream_is_independent_of_forming_stream() {
     let mut d = DeviceParams::default();
-    let clean = ConductanceMap::form_seeded(128, 128, &d, &Program::default(), Seeds::new(9)).unwrap();
+    let clean =
+        ConductanceMap::form_seeded(128, 128, &d, &Program::default(), Seeds::new(9)).unwrap();
     d.faults.stuck_pristine_fraction = 0.02;
     d.faults.stuck_high_fraction = 0.03;
-    let faulty = ConductanceMap::form_seeded(128, 128, &d, &Program::default(), Seeds::new(9)).unwrap();
+    let faulty =
+        ConductanceMap::form_seeded(128, 128, &d, &Program::default(), Seeds::new(9)).unwrap();
     let n = clean.len() as f64;
     let (mut sp, mut sh) = (0usize, 0usize);
-    for ((g0, g1), s) in clean.conductances_s().iter().zip(faulty.conductances_s()).zip(faulty.states()) {
+    for ((g0, g1), s) in clean
+        .conductances_s()
+        .iter()
+        .zip(faulty.conductances_s())
+        .zip(faulty.states())
+    {
         match s {
             CellState::StuckPristine => {
                 sp += 1;
@@ -340,4 +396,47 @@ fn gate_compliance_sets_the_transistor_current() {
     // Twice the current, twice the mean conductance (28.5 uS).
     let se = 2.0 * 2.46 / (g.n as f64).sqrt();
     assert!((g.mean - 28.5).abs() < 5.0 * se, "{}", g.mean);
+}
+
+#[test]
+fn drift_moves_mean_and_spread_with_log_time() {
+    // G(t) = G + m L + s L Z with L = ln(1 + t / t0): the mean moves by m L
+    // and the variance grows by (s L)^2 (Z independent of G).
+    let mut d = DeviceParams::default();
+    d.drift.enabled = true;
+    d.drift.mean_shift_us = -0.2;
+    d.drift.spread_us = 0.1;
+    // Shift -1.8 uS, spread 0.9 uS at t = 1e4 s: no cell comes near the clamp at 0.
+    let map =
+        ConductanceMap::form_seeded(256, 256, &d, &Program::default(), Seeds::new(30)).unwrap();
+    let t = 1e4;
+    let later = map
+        .drifted(&d.drift, t, &mut Seeds::new(30).stream(Purpose::Drift))
+        .unwrap();
+    // One trajectory per cell: the same stream gives the same drifted map.
+    assert_eq!(
+        later,
+        map.drifted(&d.drift, t, &mut Seeds::new(30).stream(Purpose::Drift))
+            .unwrap()
+    );
+    let l = (1.0f64 + t).ln();
+    let diffs: Vec<f64> = later
+        .conductances_s()
+        .iter()
+        .zip(map.conductances_s())
+        .map(|(a, b)| (a - b) * 1e6)
+        .collect();
+    let m = rram_device::Moments::of(&diffs).unwrap();
+    let n = diffs.len() as f64;
+    let s = 0.1 * l;
+    assert!(
+        (m.mean - (-0.2 * l)).abs() < 5.0 * s / n.sqrt(),
+        "{}",
+        m.mean
+    );
+    assert!(
+        (m.std / s - 1.0).abs() < 5.0 / (2.0 * n).sqrt(),
+        "{}",
+        m.std
+    );
 }

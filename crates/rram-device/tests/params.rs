@@ -31,40 +31,93 @@ type Setter = fn(&mut DeviceParams, f64);
 fn fields() -> Vec<(&'static str, Kind, Setter)> {
     use Kind::*;
     vec![
-        ("pristine.g_median_us", Positive, |p, v| p.pristine.g_median_us = v),
-        ("pristine.sigma_ln", NonNegative { max: 3.0 }, |p, v| p.pristine.sigma_ln = v),
-        ("forming.beta", Range { min: 0.1, max: 50.0 }, |p, v| p.forming.beta = v),
+        ("pristine.g_median_us", Positive, |p, v| {
+            p.pristine.g_median_us = v
+        }),
+        ("pristine.sigma_ln", NonNegative { max: 3.0 }, |p, v| {
+            p.pristine.sigma_ln = v
+        }),
+        (
+            "forming.beta",
+            Range {
+                min: 0.1,
+                max: 50.0,
+            },
+            |p, v| p.forming.beta = v,
+        ),
         ("forming.eta0_s", Positive, |p, v| p.forming.eta0_s = v),
         ("forming.v0_v", Positive, |p, v| p.forming.v0_v = v),
-        ("forming.accel_exponent", NonNegative { max: 200.0 }, |p, v| p.forming.accel_exponent = v),
+        (
+            "forming.accel_exponent",
+            NonNegative { max: 200.0 },
+            |p, v| p.forming.accel_exponent = v,
+        ),
         ("compliance.v_c_v", Positive, |p, v| p.compliance.v_c_v = v),
-        ("compliance.sigma_ln", NonNegative { max: 3.0 }, |p, v| p.compliance.sigma_ln = v),
+        ("compliance.sigma_ln", NonNegative { max: 3.0 }, |p, v| {
+            p.compliance.sigma_ln = v
+        }),
         ("compliance.v_t_v", Finite, |p, v| p.compliance.v_t_v = v),
-        ("compliance.k_a_per_v2", Positive, |p, v| p.compliance.k_a_per_v2 = v),
-        ("read_noise.s0_us", NonNegative { max: f64::MAX }, |p, v| p.read_noise.s0_us = v),
-        ("read_noise.s1", NonNegative { max: 1.0 }, |p, v| p.read_noise.s1 = v),
-        ("read_noise.telegraph.cell_fraction", Fraction, |p, v| p.read_noise.telegraph.cell_fraction = v),
-        ("read_noise.telegraph.rel_amplitude", NonNegative { max: 1.0 }, |p, v| {
-            p.read_noise.telegraph.rel_amplitude = v
+        ("compliance.k_a_per_v2", Positive, |p, v| {
+            p.compliance.k_a_per_v2 = v
         }),
-        ("read_noise.telegraph.g_ref_us", Positive, |p, v| p.read_noise.telegraph.g_ref_us = v),
-        ("read_noise.telegraph.resistance_exponent", NonNegative { max: 2.0 }, |p, v| {
-            p.read_noise.telegraph.resistance_exponent = v
+        ("read_noise.s0_us", NonNegative { max: f64::MAX }, |p, v| {
+            p.read_noise.s0_us = v
         }),
-        ("read_noise.telegraph.capture_rate_hz", Positive, |p, v| p.read_noise.telegraph.capture_rate_hz = v),
-        ("read_noise.telegraph.emission_rate_hz", Positive, |p, v| p.read_noise.telegraph.emission_rate_hz = v),
-        ("read_noise.flicker.q", NonNegative { max: 1.0 }, |p, v| p.read_noise.flicker.q = v),
+        ("read_noise.s1", NonNegative { max: 1.0 }, |p, v| {
+            p.read_noise.s1 = v
+        }),
+        ("read_noise.telegraph.cell_fraction", Fraction, |p, v| {
+            p.read_noise.telegraph.cell_fraction = v
+        }),
+        (
+            "read_noise.telegraph.rel_amplitude",
+            NonNegative { max: 1.0 },
+            |p, v| p.read_noise.telegraph.rel_amplitude = v,
+        ),
+        ("read_noise.telegraph.g_ref_us", Positive, |p, v| {
+            p.read_noise.telegraph.g_ref_us = v
+        }),
+        (
+            "read_noise.telegraph.resistance_exponent",
+            NonNegative { max: 2.0 },
+            |p, v| p.read_noise.telegraph.resistance_exponent = v,
+        ),
+        ("read_noise.telegraph.capture_rate_hz", Positive, |p, v| {
+            p.read_noise.telegraph.capture_rate_hz = v
+        }),
+        ("read_noise.telegraph.emission_rate_hz", Positive, |p, v| {
+            p.read_noise.telegraph.emission_rate_hz = v
+        }),
+        ("read_noise.flicker.q", NonNegative { max: 1.0 }, |p, v| {
+            p.read_noise.flicker.q = v
+        }),
         // f_min must also stay below f_max (1e5): checked on f_max's side, so
         // only values that are invalid on their own are generated here.
-        ("read_noise.flicker.f_min_hz", Positive, |p, v| p.read_noise.flicker.f_min_hz = v),
-        ("read_noise.flicker.f_max_hz", Positive, |p, v| p.read_noise.flicker.f_max_hz = v),
+        ("read_noise.flicker.f_min_hz", Positive, |p, v| {
+            p.read_noise.flicker.f_min_hz = v
+        }),
+        ("read_noise.flicker.f_max_hz", Positive, |p, v| {
+            p.read_noise.flicker.f_max_hz = v
+        }),
         ("drift.t0_s", Positive, |p, v| p.drift.t0_s = v),
-        ("drift.mean_shift_us", Finite, |p, v| p.drift.mean_shift_us = v),
-        ("drift.spread_us", NonNegative { max: f64::MAX }, |p, v| p.drift.spread_us = v),
-        ("faults.stuck_pristine_fraction", Fraction, |p, v| p.faults.stuck_pristine_fraction = v),
-        ("faults.stuck_high_fraction", Fraction, |p, v| p.faults.stuck_high_fraction = v),
-        ("faults.g_stuck_high_us", Positive, |p, v| p.faults.g_stuck_high_us = v),
-        ("differential.g_scale_us", Positive, |p, v| p.differential.g_scale_us = v),
+        ("drift.mean_shift_us", Finite, |p, v| {
+            p.drift.mean_shift_us = v
+        }),
+        ("drift.spread_us", NonNegative { max: f64::MAX }, |p, v| {
+            p.drift.spread_us = v
+        }),
+        ("faults.stuck_pristine_fraction", Fraction, |p, v| {
+            p.faults.stuck_pristine_fraction = v
+        }),
+        ("faults.stuck_high_fraction", Fraction, |p, v| {
+            p.faults.stuck_high_fraction = v
+        }),
+        ("faults.g_stuck_high_us", Positive, |p, v| {
+            p.faults.g_stuck_high_us = v
+        }),
+        ("differential.g_scale_us", Positive, |p, v| {
+            p.differential.g_scale_us = v
+        }),
     ]
 }
 
@@ -73,13 +126,23 @@ fn invalid(kind: Kind) -> BoxedStrategy<f64> {
     let non_finite = prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)];
     match kind {
         Kind::Positive => prop_oneof![non_finite, -1e12..=0.0f64].boxed(),
-        Kind::NonNegative { max } if max < f64::MAX => {
-            prop_oneof![non_finite, -1e12..-1e-12f64, (max * (1.0 + 1e-9) + 1e-12)..1e12].boxed()
-        }
+        Kind::NonNegative { max } if max < f64::MAX => prop_oneof![
+            non_finite,
+            -1e12..-1e-12f64,
+            (max * (1.0 + 1e-9) + 1e-12)..1e12
+        ]
+        .boxed(),
         Kind::NonNegative { .. } => prop_oneof![non_finite, -1e12..-1e-12f64].boxed(),
-        Kind::Fraction => prop_oneof![Just(f64::NAN), -1e6..-1e-12f64, 1.000_000_001..1e6f64].boxed(),
+        Kind::Fraction => {
+            prop_oneof![Just(f64::NAN), -1e6..-1e-12f64, 1.000_000_001..1e6f64].boxed()
+        }
         Kind::Finite => non_finite.boxed(),
-        Kind::Range { min, max } => prop_oneof![non_finite, -1e6..min * (1.0 - 1e-9), max * (1.0 + 1e-9)..1e6].boxed(),
+        Kind::Range { min, max } => prop_oneof![
+            non_finite,
+            -1e6..min * (1.0 - 1e-9),
+            max * (1.0 + 1e-9)..1e6
+        ]
+        .boxed(),
     }
 }
 
@@ -166,9 +229,15 @@ proptest! {
 fn integer_and_optional_fields_are_checked() {
     let mut p = DeviceParams::default();
     p.read_noise.flicker.components = 1;
-    assert_eq!(field_of(p.validate().unwrap_err()), "read_noise.flicker.components");
+    assert_eq!(
+        field_of(p.validate().unwrap_err()),
+        "read_noise.flicker.components"
+    );
     p.read_noise.flicker.components = 9;
-    assert_eq!(field_of(p.validate().unwrap_err()), "read_noise.flicker.components");
+    assert_eq!(
+        field_of(p.validate().unwrap_err()),
+        "read_noise.flicker.components"
+    );
     let mut p = DeviceParams::default();
     p.compliance.quantum_k = Some(21);
     assert_eq!(field_of(p.validate().unwrap_err()), "compliance.quantum_k");
@@ -178,7 +247,11 @@ fn leaves(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
     match v {
         serde_json::Value::Object(map) => {
             for (k, v) in map {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 leaves(v, &path, out);
             }
         }
@@ -219,11 +292,18 @@ fn toml_round_trip_partial_files_and_unknown_keys() {
     assert_eq!(partial.compliance.sigma_ln, 0.2);
     assert_eq!(partial.forming, d.forming);
     // A misspelt key is an error that names it.
-    let e = toml::from_str::<DeviceParams>("[forming]\nbeta = 2.0\neta_s = 1.0\n").unwrap_err().to_string();
+    let e = toml::from_str::<DeviceParams>("[forming]\nbeta = 2.0\neta_s = 1.0\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("eta_s"), "{e}");
     // Programs are tagged.
-    let p: Program = toml::from_str("kind = \"sweep\"\nv_stop_v = 4.0\n[compliance]\nmode = \"gate\"\nv_g_v = 0.8\n").unwrap();
-    let Program::Sweep(s) = &p else { panic!("{p:?}") };
+    let p: Program = toml::from_str(
+        "kind = \"sweep\"\nv_stop_v = 4.0\n[compliance]\nmode = \"gate\"\nv_g_v = 0.8\n",
+    )
+    .unwrap();
+    let Program::Sweep(s) = &p else {
+        panic!("{p:?}")
+    };
     assert_eq!(s.v_stop_v, 4.0);
     assert_eq!(s.compliance, Compliance::Gate { v_g_v: 0.8 });
     let json = serde_json::to_string(&p).unwrap();

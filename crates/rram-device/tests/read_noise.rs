@@ -4,13 +4,20 @@
 //! Tolerances are 5 standard errors unless a comment says otherwise.
 #![allow(clippy::unwrap_used)]
 
-use rram_device::{normal_cdf, ConductanceMap, DeviceParams, NoiseModel, Program, ReadNoiseParams};
+use rram_device::{ConductanceMap, DeviceParams, NoiseModel, Program, ReadNoiseParams, normal_cdf};
 use seeds::{Purpose, Seeds};
 
 const READS: usize = 30_000;
 
 fn formed_map(rows: usize, cols: usize, seed: u64) -> ConductanceMap {
-    ConductanceMap::form_seeded(rows, cols, &DeviceParams::default(), &Program::default(), Seeds::new(seed)).unwrap()
+    ConductanceMap::form_seeded(
+        rows,
+        cols,
+        &DeviceParams::default(),
+        &Program::default(),
+        Seeds::new(seed),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -20,7 +27,13 @@ fn thirty_thousand_reads_match_sigma_of_g() {
     let model = NoiseModel::new(&d.read_noise).unwrap();
     let cells: Vec<(usize, usize)> = (0..4).flat_map(|r| (0..10).map(move |c| (r, c))).collect();
     let traces = map
-        .read_traces(&cells, READS, 1e-3, &model, &mut Seeds::new(1).stream(Purpose::ReadNoise))
+        .read_traces(
+            &cells,
+            READS,
+            1e-3,
+            &model,
+            &mut Seeds::new(1).stream(Purpose::ReadNoise),
+        )
         .unwrap();
     let n = READS as f64;
     for (&(r, c), trace) in cells.iter().zip(&traces) {
@@ -29,13 +42,22 @@ fn thirty_thousand_reads_match_sigma_of_g() {
         let m = rram_device::Moments::of(trace).unwrap();
         // se(mean) = sigma / sqrt(n); se(std) = sigma / sqrt(2 (n - 1)).
         assert!((m.mean - g).abs() < 5.0 * sigma / n.sqrt());
-        assert!((m.std / sigma - 1.0).abs() < 5.0 / (2.0 * (n - 1.0)).sqrt(), "{} vs {sigma}", m.std);
+        assert!(
+            (m.std / sigma - 1.0).abs() < 5.0 / (2.0 * (n - 1.0)).sqrt(),
+            "{} vs {sigma}",
+            m.std
+        );
         // Gaussian: excess kurtosis 0 +- sqrt(24 / n).
         assert!(m.excess_kurtosis.abs() < 5.0 * (24.0 / n).sqrt());
     }
     // The explicit repeated-read statistics agree with sigma(G) as well.
     let stats = map
-        .repeated_read_stats_explicit(READS, 1e-3, &model, &mut Seeds::new(2).stream(Purpose::ReadNoise))
+        .repeated_read_stats_explicit(
+            READS,
+            1e-3,
+            &model,
+            &mut Seeds::new(2).stream(Purpose::ReadNoise),
+        )
         .unwrap();
     for (g, s) in map.conductances_s().iter().zip(&stats.std_s) {
         assert!((s / d.read_noise.sigma(*g) - 1.0).abs() < 5.0 / (2.0 * (n - 1.0)).sqrt());
@@ -52,9 +74,21 @@ fn exact_shortcut_has_the_law_of_explicit_reads() {
     let model = NoiseModel::new(&d.read_noise).unwrap();
     let reads = 200usize;
     let nr = reads as f64;
-    let fast = map.repeated_read_stats(reads, 1e-3, &model, &mut Seeds::new(4).stream(Purpose::ReadNoise)).unwrap();
+    let fast = map
+        .repeated_read_stats(
+            reads,
+            1e-3,
+            &model,
+            &mut Seeds::new(4).stream(Purpose::ReadNoise),
+        )
+        .unwrap();
     let slow = map
-        .repeated_read_stats_explicit(reads, 1e-3, &model, &mut Seeds::new(5).stream(Purpose::ReadNoise))
+        .repeated_read_stats_explicit(
+            reads,
+            1e-3,
+            &model,
+            &mut Seeds::new(5).stream(Purpose::ReadNoise),
+        )
         .unwrap();
     for stats in [&fast, &slow] {
         let ratios: Vec<f64> = stats
@@ -66,9 +100,17 @@ fn exact_shortcut_has_the_law_of_explicit_reads() {
         let m = rram_device::Moments::of(&ratios).unwrap();
         let cells = ratios.len() as f64;
         let sd = (1.0 / (2.0 * (nr - 1.0))).sqrt();
-        assert!((m.mean - (1.0 - 1.0 / (4.0 * nr))).abs() < 5.0 * sd / cells.sqrt(), "{}", m.mean);
+        assert!(
+            (m.mean - (1.0 - 1.0 / (4.0 * nr))).abs() < 5.0 * sd / cells.sqrt(),
+            "{}",
+            m.mean
+        );
         // se of a variance ~ var sqrt(2 / cells).
-        assert!((m.std * m.std / (sd * sd) - 1.0).abs() < 5.0 * (2.0 / cells).sqrt(), "{}", m.std);
+        assert!(
+            (m.std * m.std / (sd * sd) - 1.0).abs() < 5.0 * (2.0 / cells).sqrt(),
+            "{}",
+            m.std
+        );
         // Means: (mean - G) / (sigma / sqrt(reads)) is standard normal.
         let z: Vec<f64> = stats
             .mean_s
@@ -77,7 +119,9 @@ fn exact_shortcut_has_the_law_of_explicit_reads() {
             .map(|(m, g)| (m - g) / (d.read_noise.sigma(*g) / nr.sqrt()))
             .collect();
         let zm = rram_device::Moments::of(&z).unwrap();
-        assert!(zm.mean.abs() < 5.0 / cells.sqrt() && (zm.std - 1.0).abs() < 5.0 / (2.0 * cells).sqrt());
+        assert!(
+            zm.mean.abs() < 5.0 / cells.sqrt() && (zm.std - 1.0).abs() < 5.0 / (2.0 * cells).sqrt()
+        );
     }
 }
 
@@ -91,18 +135,33 @@ fn most_cells_read_with_sigma_below_0_14_us() {
     let d = DeviceParams::default();
     let map = formed_map(256, 256, 6);
     let model = NoiseModel::new(&d.read_noise).unwrap();
-    let stats = map.repeated_read_stats(READS, 1e-3, &model, &mut Seeds::new(6).stream(Purpose::ReadNoise)).unwrap();
+    let stats = map
+        .repeated_read_stats(
+            READS,
+            1e-3,
+            &model,
+            &mut Seeds::new(6).stream(Purpose::ReadNoise),
+        )
+        .unwrap();
     let got = stats.fraction_std_below(0.14e-6);
     let s = d.compliance.sigma_ln;
     let g_edge = (0.14 - d.read_noise.s0_us) / d.read_noise.s1;
     let want = normal_cdf(((g_edge / 14.25).ln() + 0.5 * s * s) / s);
     assert!((want - 0.9486).abs() < 1e-3, "{want}");
     let n = map.len() as f64;
-    assert!((got - want).abs() < 5.0 * (want * (1.0 - want) / n).sqrt(), "{got} vs {want}");
+    assert!(
+        (got - want).abs() < 5.0 * (want * (1.0 - want) / n).sqrt(),
+        "{got} vs {want}"
+    );
 }
 
 /// Run lengths of the occupied flag of one trapped cell over `steps` steps.
-fn dwell_runs(params: &ReadNoiseParams, dt: f64, steps: usize, seed: u64) -> (Vec<usize>, Vec<usize>, f64) {
+fn dwell_runs(
+    params: &ReadNoiseParams,
+    dt: f64,
+    steps: usize,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>, f64) {
     let model = NoiseModel::new(params).unwrap();
     let step = model.step(dt).unwrap();
     let mut rng = Seeds::new(seed).stream(Purpose::TelegraphNoise);
@@ -121,7 +180,11 @@ fn dwell_runs(params: &ReadNoiseParams, dt: f64, steps: usize, seed: u64) -> (Ve
         if s != state {
             // The first run is censored at its start: drop it.
             if !first {
-                if state { occupied.push(run) } else { empty.push(run) }
+                if state {
+                    occupied.push(run)
+                } else {
+                    empty.push(run)
+                }
             }
             first = false;
             run = 0;
@@ -144,7 +207,10 @@ fn telegraph_dwell_times_match_the_rates() {
     let model = NoiseModel::new(&p).unwrap();
     let step = model.step(dt).unwrap();
     let (empty, occupied, frac) = dwell_runs(&p, dt, 2_000_000, 1);
-    for (runs, p_switch) in [(&empty, step.capture_probability()), (&occupied, step.emission_probability())] {
+    for (runs, p_switch) in [
+        (&empty, step.capture_probability()),
+        (&occupied, step.emission_probability()),
+    ] {
         let n = runs.len() as f64;
         let mean = runs.iter().sum::<usize>() as f64 / n;
         let want = 1.0 / p_switch;
@@ -156,7 +222,10 @@ fn telegraph_dwell_times_match_the_rates() {
     // about 1 / ((r_c + r_e) dt) = 12.5 steps, so the effective sample count
     // is steps / (2 x 12.5).
     let neff = 2_000_000.0 / 25.0;
-    assert!((frac - 0.25).abs() < 5.0 * (0.25f64 * 0.75 / neff).sqrt(), "{frac}");
+    assert!(
+        (frac - 0.25).abs() < 5.0 * (0.25f64 * 0.75 / neff).sqrt(),
+        "{frac}"
+    );
 
     // Continuous-time limit: with (r_c + r_e) dt = 4e-4 the mean dwell in
     // seconds is 1 / r_c and 1 / r_e up to a discretisation bias of
@@ -168,7 +237,10 @@ fn telegraph_dwell_times_match_the_rates() {
         let mean_s = runs.iter().sum::<usize>() as f64 / n * dt;
         // Exponential: sd = mean.
         let want = 1.0 / rate;
-        assert!((mean_s / want - 1.0).abs() < 5.0 / n.sqrt() + 2e-4, "{mean_s} vs {want} s ({n} dwells)");
+        assert!(
+            (mean_s / want - 1.0).abs() < 5.0 / n.sqrt() + 2e-4,
+            "{mean_s} vs {want} s ({n} dwells)"
+        );
     }
 }
 
