@@ -36,6 +36,11 @@ macro_rules! op_counts {
             pub fn scaled(&self, k: f64) -> OpCounts {
                 OpCounts { $($field: scale_field(self.$field, k),)* }
             }
+
+            /// Zeroes every field whose name fails `keep`.
+            fn retain_fields(&mut self, keep: impl Fn(&str) -> bool) {
+                $( if !keep(stringify!($field)) { self.$field = Default::default(); } )*
+            }
         }
 
         impl AddAssign for OpCounts {
@@ -71,6 +76,8 @@ fn scale_field<T: Scale>(value: T, k: f64) -> T {
 op_counts! {
     /// Digital multiply-accumulates in 32-bit floating point.
     mac_fp32: u64,
+    /// Digital multiply-accumulates in 16-bit floating point.
+    mac_fp16: u64,
     /// Digital multiply-accumulates in 8-bit integer arithmetic.
     mac_int8: u64,
     /// Digital multiply-accumulates in 16-bit integer arithmetic.
@@ -78,10 +85,14 @@ op_counts! {
     /// Digital additions in 32-bit floating point (e.g. accumulating a weight
     /// into a neuron's input when a spike arrives).
     add_fp32: u64,
+    /// Digital additions in 16-bit floating point.
+    add_fp16: u64,
     /// Digital integer additions (e.g. spike counters).
     add_int: u64,
     /// Digital multiplications in 32-bit floating point (e.g. membrane decay).
     mul_fp32: u64,
+    /// Digital multiplications in 16-bit floating point.
+    mul_fp16: u64,
     /// Comparisons (e.g. threshold tests).
     compare: u64,
     /// Neuron state updates (one per neuron per time step simulated).
@@ -102,6 +113,10 @@ op_counts! {
     dram_writes: u64,
     /// Digital-to-analogue conversions (one per driven row per cycle).
     dac_conversions: u64,
+    /// Rows switched onto a read voltage that a DAC already provides (a
+    /// binary spike routed through the multiplexer: no new conversion, only
+    /// the row line is charged).
+    row_drives: u64,
     /// Analogue-to-digital conversions (one per sensed column per cycle).
     adc_conversions: u64,
     /// Trans-impedance amplifier activations (one per sensed column per cycle).
@@ -142,6 +157,137 @@ impl OpCounts {
     pub fn is_zero(&self) -> bool {
         self.entries().iter().all(|(_, v)| *v == 0.0)
     }
+
+    /// The circuit class of a field, by name; `None` for a name that is not a
+    /// field of this record.
+    pub fn field_class(field: &str) -> Option<FieldClass> {
+        use FieldClass::{Analogue, Digital, Event};
+        Some(match field {
+            "mac_fp32" | "mac_fp16" | "mac_int8" | "mac_int16" | "add_fp32" | "add_fp16"
+            | "add_int" | "mul_fp32" | "mul_fp16" | "compare" | "sram_reads" | "sram_writes"
+            | "dram_reads" | "dram_writes" => Digital,
+            "row_drives"
+            | "dac_conversions"
+            | "adc_conversions"
+            | "tia_activations"
+            | "macro_cycles"
+            | "cell_reads"
+            | "cell_conductance_sum_s" => Analogue,
+            "neuron_updates" | "input_spikes" | "recurrent_spikes" | "synaptic_events" => Event,
+            _ => return None,
+        })
+    }
+
+    /// Only the fields of one circuit class (the others zero).
+    pub fn part(&self, class: FieldClass) -> OpCounts {
+        let mut out = *self;
+        out.retain_fields(|name| OpCounts::field_class(name) == Some(class));
+        out
+    }
+
+    /// The digital operations only (arithmetic and memory traffic).
+    pub fn digital_part(&self) -> OpCounts {
+        self.part(FieldClass::Digital)
+    }
+
+    /// The analogue operations only (crossbar reads and their periphery).
+    pub fn analogue_part(&self) -> OpCounts {
+        self.part(FieldClass::Analogue)
+    }
+
+    /// The logical event counts only (spikes, synaptic events, neuron
+    /// updates), which describe the work but are not priced themselves.
+    pub fn event_part(&self) -> OpCounts {
+        self.part(FieldClass::Event)
+    }
+
+    /// The same work with every floating-point operation carried out at
+    /// `precision`: the fp32 and fp16 multiply-accumulates, additions and
+    /// multiplications are moved into the fields of that precision. Use it to
+    /// ask what the counted work (simulated in fp32) would cost on digital
+    /// hardware of another precision. Integer and analogue counts are kept.
+    pub fn retarget_float(&self, precision: FloatPrecision) -> OpCounts {
+        let mac = self.mac_fp32 + self.mac_fp16;
+        let add = self.add_fp32 + self.add_fp16;
+        let mul = self.mul_fp32 + self.mul_fp16;
+        let mut out = OpCounts {
+            mac_fp32: 0,
+            mac_fp16: 0,
+            add_fp32: 0,
+            add_fp16: 0,
+            mul_fp32: 0,
+            mul_fp16: 0,
+            ..*self
+        };
+        match precision {
+            FloatPrecision::Fp32 => {
+                out.mac_fp32 = mac;
+                out.add_fp32 = add;
+                out.mul_fp32 = mul;
+            }
+            FloatPrecision::Fp16 => {
+                out.mac_fp16 = mac;
+                out.add_fp16 = add;
+                out.mul_fp16 = mul;
+            }
+        }
+        out
+    }
+
+    /// A record of `n` floating-point multiply-accumulates at `precision`.
+    pub fn macs(precision: FloatPrecision, n: u64) -> OpCounts {
+        match precision {
+            FloatPrecision::Fp32 => OpCounts {
+                mac_fp32: n,
+                ..OpCounts::default()
+            },
+            FloatPrecision::Fp16 => OpCounts {
+                mac_fp16: n,
+                ..OpCounts::default()
+            },
+        }
+    }
+
+    /// A record of `adds` additions and `muls` multiplications at `precision`.
+    pub fn float_ops(precision: FloatPrecision, adds: u64, muls: u64) -> OpCounts {
+        match precision {
+            FloatPrecision::Fp32 => OpCounts {
+                add_fp32: adds,
+                mul_fp32: muls,
+                ..OpCounts::default()
+            },
+            FloatPrecision::Fp16 => OpCounts {
+                add_fp16: adds,
+                mul_fp16: muls,
+                ..OpCounts::default()
+            },
+        }
+    }
+}
+
+/// Which circuit a counted field belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldClass {
+    /// Digital arithmetic and memory traffic, priced by the digital table.
+    Digital,
+    /// Crossbar reads and their periphery, priced by the analogue table.
+    Analogue,
+    /// Logical events (spikes, synaptic events, neuron updates): they describe
+    /// the work and let a view rebuild it for another circuit, but are never
+    /// priced themselves (their arithmetic is counted in the digital fields).
+    Event,
+}
+
+/// Floating-point precision of digital arithmetic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FloatPrecision {
+    /// IEEE single precision (what the simulation computes in).
+    #[default]
+    Fp32,
+    /// IEEE half precision.
+    Fp16,
 }
 
 #[cfg(test)]
@@ -176,6 +322,48 @@ mod tests {
         let doubled = sample(1).scaled(2.0);
         assert_eq!(doubled.mac_fp32, sample(2).mac_fp32);
         assert_eq!(doubled.adc_conversions, sample(2).adc_conversions);
+    }
+
+    #[test]
+    fn every_field_has_a_class_and_parts_partition_the_record() {
+        for name in OpCounts::FIELDS {
+            assert!(OpCounts::field_class(name).is_some(), "{name} unclassified");
+        }
+        assert_eq!(OpCounts::field_class("mac_fp33"), None);
+        let all = OpCounts {
+            mac_fp32: 1,
+            neuron_updates: 2,
+            adc_conversions: 3,
+            cell_conductance_sum_s: 4e-6,
+            ..OpCounts::default()
+        };
+        let parts = all.digital_part() + all.analogue_part() + all.event_part();
+        assert_eq!(parts, all);
+        assert_eq!(all.digital_part().mac_fp32, 1);
+        assert_eq!(all.digital_part().adc_conversions, 0);
+        assert_eq!(all.analogue_part().cell_conductance_sum_s, 4e-6);
+        assert_eq!(all.event_part().neuron_updates, 2);
+    }
+
+    #[test]
+    fn retargeting_moves_float_work_and_keeps_the_rest() {
+        let c = OpCounts {
+            mac_fp32: 10,
+            add_fp32: 4,
+            mul_fp32: 3,
+            mac_fp16: 1,
+            mac_int8: 7,
+            adc_conversions: 5,
+            ..OpCounts::default()
+        };
+        let h = c.retarget_float(FloatPrecision::Fp16);
+        assert_eq!((h.mac_fp32, h.add_fp32, h.mul_fp32), (0, 0, 0));
+        assert_eq!((h.mac_fp16, h.add_fp16, h.mul_fp16), (11, 4, 3));
+        assert_eq!((h.mac_int8, h.adc_conversions), (7, 5));
+        let back = h.retarget_float(FloatPrecision::Fp32);
+        assert_eq!((back.mac_fp32, back.mac_fp16), (11, 0));
+        assert_eq!(OpCounts::macs(FloatPrecision::Fp16, 9).mac_fp16, 9);
+        assert_eq!(OpCounts::float_ops(FloatPrecision::Fp32, 2, 3).mul_fp32, 3);
     }
 
     #[test]

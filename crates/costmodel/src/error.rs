@@ -1,5 +1,7 @@
 //! Errors of this crate.
 
+use std::path::PathBuf;
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -14,6 +16,106 @@ pub enum Error {
         /// The allowed range, in words.
         allowed: String,
     },
+    /// A technology table file could not be read.
+    #[error("cannot read technology table {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A technology table is not valid TOML or does not follow the schema.
+    #[error("technology table {origin}: {message}")]
+    Syntax {
+        /// The file (or the name given to an in-memory text).
+        origin: String,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// A table lacks an entry the cost model needs.
+    #[error("technology table {table}: missing entry `{entry}` ({meaning}, unit {unit})")]
+    MissingEntry {
+        /// The table's file or name.
+        table: String,
+        /// The missing entry.
+        entry: String,
+        /// What the entry means.
+        meaning: String,
+        /// The dimension's SI unit.
+        unit: String,
+    },
+    /// A table holds an entry the cost model does not know (likely a typo).
+    #[error("technology table {table}: unknown entry `{entry}`; known entries: {known}")]
+    UnknownEntry {
+        /// The table's file or name.
+        table: String,
+        /// The unknown entry.
+        entry: String,
+        /// The entries this class of table may hold.
+        known: String,
+    },
+    /// An entry's unit is not one of the accepted symbols.
+    #[error(
+        "technology table {table}: entry `{entry}` has unknown unit `{unit}`; accepted: {accepted}"
+    )]
+    UnknownUnit {
+        /// The table's file or name.
+        table: String,
+        /// The entry.
+        entry: String,
+        /// The unit as written.
+        unit: String,
+        /// The accepted symbols.
+        accepted: String,
+    },
+    /// An entry's unit has the wrong dimension (e.g. volts for an energy).
+    #[error(
+        "technology table {table}: entry `{entry}` has unit `{unit}`, expected a unit of {expected}"
+    )]
+    WrongDimension {
+        /// The table's file or name.
+        table: String,
+        /// The entry.
+        entry: String,
+        /// The unit as written.
+        unit: String,
+        /// The expected dimension's SI unit.
+        expected: String,
+    },
+    /// An entry's value is outside its allowed range (negative energy, zero
+    /// read time, ...).
+    #[error("technology table {table}: entry `{entry}` = {value}: must be {allowed}")]
+    InvalidValue {
+        /// The table's file or name.
+        table: String,
+        /// The entry.
+        entry: String,
+        /// The value as written.
+        value: f64,
+        /// The allowed range, in words.
+        allowed: String,
+    },
+    /// A table's class (digital or analogue) is not the one expected.
+    #[error("technology table {table}: class `{found}` where a `{expected}` table is needed")]
+    WrongClass {
+        /// The table's file or name.
+        table: String,
+        /// The class needed.
+        expected: String,
+        /// The class found.
+        found: String,
+    },
+    /// A table's `base` chain is broken (too deep, or a different class).
+    #[error("technology table {table}: {message}")]
+    Base {
+        /// The table's file or name.
+        table: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A workload or model is inconsistent (e.g. a ratio against zero).
+    #[error("{0}")]
+    Inconsistent(String),
 }
 
 /// Shorthand for results of this crate.

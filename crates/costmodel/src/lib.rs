@@ -1,10 +1,60 @@
 //! Operation counts, training multiply-accumulates and inference energy.
 //!
 //! The compute crates count what they did (digital multiply-accumulates,
-//! additions, converter conversions, crossbar cell reads, spike events); this
-//! crate turns counts into costs with technology tables (energy per operation,
-//! with units and sources) and provides the analytical training cost of the
-//! paper's models, with the counting convention stated explicitly.
+//! additions, converter conversions, crossbar cell reads, spike events) in an
+//! [`OpCounts`] record, attributed to layers in a [`Workload`]; this crate
+//! turns counts into costs with technology tables (energy per operation,
+//! with units and sources, [`TechTables`]) and provides the analytical
+//! training cost of the paper's models with the counting convention stated
+//! explicitly ([`TrainingConvention`]). The full derivation, with every
+//! constant's source, is in `docs/costmodel.md`.
+//!
+//! # Entry points
+//!
+//! * Producers (reservoir, macro, readout) fill [`OpCounts`] and add them to a
+//!   [`Workload`] under a layer name and [`LayerKind`]:
+//!   `workload.add("recurrent", LayerKind::Recurrent, counts)`.
+//! * [`TechTables::load_set`]`(dir, TableSet::Literature)` loads the committed
+//!   tables from `data/tech`; [`TechTables::price_workload`] gives an
+//!   [`EnergyBreakdown`] per layer and per circuit class ([`Energy`]: digital
+//!   and analogue joules).
+//! * Two views of the same counted run: [`all_digital_view`] (every synaptic
+//!   event becomes a digital addition) and [`hybrid_view`] (synapse layers on
+//!   the crossbar, as the macro counted them, or mapped from the events with a
+//!   [`CrossbarMapping`]); [`paper::run_energy`] prices both.
+//! * The dense estimate from sizes alone: [`dense_digital`], [`dense_hybrid`].
+//! * Training cost: [`training`] models ([`training::srnn_snn`], ...) priced
+//!   with [`TrainingConvention::paper`] or [`TrainingConvention::backprop`].
+//! * [`paper::paper_report`]: everything `cargo xtask costs` prints.
+//!
+//! # Energy
+//!
+//! ```text
+//! E = sum over digital fields   count * e_op                       (digital table)
+//!   + row_drives * e_row + dac * e_fom_dac 2^b_dac + adc * e_fom_adc 2^b_adc
+//!   + tia * e_tia + macro_cycles * e_cycle + V_read^2 * sum(G) * t_read   (analogue table)
+//! ```
+//!
+//! Logical event fields (`neuron_updates`, `input_spikes`, `recurrent_spikes`,
+//! `synaptic_events`) are never priced: their arithmetic is counted in the
+//! digital fields, and the views use them to rebuild the synaptic work for the
+//! other circuit. `cell_reads` is priced through `cell_conductance_sum_s`.
+//! Units are SI throughout (joules, volts, seconds, siemens).
+//!
+//! # Conventions (the choices this crate makes)
+//!
+//! * Training cost is **per training sample**. The paper convention counts a
+//!   trained recurrent network as 2 x its dense forward MACs over all steps
+//!   and a trained head as 6 x its weights; the backprop convention counts
+//!   forward + weight gradients + needed input gradients on both sides.
+//! * LIF update: one multiplication, one addition, one comparison
+//!   ([`LIF_OPS`]); counters add once per neuron per step in the dense
+//!   estimate; the readout divides by nothing (the division by `T` is folded).
+//! * Dense digital: every weight used every step as a multiply-accumulate;
+//!   weights read from SRAM only if [`DigitalBaseline::weight_reads`].
+//! * Hybrid: one shared read per time step ([`CrossbarMapping`]), two cells
+//!   per signed weight, one conversion per output column, eight DAC
+//!   conversions per cycle, binary spike rows as row drives.
 //!
 //! # What this crate must not know
 //!
@@ -12,7 +62,25 @@
 //! devices, spikes or training.
 
 mod counts;
+mod energy;
 mod error;
+mod inference;
+pub mod paper;
+mod tech;
+pub mod training;
+pub mod units;
 
-pub use counts::OpCounts;
+pub use counts::{FieldClass, FloatPrecision, OpCounts};
+pub use energy::{
+    Energy, EnergyBreakdown, FieldEnergy, LayerCounts, LayerEnergy, LayerKind, Workload,
+};
 pub use error::{Error, Result};
+pub use inference::{
+    CrossbarMapping, DigitalBaseline, Head, LIF_OPS, LsmShape, ReadGeometry, all_digital_view,
+    dense_digital, dense_events, dense_hybrid, hybrid_view,
+};
+pub use tech::{
+    ANALOGUE_ENTRIES, AnalogueTech, DIGITAL_ENTRIES, DigitalTech, Entry, EntrySpec, TECH_DIR,
+    TableClass, TableSet, TechTable, TechTables, tech_dir,
+};
+pub use training::{TrainedModel, TrainingConvention};
