@@ -245,6 +245,11 @@ impl Classifier {
         self.n_classes
     }
 
+    /// Weights (inputs x outputs) and biases of each layer, input layer first.
+    pub fn layer_parameters(&self) -> Vec<(&DMatrix<f64>, &nalgebra::DVector<f64>)> {
+        self.layers().into_iter().map(|d| (&d.w, &d.b)).collect()
+    }
+
     /// Number of trainable parameters (weights and biases).
     pub fn n_params(&self) -> usize {
         self.hidden.as_ref().map_or(0, Dense::n_params) + self.output.n_params()
@@ -252,10 +257,7 @@ impl Classifier {
 
     /// Multiply-accumulates of one inference (forward pass of one sample).
     pub fn inference_mac_per_sample(&self) -> u64 {
-        let h = self
-            .hidden
-            .as_ref()
-            .map_or(0, |d| d.inputs() * d.outputs());
+        let h = self.hidden.as_ref().map_or(0, |d| d.inputs() * d.outputs());
         (h + self.output.inputs() * self.output.outputs()) as u64
     }
 
@@ -327,7 +329,10 @@ impl Classifier {
         let mut order = train_idx.clone();
         for epoch in 0..params.epochs {
             order.copy_from_slice(&train_idx);
-            shuffle(&mut order, &mut seeds.keyed(Purpose::DataShuffle, epoch as u64));
+            shuffle(
+                &mut order,
+                &mut seeds.keyed(Purpose::DataShuffle, epoch as u64),
+            );
             let mut loss_sum = 0.0;
             for batch in order.chunks(params.batch_size) {
                 gather_columns(&xt, batch, &mut xb);
@@ -531,7 +536,10 @@ impl Classifier {
     }
 
     pub(crate) fn zero_grads(&self) -> Vec<DenseGrad> {
-        self.layers().into_iter().map(DenseGrad::zeros_like).collect()
+        self.layers()
+            .into_iter()
+            .map(DenseGrad::zeros_like)
+            .collect()
     }
 
     fn apply(&mut self, opt: &mut Optimizer, grads: &[DenseGrad]) {
@@ -548,9 +556,21 @@ impl Classifier {
         match &self.hidden {
             Some(h) => {
                 dense_step(cost, batch, h.inputs(), h.outputs(), false);
-                dense_step(cost, batch, self.output.inputs(), self.output.outputs(), true);
+                dense_step(
+                    cost,
+                    batch,
+                    self.output.inputs(),
+                    self.output.outputs(),
+                    true,
+                );
             }
-            None => dense_step(cost, batch, self.output.inputs(), self.output.outputs(), false),
+            None => dense_step(
+                cost,
+                batch,
+                self.output.inputs(),
+                self.output.outputs(),
+                false,
+            ),
         }
     }
 
@@ -634,12 +654,11 @@ mod tests {
         let mut g = model.zero_grads();
         let mut ws = Workspace::default();
         model.loss_grad(&xb, &y, l2, &mut g, &mut ws);
-        let n_layers = model.layers().len();
-        for k in 0..n_layers {
+        for (k, gk) in g.iter().enumerate() {
             let (rows, cols) = model.layers()[k].w.shape();
             for i in 0..rows {
                 for j in 0..cols {
-                    let analytic = g[k].w[(i, j)];
+                    let analytic = gk.w[(i, j)];
                     let fd = crate::testutil::central_difference(
                         |d| {
                             let mut m = model.clone();
@@ -660,7 +679,7 @@ mod tests {
                     },
                     1e-5,
                 );
-                assert_grad_close(g[k].b[j], fd, &format!("layer {k} b[{j}]"));
+                assert_grad_close(gk.b[j], fd, &format!("layer {k} b[{j}]"));
             }
         }
     }
@@ -690,12 +709,22 @@ mod tests {
             batch_size: 0,
             ..ClassifierParams::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("classifier.batch_size"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("classifier.batch_size")
+        );
         let p = ClassifierParams {
             validation_fraction: 0.0,
             ..ClassifierParams::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("validation_fraction"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("validation_fraction")
+        );
         let json = serde_json::to_string(&ClassifierParams::ntidigits()).unwrap();
         let back: ClassifierParams = serde_json::from_str(&json).unwrap();
         assert_eq!(back, ClassifierParams::ntidigits());

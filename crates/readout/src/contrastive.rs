@@ -13,7 +13,9 @@ use crate::error::{Error, Result, invalid};
 use crate::nn::{Activation, DenseGrad};
 use crate::optim::{Optimizer, OptimizerParams};
 use crate::projection::{ProjCache, Projection};
-use crate::retrieval::{CrossModalEmbedder, Direction, LabeledSet, Similarity, cross_modal_retrieval};
+use crate::retrieval::{
+    CrossModalEmbedder, Direction, LabeledSet, Similarity, cross_modal_retrieval,
+};
 
 /// Smallest and largest temperature a learned temperature may reach (CLIP
 /// clamps its logit scale the same way, at 100).
@@ -107,7 +109,11 @@ impl ContrastiveParams {
         }
         let (lo, hi) = TEMPERATURE_RANGE;
         if !(lo..=hi).contains(&self.temperature) {
-            return Err(invalid("contrastive.temperature", self.temperature, "in [0.01, 100]"));
+            return Err(invalid(
+                "contrastive.temperature",
+                self.temperature,
+                "in [0.01, 100]",
+            ));
         }
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
             return Err(invalid("contrastive.l2", self.l2, "finite and >= 0"));
@@ -249,13 +255,33 @@ impl ContrastiveModel {
         params.validate()?;
         check_features("contrastive image features", images)?;
         check_features("contrastive audio features", audio)?;
-        check_labels("contrastive image labels", image_labels, images.nrows(), n_classes)?;
-        check_labels("contrastive audio labels", audio_labels, audio.nrows(), n_classes)?;
+        check_labels(
+            "contrastive image labels",
+            image_labels,
+            images.nrows(),
+            n_classes,
+        )?;
+        check_labels(
+            "contrastive audio labels",
+            audio_labels,
+            audio.nrows(),
+            n_classes,
+        )?;
 
         let (it, iv, at, av) = if params.validation_fraction > 0.0 {
             let mut rng = seeds.stream(Purpose::DataSplit);
-            let (it, iv) = stratified_split(image_labels, n_classes, params.validation_fraction, &mut rng);
-            let (at, av) = stratified_split(audio_labels, n_classes, params.validation_fraction, &mut rng);
+            let (it, iv) = stratified_split(
+                image_labels,
+                n_classes,
+                params.validation_fraction,
+                &mut rng,
+            );
+            let (at, av) = stratified_split(
+                audio_labels,
+                n_classes,
+                params.validation_fraction,
+                &mut rng,
+            );
             (it, iv, at, av)
         } else {
             (
@@ -312,7 +338,8 @@ impl ContrastiveModel {
         } else {
             0
         };
-        let fixed_pairs = (!params.resample_pairs).then(|| pools.draw(params.pairs_per_class, &seeds, 0));
+        let fixed_pairs =
+            (!params.resample_pairs).then(|| pools.draw(params.pairs_per_class, &seeds, 0));
 
         let mut history = Vec::with_capacity(params.epochs);
         let mut best: Option<(f64, usize, ContrastiveModel)> = None;
@@ -346,10 +373,26 @@ impl ContrastiveModel {
                 loss_sum += loss * batch.len() as f64;
                 let before = opt.updates;
                 opt.begin_step();
-                opt.update(0, model.image.layer.w.as_mut_slice(), grads.image.w.as_slice());
-                opt.update(1, model.image.layer.b.as_mut_slice(), grads.image.b.as_slice());
-                opt.update(2, model.audio.layer.w.as_mut_slice(), grads.audio.w.as_slice());
-                opt.update(3, model.audio.layer.b.as_mut_slice(), grads.audio.b.as_slice());
+                opt.update(
+                    0,
+                    model.image.layer.w.as_mut_slice(),
+                    grads.image.w.as_slice(),
+                );
+                opt.update(
+                    1,
+                    model.image.layer.b.as_mut_slice(),
+                    grads.image.b.as_slice(),
+                );
+                opt.update(
+                    2,
+                    model.audio.layer.w.as_mut_slice(),
+                    grads.audio.w.as_slice(),
+                );
+                opt.update(
+                    3,
+                    model.audio.layer.b.as_mut_slice(),
+                    grads.audio.b.as_slice(),
+                );
                 if params.learn_temperature {
                     let mut lt = [model.log_temperature];
                     opt.update(4, &mut lt, &[grads.log_temperature]);
@@ -381,8 +424,9 @@ impl ContrastiveModel {
                     &[1],
                 )?;
                 let d = params.embedding_dim as u64;
-                cost.validation_mac += (xiv.nrows() * xiv.ncols() + xav.nrows() * xav.ncols()) as u64 * d
-                    + (xiv.nrows() * xav.nrows()) as u64 * d;
+                cost.validation_mac +=
+                    (xiv.nrows() * xiv.ncols() + xav.nrows() * xav.ncols()) as u64 * d
+                        + (xiv.nrows() * xav.nrows()) as u64 * d;
                 rec.validation_top1 = Some(r.top1());
                 let s = r.top1();
                 if best.as_ref().is_none_or(|(b, _, _)| s > *b) {
@@ -481,8 +525,10 @@ impl ContrastiveModel {
         // dA = s dZ B, dB = s dZ^T A.
         gemm(&mut ws.ga, scale, Op::N(&ws.g), Op::N(b));
         gemm(&mut ws.gb, scale, Op::T(&ws.g), Op::N(a));
-        self.image.backward(xi, &ws.ci, &mut ws.ga, &mut grads.image);
-        self.audio.backward(xa, &ws.ca, &mut ws.gb, &mut grads.audio);
+        self.image
+            .backward(xi, &ws.ci, &mut ws.ga, &mut grads.image);
+        self.audio
+            .backward(xa, &ws.ca, &mut ws.gb, &mut grads.audio);
         grads.image.add_l2(&self.image.layer, l2);
         grads.audio.add_l2(&self.audio.layer, l2);
         loss
@@ -611,7 +657,13 @@ mod tests {
     use super::*;
     use crate::testutil::{assert_grad_close, central_difference, gaussian_blobs};
 
-    fn full_loss(m: &ContrastiveModel, xi: &DMatrix<f64>, xa: &DMatrix<f64>, y: &[usize], l2: f64) -> f64 {
+    fn full_loss(
+        m: &ContrastiveModel,
+        xi: &DMatrix<f64>,
+        xa: &DMatrix<f64>,
+        y: &[usize],
+        l2: f64,
+    ) -> f64 {
         let mut g = m.zero_grads();
         let mut ws = Workspace::default();
         let l = m.loss_grad(xi, xa, y, l2, &mut g, &mut ws);
@@ -624,7 +676,11 @@ mod tests {
         // 9 pairs over 3 classes with unequal counts (multi-positive rows).
         let (xi, y) = gaussian_blobs(9, 6, 3, 1.0, seeds);
         let (xa, _) = gaussian_blobs(9, 5, 3, 1.0, Seeds::new(12));
-        let y: Vec<usize> = y.iter().enumerate().map(|(i, &c)| if i == 8 { 0 } else { c }).collect();
+        let y: Vec<usize> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| if i == 8 { 0 } else { c })
+            .collect();
         let params = ContrastiveParams {
             embedding_dim: 4,
             temperature: 0.7,
@@ -639,13 +695,21 @@ mod tests {
         model.loss_grad(&xi, &xa, &y, l2, &mut g, &mut ws);
         let h = 1e-5;
         for (which, grad) in [(0, &g.image), (1, &g.audio)] {
-            let layer = if which == 0 { &model.image.layer } else { &model.audio.layer };
+            let layer = if which == 0 {
+                &model.image.layer
+            } else {
+                &model.audio.layer
+            };
             for i in 0..layer.w.nrows() {
                 for j in 0..layer.w.ncols() {
                     let fd = central_difference(
                         |d| {
                             let mut m = model.clone();
-                            let p = if which == 0 { &mut m.image } else { &mut m.audio };
+                            let p = if which == 0 {
+                                &mut m.image
+                            } else {
+                                &mut m.audio
+                            };
                             p.layer.w[(i, j)] += d;
                             full_loss(&m, &xi, &xa, &y, l2)
                         },
@@ -658,7 +722,11 @@ mod tests {
                 let fd = central_difference(
                     |d| {
                         let mut m = model.clone();
-                        let p = if which == 0 { &mut m.image } else { &mut m.audio };
+                        let p = if which == 0 {
+                            &mut m.image
+                        } else {
+                            &mut m.audio
+                        };
                         p.layer.b[j] += d;
                         full_loss(&m, &xi, &xa, &y, l2)
                     },
@@ -690,7 +758,8 @@ mod tests {
             temperature: 0.5,
             ..ContrastiveParams::paper()
         };
-        let mut m = ContrastiveModel::new(n, n, &params, &mut Seeds::new(1).stream(Purpose::ModelInit));
+        let mut m =
+            ContrastiveModel::new(n, n, &params, &mut Seeds::new(1).stream(Purpose::ModelInit));
         for p in [&mut m.image, &mut m.audio] {
             p.layer.w = DMatrix::identity(n, n);
             p.layer.b.fill(0.0);
@@ -710,12 +779,22 @@ mod tests {
             batch_size: 1,
             ..ContrastiveParams::paper()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("contrastive.batch_size"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("contrastive.batch_size")
+        );
         let p = ContrastiveParams {
             patience: Some(3),
             ..ContrastiveParams::paper()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("contrastive.patience"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("contrastive.patience")
+        );
         assert!(serde_json::from_str::<ContrastiveParams>(r#"{"temp": 1.0}"#).is_err());
     }
 }

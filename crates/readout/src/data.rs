@@ -141,8 +141,20 @@ impl Op<'_> {
         // A (r x c) column-major buffer holds r * c values; the views below
         // address exactly those, so the size assertion inside cannot fail.
         match self {
-            Op::N(m) => DMatrixView::from_slice_with_strides(m.as_slice(), m.nrows(), m.ncols(), 1, m.nrows()),
-            Op::T(m) => DMatrixView::from_slice_with_strides(m.as_slice(), m.ncols(), m.nrows(), m.nrows(), 1),
+            Op::N(m) => DMatrixView::from_slice_with_strides(
+                m.as_slice(),
+                m.nrows(),
+                m.ncols(),
+                1,
+                m.nrows(),
+            ),
+            Op::T(m) => DMatrixView::from_slice_with_strides(
+                m.as_slice(),
+                m.ncols(),
+                m.nrows(),
+                m.nrows(),
+                1,
+            ),
         }
     }
 
@@ -247,7 +259,12 @@ mod tests {
             let expected = &a * &b * 2.0;
             let (at, bt) = (a.transpose(), b.transpose());
             let mut out = DMatrix::zeros(0, 0);
-            for (x, y) in [(Op::N(&a), Op::N(&b)), (Op::T(&at), Op::N(&b)), (Op::N(&a), Op::T(&bt)), (Op::T(&at), Op::T(&bt))] {
+            for (x, y) in [
+                (Op::N(&a), Op::N(&b)),
+                (Op::T(&at), Op::N(&b)),
+                (Op::N(&a), Op::T(&bt)),
+                (Op::T(&at), Op::T(&bt)),
+            ] {
                 gemm(&mut out, 2.0, x, y);
                 assert_eq!(out, expected, "{r}x{k} * {k}x{c}");
             }

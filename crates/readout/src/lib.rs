@@ -78,6 +78,27 @@
 //! forward and `2 N^2 D` backward MACs for the similarity matrix, and
 //! `N D` forward and `2 N D` backward per modality for the normalisation.
 //!
+//! # Parameters
+//!
+//! Each trainer has a serde parameter struct (`deny_unknown_fields`, a
+//! `validate()` naming the bad field and its range) whose docs carry a table
+//! of name, unit, default and source: [`ScalingParams`], [`ClassifierParams`]
+//! (presets [`ClassifierParams::nmnist`], [`ClassifierParams::ntidigits`]),
+//! [`ContrastiveParams`] (preset [`ContrastiveParams::paper`]),
+//! [`ProtoNetParams`], [`OptimizerParams`], [`TsneParams`].
+//!
+//! Choices where the paper is silent: a stratified 10 % validation split and
+//! selection by validation accuracy for the classifier (the authors pick
+//! checkpoints by test accuracy; we never look at the test set); 100 epochs
+//! for N-TIDIGITS; contrastive minibatches of 128 pairs, pairs redrawn every
+//! epoch within each class (image and audio samples of a class are shuffled
+//! and zipped, as many pairs as the smaller modality has), the last epoch
+//! kept; PyTorch's `nn.Linear` initialisation and Adam defaults (the authors
+//! used PyTorch); the prototypical baseline as cross-modal 7-way 5-shot
+//! 5-query episodes with linear backbones, retrieval by squared Euclidean
+//! distance; t-SNE with a random Gaussian start (sd 1e-4), exact up to 1,500
+//! samples.
+//!
 //! # What it ignores
 //!
 //! Learning-rate schedules, dropout, data augmentation, mixed precision and
@@ -108,7 +129,9 @@ mod tsne;
 
 pub use nalgebra;
 
-pub use classifier::{Classifier, ClassifierFit, ClassifierParams, EpochRecord, HiddenLayerParams, Selection};
+pub use classifier::{
+    Classifier, ClassifierFit, ClassifierParams, EpochRecord, HiddenLayerParams, Selection,
+};
 pub use contrastive::{
     ContrastiveEpoch, ContrastiveFit, ContrastiveModel, ContrastiveParams, TEMPERATURE_RANGE,
 };
@@ -126,4 +149,4 @@ pub use retrieval::{
     ZeroShotReport, cross_modal_retrieval, retrieve, similarity_matrix, zero_shot_report,
 };
 pub use scale::{Scaler, ScalingParams};
-pub use tsne::{AUTO_EXACT_MAX, TsneMethod, TsneParams, tsne, tsne_with};
+pub use tsne::{AUTO_EXACT_MAX, EXACT_MAX, TsneMethod, TsneParams, tsne, tsne_with};

@@ -26,7 +26,11 @@ impl ConfusionMatrix {
     }
 
     /// From true and predicted labels (each below `n_classes`).
-    pub fn from_labels(truth: &[usize], predicted: &[usize], n_classes: usize) -> Result<ConfusionMatrix> {
+    pub fn from_labels(
+        truth: &[usize],
+        predicted: &[usize],
+        n_classes: usize,
+    ) -> Result<ConfusionMatrix> {
         check_len("predicted labels", predicted.len(), truth.len())?;
         let mut m = ConfusionMatrix::new(n_classes);
         for (i, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
@@ -118,7 +122,9 @@ impl ConfusionMatrix {
         (0..self.n_classes)
             .map(|t| {
                 let s = self.support(t).max(1) as f64;
-                (0..self.n_classes).map(|p| self.count(t, p) as f64 / s).collect()
+                (0..self.n_classes)
+                    .map(|p| self.count(t, p) as f64 / s)
+                    .collect()
             })
             .collect()
     }
@@ -140,7 +146,11 @@ pub struct ClassificationReport {
 
 impl ClassificationReport {
     /// Compares predictions with the truth.
-    pub fn new(truth: &[usize], predicted: &[usize], n_classes: usize) -> Result<ClassificationReport> {
+    pub fn new(
+        truth: &[usize],
+        predicted: &[usize],
+        n_classes: usize,
+    ) -> Result<ClassificationReport> {
         let confusion = ConfusionMatrix::from_labels(truth, predicted, n_classes)?;
         Ok(ClassificationReport {
             accuracy: confusion.accuracy(),
@@ -177,7 +187,10 @@ mod tests {
         let p = [0, 0, 1, 1, 2, 2];
         let r = ClassificationReport::new(&t, &p, 4).unwrap();
         assert_eq!(r.accuracy, 4.0 / 6.0);
-        assert_eq!(r.per_class_accuracy, vec![Some(2.0 / 3.0), Some(0.5), Some(1.0), None]);
+        assert_eq!(
+            r.per_class_accuracy,
+            vec![Some(2.0 / 3.0), Some(0.5), Some(1.0), None]
+        );
         let expected_f1 = (0.8 + 0.5 + 2.0 / 3.0) / 3.0;
         assert!((r.macro_f1 - expected_f1).abs() < 1e-15);
         assert_eq!(r.confusion.count(0, 1), 1);

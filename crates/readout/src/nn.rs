@@ -154,7 +154,11 @@ pub(crate) fn activate(act: Option<Activation>, pre: &DMatrix<f64>, out: &mut DM
 }
 
 /// Multiplies the gradient `g` in place by `act'(pre)`.
-pub(crate) fn activation_backward(act: Option<Activation>, pre: &DMatrix<f64>, g: &mut DMatrix<f64>) {
+pub(crate) fn activation_backward(
+    act: Option<Activation>,
+    pre: &DMatrix<f64>,
+    g: &mut DMatrix<f64>,
+) {
     if let Some(a) = act {
         g.zip_apply(pre, |gv, p| *gv *= a.derivative(p));
     }

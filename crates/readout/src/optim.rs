@@ -221,7 +221,10 @@ mod tests {
         let mut p = [1.0, 1.0];
         o.begin_step();
         o.update(0, &mut p, &[3.0, -0.5]);
-        assert!((p[0] - 0.9).abs() < 1e-8 && (p[1] - 1.1).abs() < 1e-7, "{p:?}");
+        assert!(
+            (p[0] - 0.9).abs() < 1e-8 && (p[1] - 1.1).abs() < 1e-7,
+            "{p:?}"
+        );
         assert_eq!(o.updates, 2);
     }
 
@@ -240,13 +243,19 @@ mod tests {
     fn validate_names_field_and_serde_is_tagged() {
         let e = OptimizerParams::adam(-1.0).validate("opt").unwrap_err();
         assert!(e.to_string().contains("opt.lr"), "{e}");
-        let p: OptimizerParams =
-            serde_json::from_str(r#"{"kind":"sgd-momentum","lr":0.1,"momentum":0.9,"nesterov":true}"#)
-                .unwrap();
-        assert!(matches!(p, OptimizerParams::SgdMomentum { nesterov: true, .. }));
+        let p: OptimizerParams = serde_json::from_str(
+            r#"{"kind":"sgd-momentum","lr":0.1,"momentum":0.9,"nesterov":true}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            p,
+            OptimizerParams::SgdMomentum { nesterov: true, .. }
+        ));
         assert!(
-            serde_json::from_str::<OptimizerParams>(r#"{"kind":"adam","lr":0.1,"beta1":0.9,"beta2":0.99,"eps":1e-8,"x":1}"#)
-                .is_err()
+            serde_json::from_str::<OptimizerParams>(
+                r#"{"kind":"adam","lr":0.1,"beta1":0.9,"beta2":0.99,"eps":1e-8,"x":1}"#
+            )
+            .is_err()
         );
     }
 }

@@ -69,22 +69,29 @@ pub trait Persist: Serialize + DeserializeOwned {
         if kind != Some(Self::KIND) {
             return Err(bad(
                 source_name,
-                format!("holds a model of kind {kind:?}, expected \"{}\"", Self::KIND),
+                format!(
+                    "holds a model of kind {kind:?}, expected \"{}\"",
+                    Self::KIND
+                ),
             ));
         }
         if let Some(extra) = obj
             .keys()
             .find(|k| !["format", "version", "kind", "model"].contains(&k.as_str()))
         {
-            return Err(bad(source_name, format!("unknown top-level field `{extra}`")));
+            return Err(bad(
+                source_name,
+                format!("unknown top-level field `{extra}`"),
+            ));
         }
         let model = obj
             .get("model")
             .cloned()
             .ok_or_else(|| bad(source_name, "missing `model`".into()))?;
-        let m: Self =
-            serde_json::from_value(model).map_err(|e| bad(source_name, format!("bad model: {e}")))?;
-        m.check_loaded().map_err(|e| bad(source_name, e.to_string()))?;
+        let m: Self = serde_json::from_value(model)
+            .map_err(|e| bad(source_name, format!("bad model: {e}")))?;
+        m.check_loaded()
+            .map_err(|e| bad(source_name, e.to_string()))?;
         Ok(m)
     }
 

@@ -51,6 +51,16 @@ impl Projection {
         self.layer.outputs()
     }
 
+    /// Weights (inputs x dim).
+    pub fn weights(&self) -> &DMatrix<f64> {
+        &self.layer.w
+    }
+
+    /// Biases (dim).
+    pub fn bias(&self) -> &nalgebra::DVector<f64> {
+        &self.layer.b
+    }
+
     /// Embeds samples (samples x inputs) into samples x dim.
     pub fn embed(&self, x: &DMatrix<f64>) -> crate::Result<DMatrix<f64>> {
         check_width("features to embed", x, self.inputs())?;
@@ -81,7 +91,13 @@ impl Projection {
 
     /// Backward pass: `g` is dL/d(out) on entry (consumed); the weight and
     /// bias gradients go into `grad`.
-    pub(crate) fn backward(&self, xb: &DMatrix<f64>, c: &ProjCache, g: &mut DMatrix<f64>, grad: &mut DenseGrad) {
+    pub(crate) fn backward(
+        &self,
+        xb: &DMatrix<f64>,
+        c: &ProjCache,
+        g: &mut DMatrix<f64>,
+        grad: &mut DenseGrad,
+    ) {
         if let Some(n) = &c.norm {
             n.backward(&c.out, g);
         }

@@ -179,8 +179,18 @@ impl ProtoNet {
         params.validate()?;
         check_features("protonet image features", images)?;
         check_features("protonet audio features", audio)?;
-        check_labels("protonet image labels", image_labels, images.nrows(), n_classes)?;
-        check_labels("protonet audio labels", audio_labels, audio.nrows(), n_classes)?;
+        check_labels(
+            "protonet image labels",
+            image_labels,
+            images.nrows(),
+            n_classes,
+        )?;
+        check_labels(
+            "protonet audio labels",
+            audio_labels,
+            audio.nrows(),
+            n_classes,
+        )?;
         let all_i: Vec<usize> = (0..image_labels.len()).collect();
         let all_a: Vec<usize> = (0..audio_labels.len()).collect();
         let pools = PairPools::new(&all_i, image_labels, &all_a, audio_labels, n_classes);
@@ -202,7 +212,12 @@ impl ProtoNet {
                 ),
             });
         }
-        let mut model = ProtoNet::new(images.ncols(), audio.ncols(), params, &mut seeds.stream(Purpose::ModelInit));
+        let mut model = ProtoNet::new(
+            images.ncols(),
+            audio.ncols(),
+            params,
+            &mut seeds.stream(Purpose::ModelInit),
+        );
         let xit = images.transpose();
         let xat = audio.transpose();
         let sizes = [
@@ -240,8 +255,16 @@ impl ProtoNet {
                 let mut ii = Vec::with_capacity(way * need);
                 let mut ai = Vec::with_capacity(way * need);
                 for &c in &chosen {
-                    ii.extend(sample(&mut rng, ip[c].len(), need).into_iter().map(|k| ip[c][k]));
-                    ai.extend(sample(&mut rng, ap[c].len(), need).into_iter().map(|k| ap[c][k]));
+                    ii.extend(
+                        sample(&mut rng, ip[c].len(), need)
+                            .into_iter()
+                            .map(|k| ip[c][k]),
+                    );
+                    ai.extend(
+                        sample(&mut rng, ap[c].len(), need)
+                            .into_iter()
+                            .map(|k| ap[c][k]),
+                    );
                 }
                 gather_columns(&xit, &ii, &mut ep.xi);
                 gather_columns(&xat, &ai, &mut ep.xa);
@@ -256,10 +279,26 @@ impl ProtoNet {
                 sum += loss;
                 let before = opt.updates;
                 opt.begin_step();
-                opt.update(0, model.image.layer.w.as_mut_slice(), grads.image.w.as_slice());
-                opt.update(1, model.image.layer.b.as_mut_slice(), grads.image.b.as_slice());
-                opt.update(2, model.audio.layer.w.as_mut_slice(), grads.audio.w.as_slice());
-                opt.update(3, model.audio.layer.b.as_mut_slice(), grads.audio.b.as_slice());
+                opt.update(
+                    0,
+                    model.image.layer.w.as_mut_slice(),
+                    grads.image.w.as_slice(),
+                );
+                opt.update(
+                    1,
+                    model.image.layer.b.as_mut_slice(),
+                    grads.image.b.as_slice(),
+                );
+                opt.update(
+                    2,
+                    model.audio.layer.w.as_mut_slice(),
+                    grads.audio.w.as_slice(),
+                );
+                opt.update(
+                    3,
+                    model.audio.layer.b.as_mut_slice(),
+                    grads.audio.b.as_slice(),
+                );
                 model.count_step(&mut cost, &ep);
                 optimizer_ops(&mut cost, &params.optimizer, opt.updates - before, decayed);
             }
@@ -282,7 +321,13 @@ impl ProtoNet {
 
     /// The episode loss with gradients of `loss + l2/2 |W|^2` in `grads`;
     /// returns the loss without L2.
-    pub(crate) fn loss_grad(&self, ep: &Episode, l2: f64, grads: &mut Grads, ws: &mut Workspace) -> f64 {
+    pub(crate) fn loss_grad(
+        &self,
+        ep: &Episode,
+        l2: f64,
+        grads: &mut Grads,
+        ws: &mut Workspace,
+    ) -> f64 {
         self.image.forward_train(&ep.xi, &mut ws.ci);
         self.audio.forward_train(&ep.xa, &mut ws.ca);
         let (ei, ea) = (&ws.ci.out, &ws.ca.out);
@@ -291,8 +336,10 @@ impl ProtoNet {
         // Image prototypes, audio queries; then audio prototypes, image queries.
         let l1 = proto_direction(ei, ea, ep, &mut ws.gi, &mut ws.ga);
         let l2dir = proto_direction(ea, ei, ep, &mut ws.ga, &mut ws.gi);
-        self.image.backward(&ep.xi, &ws.ci, &mut ws.gi, &mut grads.image);
-        self.audio.backward(&ep.xa, &ws.ca, &mut ws.ga, &mut grads.audio);
+        self.image
+            .backward(&ep.xi, &ws.ci, &mut ws.gi, &mut grads.image);
+        self.audio
+            .backward(&ep.xa, &ws.ca, &mut ws.ga, &mut grads.audio);
         grads.image.add_l2(&self.image.layer, l2);
         grads.audio.add_l2(&self.audio.layer, l2);
         0.5 * (l1 + l2dir)
@@ -349,7 +396,9 @@ fn proto_direction(
             p += row / s as f64;
         }
     }
-    let qrows: Vec<usize> = (0..way).flat_map(|k| (k * per + s)..((k + 1) * per)).collect();
+    let qrows: Vec<usize> = (0..way)
+        .flat_map(|k| (k * per + s)..((k + 1) * per))
+        .collect();
     let queries = eq.select_rows(&qrows);
     let nq = qrows.len();
     // logits = -(|e|^2 + |c|^2 - 2 e.c)
@@ -445,7 +494,11 @@ mod tests {
                     let fd = central_difference(
                         |d| {
                             let mut m = model.clone();
-                            let p = if which == 0 { &mut m.image } else { &mut m.audio };
+                            let p = if which == 0 {
+                                &mut m.image
+                            } else {
+                                &mut m.audio
+                            };
                             p.layer.w[(i, j)] += d;
                             loss(&m)
                         },
@@ -458,7 +511,11 @@ mod tests {
                 let fd = central_difference(
                     |d| {
                         let mut m = model.clone();
-                        let p = if which == 0 { &mut m.image } else { &mut m.audio };
+                        let p = if which == 0 {
+                            &mut m.image
+                        } else {
+                            &mut m.audio
+                        };
                         p.layer.b[j] += d;
                         loss(&m)
                     },

@@ -99,15 +99,33 @@ pub fn retrieve(
 ) -> Result<RetrievalReport> {
     check_features("retrieval queries", queries.features)?;
     check_features("retrieval gallery", gallery.features)?;
-    check_width("retrieval gallery", gallery.features, queries.features.ncols())?;
-    check_labels("retrieval query labels", queries.labels, queries.features.nrows(), n_classes)?;
-    check_labels("retrieval gallery labels", gallery.labels, gallery.features.nrows(), n_classes)?;
+    check_width(
+        "retrieval gallery",
+        gallery.features,
+        queries.features.ncols(),
+    )?;
+    check_labels(
+        "retrieval query labels",
+        queries.labels,
+        queries.features.nrows(),
+        n_classes,
+    )?;
+    check_labels(
+        "retrieval gallery labels",
+        gallery.labels,
+        gallery.features.nrows(),
+        n_classes,
+    )?;
     let n_gallery = gallery.features.nrows();
     if ks.is_empty() {
         return Err(invalid("ks", "[]", "at least one k"));
     }
     if let Some(&k) = ks.iter().find(|&&k| k == 0 || k > n_gallery) {
-        return Err(invalid("ks", k, &format!("in 1..={n_gallery} (the gallery size)")));
+        return Err(invalid(
+            "ks",
+            k,
+            &format!("in 1..={n_gallery} (the gallery size)"),
+        ));
     }
     let sim = similarity_matrix(queries.features, gallery.features, similarity);
     let kmax = *ks.iter().max().unwrap_or(&1);
@@ -145,7 +163,11 @@ pub fn retrieve(
 }
 
 /// Queries x gallery similarities.
-pub fn similarity_matrix(q: &DMatrix<f64>, g: &DMatrix<f64>, similarity: Similarity) -> DMatrix<f64> {
+pub fn similarity_matrix(
+    q: &DMatrix<f64>,
+    g: &DMatrix<f64>,
+    similarity: Similarity,
+) -> DMatrix<f64> {
     let mut s = DMatrix::zeros(0, 0);
     crate::data::gemm(&mut s, 1.0, crate::data::Op::N(q), crate::data::Op::T(g));
     let qn: Vec<f64> = q.row_iter().map(|r| r.norm_squared()).collect();
@@ -241,7 +263,11 @@ pub fn zero_shot_report<M: CrossModalEmbedder + ?Sized>(
         if yi.is_empty() || ya.is_empty() {
             return Err(Error::InsufficientData {
                 what: format!("zero-shot evaluation on {name} classes {classes:?}"),
-                why: format!("{} test images and {} test audio samples of these classes", yi.len(), ya.len()),
+                why: format!(
+                    "{} test images and {} test audio samples of these classes",
+                    yi.len(),
+                    ya.len()
+                ),
             });
         }
         let i = LabeledSet {
@@ -253,8 +279,22 @@ pub fn zero_shot_report<M: CrossModalEmbedder + ?Sized>(
             labels: &ya,
         };
         Ok(BidirectionalReport {
-            audio_to_image: cross_modal_retrieval(model, Direction::AudioToImage, i, a, n_classes, ks)?,
-            image_to_audio: cross_modal_retrieval(model, Direction::ImageToAudio, i, a, n_classes, ks)?,
+            audio_to_image: cross_modal_retrieval(
+                model,
+                Direction::AudioToImage,
+                i,
+                a,
+                n_classes,
+                ks,
+            )?,
+            image_to_audio: cross_modal_retrieval(
+                model,
+                Direction::ImageToAudio,
+                i,
+                a,
+                n_classes,
+                ks,
+            )?,
         })
     };
     Ok(ZeroShotReport {

@@ -57,7 +57,11 @@ impl ScalingParams {
     /// Checks ranges.
     pub fn validate(&self) -> Result<()> {
         if !(self.divide_by.is_finite() && self.divide_by > 0.0) {
-            return Err(invalid("scaling.divide_by", self.divide_by, "finite and > 0"));
+            return Err(invalid(
+                "scaling.divide_by",
+                self.divide_by,
+                "finite and > 0",
+            ));
         }
         Ok(())
     }
@@ -132,7 +136,10 @@ impl Scaler {
     }
 
     /// Fits on `train` and transforms it.
-    pub fn fit_transform(params: &ScalingParams, train: &DMatrix<f64>) -> Result<(Scaler, DMatrix<f64>)> {
+    pub fn fit_transform(
+        params: &ScalingParams,
+        train: &DMatrix<f64>,
+    ) -> Result<(Scaler, DMatrix<f64>)> {
         let s = Scaler::fit(params, train)?;
         let t = s.transform(train)?;
         Ok((s, t))
@@ -146,7 +153,8 @@ impl Scaler {
         {
             return Err(Error::BadModelFile {
                 source_name: "scaler".into(),
-                why: "mean and scale must have equal lengths, finite values and positive scales".into(),
+                why: "mean and scale must have equal lengths, finite values and positive scales"
+                    .into(),
             });
         }
         Ok(())
@@ -190,6 +198,11 @@ mod tests {
             divide_by: 0.0,
             standardize: true,
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("scaling.divide_by"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("scaling.divide_by")
+        );
     }
 }

@@ -92,7 +92,11 @@ pub struct TwoModalities {
 /// `maps_seed` fixes the class means and the maps (the "world");
 /// `sample_seed` draws the samples, so train and test sets of one world come
 /// from different sample seeds.
-pub fn two_modalities(p: &TwoModalityParams, maps_seed: Seeds, sample_seed: Seeds) -> TwoModalities {
+pub fn two_modalities(
+    p: &TwoModalityParams,
+    maps_seed: Seeds,
+    sample_seed: Seeds,
+) -> TwoModalities {
     let mut w = maps_seed.stream(Purpose::SyntheticData);
     let l = p.latent_dim;
     let means = DMatrix::from_fn(p.n_classes, l, |_, _| standard_normal(&mut w));
@@ -103,7 +107,9 @@ pub fn two_modalities(p: &TwoModalityParams, maps_seed: Seeds, sample_seed: Seed
     let mut draw = |map: &DMatrix<f64>, f: fn(f64) -> f64| {
         let n = p.n_classes * p.per_class;
         let labels: Vec<usize> = (0..n).map(|i| i / p.per_class.max(1)).collect();
-        let z = DMatrix::from_fn(n, l, |i, j| means[(labels[i], j)] + p.latent_noise * standard_normal(&mut rng));
+        let z = DMatrix::from_fn(n, l, |i, j| {
+            means[(labels[i], j)] + p.latent_noise * standard_normal(&mut rng)
+        });
         let mut x = &z * map;
         x.apply(|v| *v = f(*v) + p.feature_noise * standard_normal(&mut rng));
         (x, labels)

@@ -31,6 +31,9 @@ pub enum TsneMethod {
 /// Largest sample count `Auto` runs exactly.
 pub const AUTO_EXACT_MAX: usize = 1500;
 
+/// Largest sample count `Exact` accepts (three n x n `f64` matrices, 2.4 GB).
+pub const EXACT_MAX: usize = 10_000;
+
 /// t-SNE parameters.
 ///
 /// | field | unit | default | source |
@@ -93,12 +96,25 @@ impl TsneParams {
             return Err(invalid("tsne.epochs", 0, ">= 1"));
         }
         if !(self.early_exaggeration.is_finite() && self.early_exaggeration >= 1.0) {
-            return Err(invalid("tsne.early_exaggeration", self.early_exaggeration, "finite and >= 1"));
+            return Err(invalid(
+                "tsne.early_exaggeration",
+                self.early_exaggeration,
+                "finite and >= 1",
+            ));
         }
         if let Some(lr) = self.learning_rate
             && !(lr.is_finite() && lr > 0.0)
         {
             return Err(invalid("tsne.learning_rate", lr, "finite and > 0"));
+        }
+        if self.method == TsneMethod::Exact && n_samples > EXACT_MAX {
+            return Err(invalid(
+                "tsne.method",
+                "exact",
+                &format!(
+                    "barnes-hut or auto for more than {EXACT_MAX} samples ({n_samples} given)"
+                ),
+            ));
         }
         if let TsneMethod::BarnesHut { theta } = self.method
             && !(theta.is_finite() && theta > 0.0)
@@ -117,7 +133,12 @@ impl TsneParams {
 /// t-SNE of `features` (samples x features) into `dims` (2 or 3) dimensions
 /// with the given perplexity and the other parameters at their defaults.
 /// Returns samples x dims. Same seed, same embedding, bit for bit.
-pub fn tsne(features: &DMatrix<f64>, dims: usize, perplexity: f64, seed: u64) -> Result<DMatrix<f64>> {
+pub fn tsne(
+    features: &DMatrix<f64>,
+    dims: usize,
+    perplexity: f64,
+    seed: u64,
+) -> Result<DMatrix<f64>> {
     let params = TsneParams {
         dims,
         perplexity,
@@ -128,7 +149,11 @@ pub fn tsne(features: &DMatrix<f64>, dims: usize, perplexity: f64, seed: u64) ->
 
 /// t-SNE with explicit parameters; the initial embedding is drawn from the
 /// `Embedding` stream of `seeds` (Gaussian, standard deviation 1e-4).
-pub fn tsne_with(params: &TsneParams, features: &DMatrix<f64>, seeds: Seeds) -> Result<DMatrix<f64>> {
+pub fn tsne_with(
+    params: &TsneParams,
+    features: &DMatrix<f64>,
+    seeds: Seeds,
+) -> Result<DMatrix<f64>> {
     check_features("t-SNE features", features)?;
     let n = features.nrows();
     params.validate(n)?;
@@ -158,7 +183,13 @@ fn squared_distances(x: &DMatrix<f64>) -> DMatrix<f64> {
     let mut g = DMatrix::zeros(0, 0);
     gemm(&mut g, 1.0, Op::N(x), Op::T(x));
     let sq: Vec<f64> = (0..n).map(|i| g[(i, i)]).collect();
-    DMatrix::from_fn(n, n, |i, j| if i == j { 0.0 } else { (sq[i] + sq[j] - 2.0 * g[(i, j)]).max(0.0) })
+    DMatrix::from_fn(n, n, |i, j| {
+        if i == j {
+            0.0
+        } else {
+            (sq[i] + sq[j] - 2.0 * g[(i, j)]).max(0.0)
+        }
+    })
 }
 
 /// Conditional probabilities `p_{j|i}` of one row, given squared distances,
@@ -196,10 +227,18 @@ pub(crate) fn row_affinities(d2: &[f64], skip: usize, perplexity: f64, p: &mut [
         }
         if diff > 0.0 {
             lo = beta;
-            beta = if hi.is_finite() { 0.5 * (beta + hi) } else { beta * 2.0 };
+            beta = if hi.is_finite() {
+                0.5 * (beta + hi)
+            } else {
+                beta * 2.0
+            };
         } else {
             hi = beta;
-            beta = if lo.is_finite() { 0.5 * (beta + lo) } else { beta / 2.0 };
+            beta = if lo.is_finite() {
+                0.5 * (beta + lo)
+            } else {
+                beta / 2.0
+            };
         }
     }
     let sum: f64 = p.iter().sum();
@@ -227,7 +266,8 @@ fn joint_affinities(x: &DMatrix<f64>, perplexity: f64) -> Vec<f64> {
     for i in 0..n {
         for j in 0..n {
             if i != j {
-                joint[i * n + j] = ((cond[i * n + j] + cond[j * n + i]) / (2.0 * n as f64)).max(1e-12);
+                joint[i * n + j] =
+                    ((cond[i * n + j] + cond[j * n + i]) / (2.0 * n as f64)).max(1e-12);
             }
         }
     }
@@ -289,10 +329,18 @@ fn exact(params: &TsneParams, x: &DMatrix<f64>, mut y: Vec<f64>) -> Vec<f64> {
         if epoch == params.exaggeration_epochs {
             p.iter_mut().for_each(|v| *v /= ee);
         }
-        let momentum = if epoch < params.exaggeration_epochs { 0.5 } else { 0.8 };
+        let momentum = if epoch < params.exaggeration_epochs {
+            0.5
+        } else {
+            0.8
+        };
         kl_and_gradient(&p, &y, dims, &mut grad);
         for ((g, u), gain) in grad.iter().zip(update.iter_mut()).zip(gains.iter_mut()) {
-            *gain = if (*g > 0.0) != (*u > 0.0) { *gain + 0.2 } else { *gain * 0.8 };
+            *gain = if (*g > 0.0) != (*u > 0.0) {
+                *gain + 0.2
+            } else {
+                *gain * 0.8
+            };
             *gain = f64::max(*gain, 0.01);
             *u = momentum * *u - eta * *gain * g;
         }
@@ -347,7 +395,12 @@ fn nearest_neighbors(x: &DMatrix<f64>, k: usize) -> Vec<Vec<bhtsne::Neighbor<f64
     out
 }
 
-fn barnes_hut(params: &TsneParams, x: &DMatrix<f64>, init: Vec<f64>, theta: f64) -> Result<Vec<f64>> {
+fn barnes_hut(
+    params: &TsneParams,
+    x: &DMatrix<f64>,
+    init: Vec<f64>,
+    theta: f64,
+) -> Result<Vec<f64>> {
     let n = x.nrows();
     let k = ((3.0 * params.perplexity) as usize).clamp(1, n - 1);
     let neighbors = nearest_neighbors(x, k);
@@ -432,8 +485,15 @@ mod tests {
         for perp in [2.0, 5.0, 12.0] {
             let h = row_affinities(&d2, 3, perp, &mut p);
             // Entropy recomputed from the normalised row, bisection tolerance 1e-5 nats.
-            let h2: f64 = -p.iter().filter(|v| **v > 0.0).map(|v| v * v.ln()).sum::<f64>();
-            assert!((h - perp.ln()).abs() < 1e-5 && (h2 - perp.ln()).abs() < 1e-5, "{h} {h2}");
+            let h2: f64 = -p
+                .iter()
+                .filter(|v| **v > 0.0)
+                .map(|v| v * v.ln())
+                .sum::<f64>();
+            assert!(
+                (h - perp.ln()).abs() < 1e-5 && (h2 - perp.ln()).abs() < 1e-5,
+                "{h} {h2}"
+            );
             assert_eq!(p[3], 0.0);
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         }
@@ -445,7 +505,12 @@ mod tests {
             dims: 4,
             ..TsneParams::default()
         };
-        assert!(p.validate(100).unwrap_err().to_string().contains("tsne.dims"));
+        assert!(
+            p.validate(100)
+                .unwrap_err()
+                .to_string()
+                .contains("tsne.dims")
+        );
         let p = TsneParams::default();
         let e = p.validate(50).unwrap_err().to_string();
         assert!(e.contains("tsne.perplexity") && e.contains("16.33"), "{e}");
