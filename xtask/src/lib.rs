@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod ci;
+pub mod costs;
 pub mod reproduce;
 
 /// Command line of `cargo xtask`.
@@ -39,6 +40,8 @@ pub enum Command {
     Ci(ci::CiArgs),
     /// Reproduce a figure of the paper (or all of them) into `results/<figure>/`.
     Reproduce(reproduce::ReproduceArgs),
+    /// Training MACs and inference energy of the paper's models, ours beside the paper's.
+    Costs(costs::CostsArgs),
 }
 
 /// Runs one parsed command line; the exit code says whether everything asked
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ci(args) => ci::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
+        Command::Costs(args) => costs::run(&args),
     }
 }
 
