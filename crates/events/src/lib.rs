@@ -1,23 +1,30 @@
-//! Event data: types, dataset formats, transforms and emulators.
+//! Event data: types, dataset formats, transforms, binning and datasets.
 //!
-//! * Vision events `(t, x, y, polarity)` from a dynamic vision sensor, as in
-//!   N-MNIST (34 x 34 pixels, two polarities, microsecond timestamps).
-//! * Audio events `(t, channel)` from a dynamic audio sensor, as in N-TIDIGITS
-//!   (64 cochlea channels).
-//! * Readers and writers of the real dataset formats, transforms (crop,
-//!   downsample, denoise, binning into time steps) and labelled datasets with
-//!   seeded splits.
-//! * Emulators that turn plain images and speech into such events.
-//!
-//! The binned spike raster (the active channels of each time step) is what the
-//! reservoir consumes. Timestamps are integer microseconds.
-//!
-//! # What this crate must not know
-//!
-//! Nothing of reservoirs, devices or training; it never downloads anything.
+//! (Crate documentation is completed below.)
 
+pub mod binning;
+mod dataset;
 mod error;
+mod event;
+pub mod idx;
+pub mod nmnist;
+pub mod npy;
+pub mod ntidigits;
 mod raster;
+pub mod stats;
+pub mod summary;
+pub mod transform;
 
-pub use error::{Error, Result};
+pub use binning::{AudioBinning, BinSpec, PolarityMode, TimeBins, TimeOrigin, VisionBinning};
+pub use dataset::{
+    Dataset, DatasetFormat, EventSource, InMemorySource, SampleInfo, Split, pair_by_label,
+};
+pub use error::{Error, IN_MEMORY, Result};
+pub use event::{
+    AudioEvent, AudioSensor, AudioStream, Event, EventStream, VisionEvent, VisionSensor,
+    VisionStream,
+};
+pub use nmnist::{NmnistDirWriter, NmnistOptions, NmnistSource, NmnistZipWriter};
+pub use ntidigits::{LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter};
 pub use raster::SpikeRaster;
+pub use summary::{Summary, summarize};

@@ -137,6 +137,74 @@ impl SpikeRaster {
     pub fn has_counts(&self) -> bool {
         self.counts.is_some()
     }
+
+    /// Dense `steps x channels` values in row-major order (step after step):
+    /// the count of each entry (1 for a binary raster), 0 where inactive.
+    pub fn to_dense(&self) -> Vec<u32> {
+        let c = self.channels as usize;
+        let mut dense = vec![0u32; self.steps() * c];
+        for t in 0..self.steps() {
+            let row = &mut dense[t * c..(t + 1) * c];
+            match self.step_counts(t) {
+                Some(counts) => {
+                    for (&ch, &n) in self.step(t).iter().zip(counts) {
+                        row[ch as usize] = n;
+                    }
+                }
+                None => {
+                    for &ch in self.step(t) {
+                        row[ch as usize] = 1;
+                    }
+                }
+            }
+        }
+        dense
+    }
+
+    /// The same entries without counts (counts to binary).
+    pub fn to_binary(&self) -> SpikeRaster {
+        SpikeRaster {
+            counts: None,
+            ..self.clone()
+        }
+    }
+
+    /// Events per channel over all steps (counts, or active steps for a
+    /// binary raster).
+    pub fn channel_totals(&self) -> Vec<u64> {
+        let mut totals = vec![0u64; self.channels as usize];
+        for t in 0..self.steps() {
+            let counts = self.step_counts(t);
+            for (k, &ch) in self.step(t).iter().enumerate() {
+                totals[ch as usize] += counts.map_or(1, |c| u64::from(c[k]));
+            }
+        }
+        totals
+    }
+
+    /// Moves channel `c` to `map[c]` in a raster of `channels` channels;
+    /// channels mapping to `None` (or beyond the map) are dropped. Entries
+    /// that land on the same channel in a step merge (counts add).
+    pub fn remap(&self, map: &[Option<u32>], channels: u32) -> Result<SpikeRaster> {
+        let mut out = if self.counts.is_some() {
+            SpikeRaster::with_counts(channels)
+        } else {
+            SpikeRaster::new(channels)
+        };
+        let mut active = Vec::new();
+        for t in 0..self.steps() {
+            active.clear();
+            let counts = self.step_counts(t);
+            for (k, &ch) in self.step(t).iter().enumerate() {
+                if let Some(Some(target)) = map.get(ch as usize) {
+                    let n = counts.map_or(1, |c| c[k]);
+                    active.extend(std::iter::repeat_n(*target, n as usize));
+                }
+            }
+            out.push_step(&active)?;
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -173,5 +241,22 @@ mod tests {
         let err = SpikeRaster::from_steps(4, [vec![1], vec![4]]).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("channel 4") && msg.contains("step 1"), "{msg}");
+    }
+    #[test]
+    fn dense_binary_totals_and_remap() {
+        let mut r = SpikeRaster::with_counts(3);
+        r.push_step(&[2, 0, 2]).unwrap();
+        r.push_step(&[1]).unwrap();
+        assert_eq!(r.to_dense(), vec![1, 0, 2, 0, 1, 0]);
+        let b = r.to_binary();
+        assert!(!b.has_counts());
+        assert_eq!(b.to_dense(), vec![1, 0, 1, 0, 1, 0]);
+        assert_eq!(r.channel_totals(), vec![1, 1, 2]);
+        assert_eq!(b.channel_totals(), vec![1, 1, 1]);
+        // Channels 0 and 2 merge into 0, channel 1 is dropped.
+        let m = r.remap(&[Some(0), None, Some(0)], 1).unwrap();
+        assert_eq!(m.to_dense(), vec![3, 0]);
+        assert_eq!(m.total_events(), 3);
+        assert!(r.remap(&[Some(5)], 2).is_err());
     }
 }
