@@ -111,7 +111,9 @@ op_counts! {
     dram_reads: u64,
     /// Writes of 32-bit words to off-chip DRAM.
     dram_writes: u64,
-    /// Digital-to-analogue conversions (one per driven row per cycle).
+    /// Digital-to-analogue conversions (one per driven row per cycle for
+    /// analogue input values; a binary spike row switched onto a read level a
+    /// DAC already provides is a `row_drives` count instead).
     dac_conversions: u64,
     /// Rows switched onto a read voltage that a DAC already provides (a
     /// binary spike routed through the multiplexer: no new conversion, only

@@ -49,12 +49,38 @@
 //!   forward + weight gradients + needed input gradients on both sides.
 //! * LIF update: one multiplication, one addition, one comparison
 //!   ([`LIF_OPS`]); counters add once per neuron per step in the dense
-//!   estimate; the readout divides by nothing (the division by `T` is folded).
+//!   estimate; the readout's division of the counts by `T` is folded into its
+//!   weights and not counted.
 //! * Dense digital: every weight used every step as a multiply-accumulate;
 //!   weights read from SRAM only if [`DigitalBaseline::weight_reads`].
+//! * Event-driven digital ([`all_digital_view`]): one addition per synaptic
+//!   event.
 //! * Hybrid: one shared read per time step ([`CrossbarMapping`]), two cells
 //!   per signed weight, one conversion per output column, eight DAC
 //!   conversions per cycle, binary spike rows as row drives.
+//!
+//! # Parameters
+//!
+//! | parameter | unit | default | source |
+//! |---|---|---|---|
+//! | [`DigitalBaseline::precision`] | - | fp32 | the simulation's and the authors' PyTorch precision |
+//! | [`DigitalBaseline::weight_reads`] | - | false | arithmetic only, as the paper's digital totals imply |
+//! | [`CrossbarMapping::cells_per_weight`] | cells | 2 | differential pairs `G+ - G-` (paper) |
+//! | [`CrossbarMapping::sensed_per_output`] | conversions | 1 | "a 200-column read" per step, implied by the paper's constant per-step hybrid cost |
+//! | [`CrossbarMapping::dac_per_cycle`] | conversions | 8 | the paper's 8-channel DAC |
+//! | [`CrossbarMapping::g_mean_s`] | S | 14.25e-6 | Gaussian fitted to the group's 40 nm TaOx cells (PAPER.md) |
+//! | [`CrossbarMapping::shared_read`] | - | true | input and recurrent currents sum on the same columns (Eq. 1) |
+//! | paper sizes ([`paper`]) | - | 256/64 in, 200 hidden, 10/11 classes, 50/129 steps, 64-d projections, 7 seen classes | paper and the authors' scripts |
+//!
+//! Technology values (energies, read voltage and pulse, converter resolutions
+//! and figures of merit) live in the committed tables in `data/tech`, each
+//! with its unit and source; `docs/costmodel.md` lists them.
+//!
+//! # What it ignores
+//!
+//! Control flow, instruction fetch and data movement beyond the counted SRAM
+//! and DRAM words, leakage, activation functions and softmax in training, the
+//! macro's forming energy, and the lab system's off-chip links.
 //!
 //! # What this crate must not know
 //!
