@@ -42,13 +42,17 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
-use hdf5_reader::{ByteOrder, Datatype, Hdf5File};
+use hdf5_reader::{ByteOrder, Datatype, Hdf5File, OpenOptions};
 use hdf5_writer::{AttributeBuilder, DatasetBuilder, Hdf5Builder, WriteOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{EventSource, SampleInfo, Split, index_error};
 use crate::error::{Error, IN_MEMORY, Result, display, io_error};
 use crate::event::{AudioEvent, AudioSensor, AudioStream};
+
+/// Largest single dataset read (an N-TIDIGITS sample is a few kilobytes; the
+/// label list of the whole file well under a megabyte).
+const MAX_READ_BYTES: usize = 1 << 30;
 
 /// The first 8 bytes of every HDF5 file.
 pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
@@ -387,7 +391,14 @@ impl NtidigitsSource {
     /// Reads a file held in memory; `name` is used in errors.
     pub fn from_bytes(bytes: Vec<u8>, name: &str, options: NtidigitsOptions) -> Result<Self> {
         options.validate()?;
-        let file = Hdf5File::from_vec(bytes).map_err(|e| hdf5_error(name, "/", &e))?;
+        // A damaged dataspace can claim any size: cap every read so that it
+        // is refused before anything is allocated for it.
+        let open = OpenOptions {
+            max_read_bytes: MAX_READ_BYTES,
+            ..OpenOptions::default()
+        };
+        let file =
+            Hdf5File::from_vec_with_options(bytes, open).map_err(|e| hdf5_error(name, "/", &e))?;
         let root = file.root_group().map_err(|e| hdf5_error(name, "/", &e))?;
         let mut samples = Vec::new();
         let mut keys = Vec::new();

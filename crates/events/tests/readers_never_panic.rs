@@ -208,3 +208,115 @@ fn undamaged_fixtures_are_valid() {
     assert_eq!(z.len(), 2);
     assert_eq!(z.load(1).unwrap().len(), 20);
 }
+
+/// A damaged copy of the h5py fixture found by `cargo fuzz run ntidigits`:
+/// one dataspace claims about 2^58 bytes. The read must be refused by the
+/// read limit before anything is allocated (under AddressSanitizer the
+/// allocation itself aborted the process).
+#[test]
+fn fuzz_regression_huge_dataspace_is_refused_before_allocating() {
+    const PATCH: &[(usize, u8)] = &[
+        (22, 255),
+        (23, 255),
+        (24, 255),
+        (25, 255),
+        (6756, 0),
+        (8126, 50),
+        (8768, 248),
+        (11491, 1),
+        (11492, 0),
+        (13684, 0),
+        (13685, 0),
+        (13686, 0),
+        (13687, 0),
+        (13692, 0),
+        (13700, 0),
+        (13708, 0),
+        (13709, 0),
+        (13724, 0),
+        (13725, 0),
+        (13726, 0),
+        (13727, 0),
+        (13728, 0),
+        (13729, 0),
+        (13730, 0),
+        (13731, 0),
+        (13732, 0),
+        (13733, 0),
+        (13734, 0),
+        (13740, 0),
+        (13741, 0),
+        (13742, 0),
+        (13743, 0),
+        (13744, 0),
+        (13745, 0),
+        (13746, 0),
+        (13747, 0),
+        (13748, 0),
+        (13749, 0),
+        (13756, 0),
+        (13764, 0),
+        (13804, 0),
+        (13806, 0),
+        (13808, 0),
+        (13813, 0),
+        (13820, 0),
+        (13822, 0),
+        (13828, 0),
+        (13829, 0),
+        (13830, 0),
+        (13836, 0),
+        (13844, 0),
+        (13852, 0),
+        (13854, 0),
+        (13856, 0),
+        (13860, 0),
+        (13861, 0),
+        (13862, 0),
+        (13864, 0),
+        (13870, 0),
+        (13872, 0),
+        (13873, 0),
+        (13875, 0),
+        (13876, 0),
+        (13884, 0),
+        (13886, 0),
+        (13888, 0),
+        (13892, 0),
+        (13893, 0),
+        (13894, 0),
+        (13895, 0),
+        (13900, 0),
+        (13902, 0),
+        (13908, 0),
+        (13909, 0),
+        (13910, 0),
+        (13911, 0),
+        (13918, 0),
+        (13934, 0),
+        (14076, 0),
+        (14077, 0),
+        (14078, 0),
+    ];
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ntidigits_h5py.h5"
+    );
+    let mut bytes = std::fs::read(fixture).unwrap();
+    for &(i, b) in PATCH {
+        bytes[i] = b;
+    }
+    let all = NtidigitsOptions {
+        single_digits_only: false,
+        ..NtidigitsOptions::default()
+    };
+    let source = NtidigitsSource::from_bytes(bytes, "fuzz.h5", all).unwrap();
+    let errors: Vec<String> = (0..source.len())
+        .filter_map(|i| source.load(i).err())
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("read limit")),
+        "{errors:?}"
+    );
+}
