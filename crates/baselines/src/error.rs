@@ -7,14 +7,88 @@ pub enum Error {
     /// A parameter is outside its allowed range.
     #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
     InvalidParameter {
-        /// Path of the parameter, e.g. `srnn.v_th`.
+        /// Path of the parameter, e.g. `srnn.lif.v_th`.
         field: String,
         /// The rejected value, as written.
         value: String,
         /// The allowed range, in words.
         allowed: String,
     },
+    /// A spike sequence names a channel that does not exist.
+    #[error("spike sequence step {step}: channel {channel} out of range, must be below {channels}")]
+    ChannelOutOfRange {
+        /// Time step (0-based).
+        step: usize,
+        /// The offending channel.
+        channel: u32,
+        /// Number of channels of the sequence.
+        channels: u32,
+    },
+    /// A spike sequence has more entries than its `u32` offsets can index.
+    #[error("spike sequence too large: {entries} active entries (at most 2^32 - 1)")]
+    SequenceTooLarge {
+        /// Entries that were to be stored.
+        entries: usize,
+    },
+    /// Two inputs that must agree in size do not.
+    #[error("shape mismatch in {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// Which input, e.g. `training sequence 12`.
+        what: String,
+        /// The expected size, in words.
+        expected: String,
+        /// The size found.
+        found: String,
+    },
+    /// An input is empty where data are required.
+    #[error("{what} is empty: {why}")]
+    Empty {
+        /// Which input.
+        what: String,
+        /// Why it must not be empty.
+        why: String,
+    },
+    /// A class label is outside `0..n_classes`.
+    #[error("{what}: sample {sample} has label {label}, must be in 0..{n_classes}")]
+    LabelOutOfRange {
+        /// Which input.
+        what: String,
+        /// Sample index.
+        sample: usize,
+        /// The offending label.
+        label: usize,
+        /// Number of classes.
+        n_classes: usize,
+    },
+    /// Training diverged (a loss or a weight became NaN or infinite).
+    #[error("training diverged at epoch {epoch}: {what} is {value}")]
+    Diverged {
+        /// Epoch (0-based) at which it happened.
+        epoch: usize,
+        /// What became non-finite.
+        what: String,
+        /// The value.
+        value: f64,
+    },
+    /// A saved model is malformed (sizes or values inconsistent).
+    #[error("bad model: {why}")]
+    BadModel {
+        /// What is wrong.
+        why: String,
+    },
+    /// An error of the `readout` crate (metrics, retrieval).
+    #[error(transparent)]
+    Readout(#[from] readout::Error),
 }
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An [`Error::InvalidParameter`] for `field` = `value`, allowed `allowed`.
+pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
+    Error::InvalidParameter {
+        field: field.to_owned(),
+        value: value.to_string(),
+        allowed: allowed.to_owned(),
+    }
+}

@@ -1,0 +1,1017 @@
+//! Classifiers on spike sequences: SRNN-ANN, SRNN-SNN and RNN-ANN, their
+//! parameters and the authors' presets.
+
+use nalgebra::DMatrix;
+use rayon::prelude::*;
+use readout::{ClassificationReport, OptimizerParams};
+use seeds::{Purpose, Seeds};
+use serde::{Deserialize, Serialize};
+
+use crate::counts::TrainingCounts;
+use crate::error::{Error, Result, invalid};
+use crate::head::{MlpCache, MlpLayout, argmax, loss_grad};
+use crate::params::{
+    AnnHeadParams, LifParams, Loss, SnnHeadParams, SrnnParams, TrainingParams, validate_window,
+};
+use crate::real::Real;
+use crate::rnn::{self, RnnParams, RnnReadout, RnnTrace};
+use crate::seq::SparseSeq;
+use crate::srnn::{
+    self, Direct, Lif, Sg, SnnHeadLayout, SnnHeadNet, SnnHeadTrace, SrnnLayout, SrnnTrace,
+};
+use crate::train::{EpochRecord, Fit, LabeledSeqs, SampleModel, fit_loop, predict_all};
+
+/// The head of an SRNN classifier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SrnnHead {
+    /// SRNN-ANN: a dense head on the hidden spike counts divided by the
+    /// number of processed steps (rates in [0, 1]).
+    Ann(AnnHeadParams),
+    /// SRNN-SNN: a spiking readout whose output spike counts divided by
+    /// the number of steps are the outputs. The prediction is the class
+    /// with most output spikes; ties go to the larger summed membrane
+    /// potential, then to the lower class index.
+    Snn(SnnHeadParams),
+}
+
+/// Everything that defines an SRNN classifier and its training.
+///
+/// `bin_steps` is read by whoever bins the events into [`SparseSeq`]s (the
+/// reproduction pipeline); the model itself processes the first
+/// `time_window` steps of each sequence (all of them if `None` or if the
+/// sequence is shorter), so sequences of any length are accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SrnnClassifierParams {
+    /// The spiking recurrent layer.
+    pub srnn: SrnnParams,
+    /// The head.
+    pub head: SrnnHead,
+    /// Loss on the head's outputs.
+    pub loss: Loss,
+    /// The training loop.
+    pub training: TrainingParams,
+    /// Time steps each sample should be binned into, >= 1 (for the
+    /// orchestrator; see the presets for how the authors binned).
+    pub bin_steps: usize,
+    /// Steps processed per sample, in `1..=bin_steps`; `None`: all.
+    pub time_window: Option<usize>,
+}
+
+impl Default for SrnnClassifierParams {
+    fn default() -> Self {
+        SrnnClassifierParams::nmnist_srnn_ann()
+    }
+}
+
+fn training(epochs: usize, batch_size: usize, lr: f64) -> TrainingParams {
+    TrainingParams {
+        epochs,
+        batch_size,
+        optimizer: OptimizerParams::adam(lr),
+        chunk_size: 8,
+    }
+}
+
+impl SrnnClassifierParams {
+    /// The authors' N-MNIST SRNN-ANN (paper: 96.96 %).
+    ///
+    /// | setting | value | source (`MrLinNing/MemristorLSM`) |
+    /// |---|---|---|
+    /// | inputs, hidden, classes | 256, 200, 10 | `LSM-NMNIST/train_srnn_ann.py` (`ARCHI`) |
+    /// | decay, gain, `v_th` | 0.9, 0.03, 0.3 | `run_srnn_ann.sh` (`--const 0.03 --Vth 0.3`), `Decay_lsm` default |
+    /// | surrogate | rectangle, half-width 0.25 | `lens=0.25` |
+    /// | head | linear 200 -> 10 | `Read_ANN` (model file unpublished; linear assumed) |
+    /// | loss | MSE on one-hot targets | `nn.MSELoss()` |
+    /// | optimiser | Adam, lr 1e-4, batch 80, 100 epochs | script defaults |
+    /// | `bin_steps` | 50 | `--Tw 50`: the `.mat` frames, 50 per sample |
+    pub fn nmnist_srnn_ann() -> SrnnClassifierParams {
+        SrnnClassifierParams {
+            srnn: SrnnParams {
+                inputs: 256,
+                hidden: 200,
+                lif: LifParams::new(0.9, 0.03, 0.3),
+                ..SrnnParams::default()
+            },
+            head: SrnnHead::Ann(AnnHeadParams::default()),
+            loss: Loss::Mse,
+            training: training(100, 80, 1e-4),
+            bin_steps: 50,
+            time_window: None,
+        }
+    }
+
+    /// The authors' N-MNIST SRNN-SNN (paper: 93.93 %): as
+    /// [`SrnnClassifierParams::nmnist_srnn_ann`] with a spiking readout of
+    /// decay 0.9 (`--Decay` default, `LSM-NMNIST/train_srnn_snn.py`); its
+    /// gain and threshold are assumed equal to the hidden layer's (0.03,
+    /// 0.3).
+    pub fn nmnist_srnn_snn() -> SrnnClassifierParams {
+        SrnnClassifierParams {
+            head: SrnnHead::Snn(SnnHeadParams {
+                lif: LifParams::new(0.9, 0.03, 0.3),
+                ..SnnHeadParams::default()
+            }),
+            ..SrnnClassifierParams::nmnist_srnn_ann()
+        }
+    }
+
+    /// The authors' N-TIDIGITS SRNN-ANN (paper: 82.62 %).
+    ///
+    /// | setting | value | source (`LSM-NTIDIGITS/`) |
+    /// |---|---|---|
+    /// | inputs, hidden, classes | 64, 200, 11 | `train_srnn_ann.py` (`ARCHI 64,200,11`) |
+    /// | decay, gain, `v_th` | 0.9, 1.0, 0.6 | `run_srnn_ann.sh` (`--const 1.0 --Vth 0.6 --Decay_lsm 0.9`) |
+    /// | loss | cross-entropy | `nn.CrossEntropyLoss()` |
+    /// | optimiser | Adam, lr 5e-4, batch 100, 100 epochs | script defaults |
+    /// | `bin_steps` | 90 | `--ts 90 --Tw 90` |
+    ///
+    /// The authors' binning: events at 10 ms resolution (`--Dt` default
+    /// 10), the recording's duration split into `ts` equal chunks
+    /// (`torch.chunk`), a channel active in a step if it had an event in its
+    /// chunk; shorter recordings padded with empty steps.
+    pub fn ntidigits_srnn_ann() -> SrnnClassifierParams {
+        SrnnClassifierParams {
+            srnn: SrnnParams {
+                inputs: 64,
+                hidden: 200,
+                lif: LifParams::new(0.9, 1.0, 0.6),
+                ..SrnnParams::default()
+            },
+            head: SrnnHead::Ann(AnnHeadParams::default()),
+            loss: Loss::CrossEntropy,
+            training: training(100, 100, 5e-4),
+            bin_steps: 90,
+            time_window: None,
+        }
+    }
+
+    /// The authors' N-TIDIGITS SRNN-SNN (paper: 63.75 %; the script's
+    /// comment reports 67.41 %).
+    ///
+    /// | setting | value | source (`LSM-NTIDIGITS/run_srnn_snn.sh`) |
+    /// |---|---|---|
+    /// | decay, gain, `v_th` | 0.9, 1.0, 0.3 | `--Decay_lsm 0.9 --const 1.0 --Vth 0.3` |
+    /// | readout decay | 0.99 | `--Decay 0.99` (gain, threshold assumed as the hidden layer's) |
+    /// | loss | cross-entropy on the output rates | `nn.CrossEntropyLoss()` |
+    /// | optimiser | Adam, lr 2e-4, batch 128, 100 epochs | `--lr 0.0002 --batch 128` |
+    /// | `bin_steps` | 70 | `--ts 70 --Tw 70`, events at 1 ms (`--Dt` default 1), chunked as for SRNN-ANN |
+    pub fn ntidigits_srnn_snn() -> SrnnClassifierParams {
+        SrnnClassifierParams {
+            srnn: SrnnParams {
+                inputs: 64,
+                hidden: 200,
+                lif: LifParams::new(0.9, 1.0, 0.3),
+                ..SrnnParams::default()
+            },
+            head: SrnnHead::Snn(SnnHeadParams {
+                lif: LifParams::new(0.99, 1.0, 0.3),
+                ..SnnHeadParams::default()
+            }),
+            loss: Loss::CrossEntropy,
+            training: training(100, 128, 2e-4),
+            bin_steps: 70,
+            time_window: None,
+        }
+    }
+
+    /// Checks every field; errors name the field and its allowed range.
+    pub fn validate(&self) -> Result<()> {
+        self.srnn.validate("srnn")?;
+        match &self.head {
+            SrnnHead::Ann(h) => h.validate("head")?,
+            SrnnHead::Snn(h) => h.validate("head")?,
+        }
+        self.training.validate("training")?;
+        validate_window("srnn_classifier", self.bin_steps, self.time_window)
+    }
+}
+
+/// Everything that defines an RNN-ANN classifier and its training (see
+/// [`SrnnClassifierParams`] for `bin_steps` and `time_window`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RnnClassifierParams {
+    /// The tanh recurrent layer.
+    pub rnn: RnnParams,
+    /// Which hidden state the head reads.
+    pub readout: RnnReadout,
+    /// The dense head.
+    pub head: AnnHeadParams,
+    /// Loss on the head's outputs.
+    pub loss: Loss,
+    /// The training loop.
+    pub training: TrainingParams,
+    /// Time steps each sample should be binned into, >= 1.
+    pub bin_steps: usize,
+    /// Steps processed per sample, in `1..=bin_steps`; `None`: all.
+    pub time_window: Option<usize>,
+}
+
+impl Default for RnnClassifierParams {
+    fn default() -> Self {
+        RnnClassifierParams::nmnist()
+    }
+}
+
+impl RnnClassifierParams {
+    /// The authors' N-MNIST RNN (paper: 96.23 %): 256 -> 200 tanh -> 10,
+    /// MSE loss, Adam lr 5e-4, batch 80, 100 epochs, 50 steps
+    /// (`LSM-NMNIST/train_rnn.py`, `run_rnn.sh`). The head reads the last
+    /// state (the model file is unpublished; the usual choice).
+    pub fn nmnist() -> RnnClassifierParams {
+        RnnClassifierParams {
+            rnn: RnnParams::default(),
+            readout: RnnReadout::LastState,
+            head: AnnHeadParams::default(),
+            loss: Loss::Mse,
+            training: training(100, 80, 5e-4),
+            bin_steps: 50,
+            time_window: None,
+        }
+    }
+
+    /// The authors' N-TIDIGITS RNN (paper: 75.54 %): 64 -> 200 -> 11,
+    /// cross-entropy, Adam lr 9e-4, batch 256, 100 epochs
+    /// (`LSM-NTIDIGITS/train_rnn.py`); events at 1 ms binned into 50 steps
+    /// (`--ts` default 50) of which the network runs the first 30
+    /// (`run_rnn.sh`: `--Tw 30`).
+    pub fn ntidigits() -> RnnClassifierParams {
+        RnnClassifierParams {
+            rnn: RnnParams {
+                inputs: 64,
+                ..RnnParams::default()
+            },
+            readout: RnnReadout::LastState,
+            head: AnnHeadParams::default(),
+            loss: Loss::CrossEntropy,
+            training: training(100, 256, 9e-4),
+            bin_steps: 50,
+            time_window: Some(30),
+        }
+    }
+
+    /// Checks every field; errors name the field and its allowed range.
+    pub fn validate(&self) -> Result<()> {
+        self.rnn.validate("rnn")?;
+        self.head.validate("head")?;
+        self.training.validate("training")?;
+        validate_window("rnn_classifier", self.bin_steps, self.time_window)
+    }
+}
+
+/// Steps processed of `seq`.
+fn processed(window: Option<usize>, seq: &SparseSeq) -> usize {
+    window.map_or(seq.steps(), |w| w.min(seq.steps()))
+}
+
+/// Checks sequences (and labels) against a model's input width.
+pub(crate) fn check_seqs(what: &str, seqs: &[SparseSeq], inputs: usize) -> Result<()> {
+    if seqs.is_empty() {
+        return Err(Error::Empty {
+            what: what.into(),
+            why: "needs at least one sequence".into(),
+        });
+    }
+    for (i, s) in seqs.iter().enumerate() {
+        if s.channels() as usize != inputs {
+            return Err(Error::ShapeMismatch {
+                what: format!("{what}, sequence {i}"),
+                expected: format!("{inputs} channels (the model's inputs)"),
+                found: format!("{} channels", s.channels()),
+            });
+        }
+        if s.steps() == 0 {
+            return Err(Error::Empty {
+                what: format!("{what}, sequence {i}"),
+                why: "has no time step".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_labels(what: &str, labels: &[usize], n: usize, n_classes: usize) -> Result<()> {
+    if labels.len() != n {
+        return Err(Error::ShapeMismatch {
+            what: format!("{what} labels"),
+            expected: format!("one per sequence ({n})"),
+            found: labels.len().to_string(),
+        });
+    }
+    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, l)| **l >= n_classes) {
+        return Err(Error::LabelOutOfRange {
+            what: what.into(),
+            sample: i,
+            label: l,
+            n_classes,
+        });
+    }
+    Ok(())
+}
+
+fn check_data(what: &str, d: LabeledSeqs<'_>, inputs: usize, n_classes: usize) -> Result<()> {
+    check_seqs(what, d.seqs, inputs)?;
+    check_labels(what, d.labels, d.seqs.len(), n_classes)
+}
+
+fn check_classes(n_classes: usize) -> Result<()> {
+    if n_classes < 2 {
+        return Err(invalid("n_classes", n_classes, ">= 2"));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- SRNN
+
+/// Layout of an SRNN classifier's parameters.
+#[derive(Clone, Debug)]
+pub(crate) struct SrnnArch {
+    pub(crate) params: SrnnClassifierParams,
+    pub(crate) srnn: SrnnLayout,
+    pub(crate) head: HeadLayout,
+    pub(crate) classes: usize,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum HeadLayout {
+    Ann(MlpLayout),
+    Snn(SnnHeadLayout, SnnHeadParams),
+}
+
+impl SrnnArch {
+    pub(crate) fn new(params: &SrnnClassifierParams, classes: usize) -> SrnnArch {
+        let p = &params.srnn;
+        let srnn = SrnnLayout::new(p.inputs, p.hidden, p.bias, 0);
+        let head = match &params.head {
+            SrnnHead::Ann(h) => HeadLayout::Ann(MlpLayout::new(p.hidden, h, classes, srnn.end())),
+            SrnnHead::Snn(h) => HeadLayout::Snn(
+                SnnHeadLayout::new(p.hidden, classes, h.bias, srnn.end()),
+                *h,
+            ),
+        };
+        SrnnArch {
+            params: params.clone(),
+            srnn,
+            head,
+            classes,
+        }
+    }
+
+    pub(crate) fn n_params(&self) -> usize {
+        match &self.head {
+            HeadLayout::Ann(m) => m.end(),
+            HeadLayout::Snn(l, _) => l.end(),
+        }
+    }
+
+    pub(crate) fn init(&self, seeds: Seeds) -> Vec<f32> {
+        let mut theta = vec![0.0; self.n_params()];
+        let mut rng = seeds.stream(Purpose::ModelInit);
+        let p = &self.params.srnn;
+        self.srnn.init(
+            &mut theta,
+            p.init.input_scale / (p.inputs as f64).sqrt(),
+            p.init.recurrent_scale / (p.hidden as f64).sqrt(),
+            &mut rng,
+        );
+        match &self.head {
+            HeadLayout::Ann(m) => m.init(&mut theta, 1.0, &mut rng),
+            HeadLayout::Snn(l, h) => {
+                let bound = h.init_scale / (p.hidden as f64).sqrt();
+                srnn::uniform(&mut theta[l.w.clone()], bound, &mut rng);
+                if let Some(b) = &l.bias {
+                    srnn::uniform(&mut theta[b.clone()], bound, &mut rng);
+                }
+            }
+        }
+        theta
+    }
+}
+
+/// Buffers of one SRNN sample.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SrnnWs<R> {
+    pub(crate) tr: SrnnTrace<R>,
+    htr: SnnHeadTrace<R>,
+    mlp: MlpCache<R>,
+    rates: Vec<R>,
+    pub(crate) y: Vec<R>,
+    g: Vec<R>,
+    gx: Vec<R>,
+}
+
+/// Forward (and, with a target, backward) pass of one sample: returns the
+/// loss (0 without target) and the predicted class; outputs in `ws.y`.
+pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
+    arch: &SrnnArch,
+    theta: &[R],
+    seq: &SparseSeq,
+    target: Option<(usize, &mut [R])>,
+    ws: &mut SrnnWs<R>,
+    c: &mut TrainingCounts,
+) -> (f64, usize) {
+    let p = &arch.params.srnn;
+    let steps = processed(arch.params.time_window, seq);
+    let sg = Sg::new(&p.surrogate);
+    let net = arch.srnn.view(theta, Lif::new(&p.lif), sg, p.detach_reset);
+    srnn::forward::<R, SOFT>(&net, seq, steps, &mut ws.tr, c);
+    c.time_steps += steps as u64;
+    let inv_t = R::ONE / R::from_f64(steps as f64);
+    let nc = arch.classes;
+    let snn_net = |lay: &SnnHeadLayout, h: &SnnHeadParams| SnnHeadNet {
+        classes: nc,
+        w: &theta[lay.w.clone()],
+        bias: lay.bias.as_ref().map(|b| &theta[b.clone()]),
+        lif: Lif::new(&h.lif),
+        sg,
+        detach_reset: p.detach_reset,
+    };
+    ws.y.clear();
+    let pred = match &arch.head {
+        HeadLayout::Ann(mlp) => {
+            ws.rates.clear();
+            ws.rates.extend(ws.tr.counts.iter().map(|&v| v * inv_t));
+            mlp.forward(theta, &ws.rates, &mut ws.mlp, c);
+            ws.y.extend_from_slice(ws.mlp.output());
+            argmax(&ws.y, None)
+        }
+        HeadLayout::Snn(lay, h) => {
+            let hn = snn_net(lay, h);
+            srnn::head_forward::<R, SOFT>(&hn, &ws.tr, &mut ws.htr, c);
+            ws.y.extend(ws.htr.counts.iter().map(|&v| v * inv_t));
+            argmax(&ws.y, Some(&ws.htr.u_sum))
+        }
+    };
+    let Some((label, grad)) = target else {
+        return (0.0, pred);
+    };
+    let loss = loss_grad(arch.params.loss, &ws.y, label, &mut ws.g);
+    match &arch.head {
+        HeadLayout::Ann(mlp) => {
+            mlp.backward(theta, &mut ws.mlp, &ws.g, grad, &mut ws.gx, c);
+            for v in &mut ws.gx {
+                *v *= inv_t;
+            }
+            c.backward.mul += ws.gx.len() as u64;
+            let mut gv = arch.srnn.grad_view(grad);
+            srnn::backward::<R, SOFT>(&net, seq, &mut ws.tr, &Direct::Constant(&ws.gx), &mut gv, c);
+        }
+        HeadLayout::Snn(lay, h) => {
+            let hn = snn_net(lay, h);
+            let (gw, gb) = grad[lay.w.start..lay.end()].split_at_mut(lay.w.len());
+            let gb = lay.bias.as_ref().map(|_| gb);
+            srnn::head_backward::<R, SOFT>(&hn, &ws.tr, &mut ws.htr, &ws.g, gw, gb, c);
+            let mut gv = arch.srnn.grad_view(grad);
+            let direct = Direct::Readout {
+                w: hn.w,
+                classes: nc,
+                d_io: &ws.htr.d_io,
+            };
+            srnn::backward::<R, SOFT>(&net, seq, &mut ws.tr, &direct, &mut gv, c);
+        }
+    }
+    (loss, pred)
+}
+
+impl SampleModel for SrnnArch {
+    type Ws = SrnnWs<f32>;
+
+    fn loss_grad(
+        &self,
+        theta: &[f32],
+        seq: &SparseSeq,
+        label: usize,
+        ws: &mut Self::Ws,
+        grad: &mut [f32],
+        c: &mut TrainingCounts,
+    ) -> (f64, usize) {
+        srnn_sample::<f32, false>(self, theta, seq, Some((label, grad)), ws, c)
+    }
+
+    fn predict(&self, theta: &[f32], seq: &SparseSeq, ws: &mut Self::Ws) -> usize {
+        srnn_sample::<f32, false>(self, theta, seq, None, ws, &mut TrainingCounts::default()).1
+    }
+
+    fn spiking_hidden(&self) -> Option<usize> {
+        Some(self.params.srnn.hidden)
+    }
+}
+
+/// A spiking recurrent network with an ANN or a spiking head (SRNN-ANN,
+/// SRNN-SNN), trained by backpropagation through time with surrogate
+/// gradients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SrnnClassifierRepr")]
+pub struct SrnnClassifier {
+    params: SrnnClassifierParams,
+    n_classes: usize,
+    /// Every parameter, flat: input weights (`inputs x hidden`, row-major),
+    /// recurrent weights (`hidden x hidden`), hidden biases, then the head.
+    theta: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SrnnClassifierRepr {
+    params: SrnnClassifierParams,
+    n_classes: usize,
+    theta: Vec<f32>,
+}
+
+impl TryFrom<SrnnClassifierRepr> for SrnnClassifier {
+    type Error = Error;
+
+    fn try_from(r: SrnnClassifierRepr) -> Result<SrnnClassifier> {
+        r.params.validate()?;
+        check_classes(r.n_classes)?;
+        let n = SrnnArch::new(&r.params, r.n_classes).n_params();
+        check_theta(&r.theta, n)?;
+        Ok(SrnnClassifier {
+            params: r.params,
+            n_classes: r.n_classes,
+            theta: r.theta,
+        })
+    }
+}
+
+fn check_theta(theta: &[f32], n: usize) -> Result<()> {
+    if theta.len() != n {
+        return Err(Error::BadModel {
+            why: format!(
+                "{} parameters stored, the architecture has {n}",
+                theta.len()
+            ),
+        });
+    }
+    if let Some((i, v)) = theta.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::BadModel {
+            why: format!("parameter {i} is {v}"),
+        });
+    }
+    Ok(())
+}
+
+/// Borrowed weights of a recurrent layer.
+#[derive(Clone, Copy, Debug)]
+pub struct RecurrentWeights<'a> {
+    /// Input weights, `inputs x hidden`, row `i` the fan-out of input `i`.
+    pub input: &'a [f32],
+    /// Recurrent weights, `hidden x hidden`, row `k` the fan-out of unit `k`.
+    pub recurrent: &'a [f32],
+    /// Hidden biases, if the layer has them.
+    pub bias: Option<&'a [f32]>,
+}
+
+impl SrnnClassifier {
+    /// A freshly initialised (untrained) classifier for `n_classes` classes;
+    /// weights from the `ModelInit` stream of `seeds`.
+    pub fn new(
+        params: &SrnnClassifierParams,
+        n_classes: usize,
+        seeds: Seeds,
+    ) -> Result<SrnnClassifier> {
+        params.validate()?;
+        check_classes(n_classes)?;
+        let theta = SrnnArch::new(params, n_classes).init(seeds);
+        Ok(SrnnClassifier {
+            params: params.clone(),
+            n_classes,
+            theta,
+        })
+    }
+
+    /// Trains a classifier on labelled sequences; with a validation set the
+    /// epoch of best validation accuracy is kept, otherwise the last.
+    /// Random streams: `ModelInit` (weights), `DataShuffle` keyed by epoch
+    /// (sample order).
+    pub fn fit(
+        params: &SrnnClassifierParams,
+        train: LabeledSeqs<'_>,
+        validation: Option<LabeledSeqs<'_>>,
+        n_classes: usize,
+        seeds: Seeds,
+    ) -> Result<Fit<SrnnClassifier>> {
+        SrnnClassifier::fit_with_observer(params, train, validation, n_classes, seeds, &mut |_| {})
+    }
+
+    /// [`SrnnClassifier::fit`], calling `observer` after every epoch (for
+    /// progress reports).
+    pub fn fit_with_observer(
+        params: &SrnnClassifierParams,
+        train: LabeledSeqs<'_>,
+        validation: Option<LabeledSeqs<'_>>,
+        n_classes: usize,
+        seeds: Seeds,
+        observer: &mut dyn FnMut(&EpochRecord),
+    ) -> Result<Fit<SrnnClassifier>> {
+        let mut model = SrnnClassifier::new(params, n_classes, seeds)?;
+        check_data("training data", train, params.srnn.inputs, n_classes)?;
+        if let Some(v) = validation {
+            check_data("validation data", v, params.srnn.inputs, n_classes)?;
+        }
+        let arch = SrnnArch::new(params, n_classes);
+        let (history, selected_epoch, counts) = fit_loop(
+            &arch,
+            &mut model.theta,
+            &params.training,
+            train,
+            validation,
+            seeds,
+            observer,
+        )?;
+        Ok(Fit {
+            model,
+            history,
+            selected_epoch,
+            counts,
+        })
+    }
+
+    /// The parameters the classifier was built with.
+    pub fn params(&self) -> &SrnnClassifierParams {
+        &self.params
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Number of trainable parameters.
+    pub fn n_params(&self) -> usize {
+        self.theta.len()
+    }
+
+    /// Every parameter in its flat storage order (see the field docs).
+    pub fn parameters(&self) -> &[f32] {
+        &self.theta
+    }
+
+    /// The recurrent layer's weights.
+    pub fn recurrent_weights(&self) -> RecurrentWeights<'_> {
+        let l = SrnnArch::new(&self.params, self.n_classes).srnn;
+        RecurrentWeights {
+            input: &self.theta[l.w_in.clone()],
+            recurrent: &self.theta[l.w_rec.clone()],
+            bias: l.bias.map(|b| &self.theta[b]),
+        }
+    }
+
+    /// Predicted classes, one per sequence (in parallel, order kept).
+    pub fn predict(&self, seqs: &[SparseSeq]) -> Result<Vec<usize>> {
+        check_seqs("sequences to classify", seqs, self.params.srnn.inputs)?;
+        let arch = SrnnArch::new(&self.params, self.n_classes);
+        Ok(predict_all(&arch, &self.theta, seqs))
+    }
+
+    /// The head's outputs, samples x classes (ANN head: its output layer;
+    /// spiking head: output spike counts / steps).
+    pub fn outputs(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+        self.per_sample(seqs, |ws| &ws.y, self.n_classes)
+    }
+
+    /// Hidden spike counts divided by the processed steps, samples x hidden
+    /// (the SRNN's features, e.g. for t-SNE).
+    pub fn hidden_rates(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+        let h = self.params.srnn.hidden;
+        let rows = self.per_sample_rows(seqs, |ws, steps| {
+            ws.tr
+                .counts
+                .iter()
+                .map(|&v| f64::from(v) / steps as f64)
+                .collect()
+        })?;
+        Ok(DMatrix::from_fn(rows.len(), h, |i, j| rows[i][j]))
+    }
+
+    /// Accuracy, per-class accuracy, F1 and confusion on labelled data.
+    pub fn evaluate(&self, data: LabeledSeqs<'_>) -> Result<ClassificationReport> {
+        check_labels(
+            "evaluation data",
+            data.labels,
+            data.seqs.len(),
+            self.n_classes,
+        )?;
+        let p = self.predict(data.seqs)?;
+        Ok(ClassificationReport::new(data.labels, &p, self.n_classes)?)
+    }
+
+    /// Operations of one forward pass (inference) over `seqs`.
+    pub fn forward_counts(&self, seqs: &[SparseSeq]) -> Result<TrainingCounts> {
+        check_seqs("sequences", seqs, self.params.srnn.inputs)?;
+        let arch = SrnnArch::new(&self.params, self.n_classes);
+        let counts: Vec<TrainingCounts> = seqs
+            .par_iter()
+            .map_init(SrnnWs::default, |ws, s| {
+                let mut c = TrainingCounts::default();
+                srnn_sample::<f32, false>(&arch, &self.theta, s, None, ws, &mut c);
+                c.samples = 1;
+                c
+            })
+            .collect();
+        Ok(counts
+            .into_iter()
+            .fold(TrainingCounts::default(), |a, b| a + b))
+    }
+
+    fn per_sample_rows(
+        &self,
+        seqs: &[SparseSeq],
+        f: impl Fn(&SrnnWs<f32>, usize) -> Vec<f64> + Sync,
+    ) -> Result<Vec<Vec<f64>>> {
+        check_seqs("sequences", seqs, self.params.srnn.inputs)?;
+        let arch = SrnnArch::new(&self.params, self.n_classes);
+        Ok(seqs
+            .par_iter()
+            .map_init(SrnnWs::default, |ws, s| {
+                srnn_sample::<f32, false>(
+                    &arch,
+                    &self.theta,
+                    s,
+                    None,
+                    ws,
+                    &mut TrainingCounts::default(),
+                );
+                f(ws, processed(self.params.time_window, s))
+            })
+            .collect())
+    }
+
+    fn per_sample(
+        &self,
+        seqs: &[SparseSeq],
+        pick: impl Fn(&SrnnWs<f32>) -> &Vec<f32> + Sync,
+        width: usize,
+    ) -> Result<DMatrix<f64>> {
+        let rows = self.per_sample_rows(seqs, |ws, _| {
+            pick(ws).iter().map(|&v| f64::from(v)).collect()
+        })?;
+        Ok(DMatrix::from_fn(rows.len(), width, |i, j| rows[i][j]))
+    }
+}
+
+// ----------------------------------------------------------------- RNN
+
+/// Layout of an RNN classifier's parameters.
+#[derive(Clone, Debug)]
+pub(crate) struct RnnArch {
+    pub(crate) params: RnnClassifierParams,
+    pub(crate) rnn: SrnnLayout,
+    pub(crate) head: MlpLayout,
+}
+
+impl RnnArch {
+    pub(crate) fn new(params: &RnnClassifierParams, classes: usize) -> RnnArch {
+        let p = &params.rnn;
+        let rnn = SrnnLayout::new(p.inputs, p.hidden, p.bias, 0);
+        let head = MlpLayout::new(p.hidden, &params.head, classes, rnn.end());
+        RnnArch {
+            params: params.clone(),
+            rnn,
+            head,
+        }
+    }
+
+    pub(crate) fn init(&self, seeds: Seeds) -> Vec<f32> {
+        let mut theta = vec![0.0; self.head.end()];
+        let mut rng = seeds.stream(Purpose::ModelInit);
+        let p = &self.params.rnn;
+        let bound = p.init_scale / (p.hidden as f64).sqrt();
+        self.rnn.init(&mut theta, bound, bound, &mut rng);
+        self.head.init(&mut theta, 1.0, &mut rng);
+        theta
+    }
+}
+
+/// Buffers of one RNN sample.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RnnWs<R> {
+    tr: RnnTrace<R>,
+    mlp: MlpCache<R>,
+    pub(crate) y: Vec<R>,
+    g: Vec<R>,
+    gx: Vec<R>,
+}
+
+/// Forward (and, with a target, backward) pass of one RNN sample.
+pub(crate) fn rnn_sample<R: Real>(
+    arch: &RnnArch,
+    theta: &[R],
+    seq: &SparseSeq,
+    target: Option<(usize, &mut [R])>,
+    ws: &mut RnnWs<R>,
+    c: &mut TrainingCounts,
+) -> (f64, usize) {
+    let steps = processed(arch.params.time_window, seq);
+    let net = arch.rnn.rnn_view(theta);
+    let ro = arch.params.readout;
+    rnn::forward(&net, seq, steps, ro, &mut ws.tr, c);
+    c.time_steps += steps as u64;
+    arch.head.forward(theta, &ws.tr.feature, &mut ws.mlp, c);
+    ws.y.clear();
+    ws.y.extend_from_slice(ws.mlp.output());
+    let pred = argmax(&ws.y, None);
+    let Some((label, grad)) = target else {
+        return (0.0, pred);
+    };
+    let loss = loss_grad(arch.params.loss, &ws.y, label, &mut ws.g);
+    arch.head
+        .backward(theta, &mut ws.mlp, &ws.g, grad, &mut ws.gx, c);
+    let mut gv = arch.rnn.grad_view(grad);
+    rnn::backward(&net, seq, ro, &mut ws.tr, &ws.gx, &mut gv, c);
+    (loss, pred)
+}
+
+impl SampleModel for RnnArch {
+    type Ws = RnnWs<f32>;
+
+    fn loss_grad(
+        &self,
+        theta: &[f32],
+        seq: &SparseSeq,
+        label: usize,
+        ws: &mut Self::Ws,
+        grad: &mut [f32],
+        c: &mut TrainingCounts,
+    ) -> (f64, usize) {
+        rnn_sample::<f32>(self, theta, seq, Some((label, grad)), ws, c)
+    }
+
+    fn predict(&self, theta: &[f32], seq: &SparseSeq, ws: &mut Self::Ws) -> usize {
+        rnn_sample::<f32>(self, theta, seq, None, ws, &mut TrainingCounts::default()).1
+    }
+
+    fn spiking_hidden(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// A tanh recurrent network with a dense head (RNN-ANN), trained by
+/// backpropagation through time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RnnClassifierRepr")]
+pub struct RnnClassifier {
+    params: RnnClassifierParams,
+    n_classes: usize,
+    /// Every parameter, flat: input weights (`inputs x hidden`), recurrent
+    /// weights (`hidden x hidden`), biases, then the head.
+    theta: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RnnClassifierRepr {
+    params: RnnClassifierParams,
+    n_classes: usize,
+    theta: Vec<f32>,
+}
+
+impl TryFrom<RnnClassifierRepr> for RnnClassifier {
+    type Error = Error;
+
+    fn try_from(r: RnnClassifierRepr) -> Result<RnnClassifier> {
+        r.params.validate()?;
+        check_classes(r.n_classes)?;
+        check_theta(&r.theta, RnnArch::new(&r.params, r.n_classes).head.end())?;
+        Ok(RnnClassifier {
+            params: r.params,
+            n_classes: r.n_classes,
+            theta: r.theta,
+        })
+    }
+}
+
+impl RnnClassifier {
+    /// A freshly initialised (untrained) classifier.
+    pub fn new(
+        params: &RnnClassifierParams,
+        n_classes: usize,
+        seeds: Seeds,
+    ) -> Result<RnnClassifier> {
+        params.validate()?;
+        check_classes(n_classes)?;
+        let theta = RnnArch::new(params, n_classes).init(seeds);
+        Ok(RnnClassifier {
+            params: params.clone(),
+            n_classes,
+            theta,
+        })
+    }
+
+    /// Trains a classifier (see [`SrnnClassifier::fit`]).
+    pub fn fit(
+        params: &RnnClassifierParams,
+        train: LabeledSeqs<'_>,
+        validation: Option<LabeledSeqs<'_>>,
+        n_classes: usize,
+        seeds: Seeds,
+    ) -> Result<Fit<RnnClassifier>> {
+        RnnClassifier::fit_with_observer(params, train, validation, n_classes, seeds, &mut |_| {})
+    }
+
+    /// [`RnnClassifier::fit`], calling `observer` after every epoch.
+    pub fn fit_with_observer(
+        params: &RnnClassifierParams,
+        train: LabeledSeqs<'_>,
+        validation: Option<LabeledSeqs<'_>>,
+        n_classes: usize,
+        seeds: Seeds,
+        observer: &mut dyn FnMut(&EpochRecord),
+    ) -> Result<Fit<RnnClassifier>> {
+        let mut model = RnnClassifier::new(params, n_classes, seeds)?;
+        check_data("training data", train, params.rnn.inputs, n_classes)?;
+        if let Some(v) = validation {
+            check_data("validation data", v, params.rnn.inputs, n_classes)?;
+        }
+        let arch = RnnArch::new(params, n_classes);
+        let (history, selected_epoch, counts) = fit_loop(
+            &arch,
+            &mut model.theta,
+            &params.training,
+            train,
+            validation,
+            seeds,
+            observer,
+        )?;
+        Ok(Fit {
+            model,
+            history,
+            selected_epoch,
+            counts,
+        })
+    }
+
+    /// The parameters the classifier was built with.
+    pub fn params(&self) -> &RnnClassifierParams {
+        &self.params
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Number of trainable parameters.
+    pub fn n_params(&self) -> usize {
+        self.theta.len()
+    }
+
+    /// Every parameter in its flat storage order.
+    pub fn parameters(&self) -> &[f32] {
+        &self.theta
+    }
+
+    /// The recurrent layer's weights.
+    pub fn recurrent_weights(&self) -> RecurrentWeights<'_> {
+        let l = RnnArch::new(&self.params, self.n_classes).rnn;
+        RecurrentWeights {
+            input: &self.theta[l.w_in.clone()],
+            recurrent: &self.theta[l.w_rec.clone()],
+            bias: l.bias.map(|b| &self.theta[b]),
+        }
+    }
+
+    /// Predicted classes, one per sequence.
+    pub fn predict(&self, seqs: &[SparseSeq]) -> Result<Vec<usize>> {
+        check_seqs("sequences to classify", seqs, self.params.rnn.inputs)?;
+        let arch = RnnArch::new(&self.params, self.n_classes);
+        Ok(predict_all(&arch, &self.theta, seqs))
+    }
+
+    /// The head's outputs, samples x classes.
+    pub fn outputs(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+        check_seqs("sequences", seqs, self.params.rnn.inputs)?;
+        let arch = RnnArch::new(&self.params, self.n_classes);
+        let rows: Vec<Vec<f64>> = seqs
+            .par_iter()
+            .map_init(RnnWs::default, |ws, s| {
+                rnn_sample::<f32>(
+                    &arch,
+                    &self.theta,
+                    s,
+                    None,
+                    ws,
+                    &mut TrainingCounts::default(),
+                );
+                ws.y.iter().map(|&v| f64::from(v)).collect()
+            })
+            .collect();
+        Ok(DMatrix::from_fn(rows.len(), self.n_classes, |i, j| {
+            rows[i][j]
+        }))
+    }
+
+    /// Accuracy, per-class accuracy, F1 and confusion on labelled data.
+    pub fn evaluate(&self, data: LabeledSeqs<'_>) -> Result<ClassificationReport> {
+        check_labels(
+            "evaluation data",
+            data.labels,
+            data.seqs.len(),
+            self.n_classes,
+        )?;
+        let p = self.predict(data.seqs)?;
+        Ok(ClassificationReport::new(data.labels, &p, self.n_classes)?)
+    }
+}
