@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 
 pub mod ci;
 pub mod costs;
+pub mod events_cmd;
 pub mod reproduce;
 
 /// Command line of `cargo xtask`.
@@ -42,6 +43,8 @@ pub enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// Training MACs and inference energy of the paper's models, ours beside the paper's.
     Costs(costs::CostsArgs),
+    /// Event-data tools: `events summary PATH [--json] [--format ...]`.
+    Events(events_cmd::EventsArgs),
 }
 
 /// Runs one parsed command line; the exit code says whether everything asked
@@ -51,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ci(args) => ci::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
         Command::Costs(args) => costs::run(&args),
+        Command::Events(args) => events_cmd::run(&args),
     }
 }
 
