@@ -11,7 +11,8 @@ use crate::counts::TrainingCounts;
 use crate::error::{Error, Result, invalid};
 use crate::head::{MlpCache, MlpLayout, argmax, loss_grad};
 use crate::params::{
-    AnnHeadParams, LifParams, Loss, SnnHeadParams, SrnnParams, TrainingParams, validate_window,
+    AnnHeadParams, InitParams, LifParams, Loss, SnnHeadParams, SrnnParams, TrainingParams,
+    validate_window,
 };
 use crate::real::Real;
 use crate::rnn::{self, RnnParams, RnnReadout, RnnTrace};
@@ -30,8 +31,8 @@ pub enum SrnnHead {
     Ann(AnnHeadParams),
     /// SRNN-SNN: a spiking readout whose output spike counts divided by
     /// the number of steps are the outputs. The prediction is the class
-    /// with most output spikes; ties go to the larger summed membrane
-    /// potential, then to the lower class index.
+    /// with most output spikes, the lowest index on ties (`torch.max`, the
+    /// authors' evaluation).
     Snn(SnnHeadParams),
 }
 
@@ -65,7 +66,16 @@ impl Default for SrnnClassifierParams {
     }
 }
 
-fn training(epochs: usize, batch_size: usize, lr: f64) -> TrainingParams {
+/// The presets' initialisation: PyTorch bounds, input scale calibrated to
+/// an initial firing probability of 5 % (our choice; see [`InitParams`]).
+pub(crate) fn calibrated() -> InitParams {
+    InitParams {
+        target_rate: Some(0.05),
+        ..InitParams::default()
+    }
+}
+
+pub(crate) fn training(epochs: usize, batch_size: usize, lr: f64) -> TrainingParams {
     TrainingParams {
         epochs,
         batch_size,
@@ -82,6 +92,7 @@ impl SrnnClassifierParams {
     /// | inputs, hidden, classes | 256, 200, 10 | `LSM-NMNIST/train_srnn_ann.py` (`ARCHI`) |
     /// | decay, gain, `v_th` | 0.9, 0.03, 0.3 | `run_srnn_ann.sh` (`--const 0.03 --Vth 0.3`), `Decay_lsm` default |
     /// | surrogate | rectangle, half-width 0.25 | `lens=0.25` |
+    /// | initialisation | PyTorch bounds, input scale calibrated to 5 % initial firing | our choice (unpublished; see [`InitParams`]) |
     /// | head | linear 200 -> 10 | `Read_ANN` (model file unpublished; linear assumed) |
     /// | loss | MSE on one-hot targets | `nn.MSELoss()` |
     /// | optimiser | Adam, lr 1e-4, batch 80, 100 epochs | script defaults |
@@ -92,6 +103,7 @@ impl SrnnClassifierParams {
                 inputs: 256,
                 hidden: 200,
                 lif: LifParams::new(0.9, 0.03, 0.3),
+                init: calibrated(),
                 ..SrnnParams::default()
             },
             head: SrnnHead::Ann(AnnHeadParams::default()),
@@ -137,6 +149,7 @@ impl SrnnClassifierParams {
                 inputs: 64,
                 hidden: 200,
                 lif: LifParams::new(0.9, 1.0, 0.6),
+                init: calibrated(),
                 ..SrnnParams::default()
             },
             head: SrnnHead::Ann(AnnHeadParams::default()),
@@ -163,6 +176,7 @@ impl SrnnClassifierParams {
                 inputs: 64,
                 hidden: 200,
                 lif: LifParams::new(0.9, 1.0, 0.3),
+                init: calibrated(),
                 ..SrnnParams::default()
             },
             head: SrnnHead::Snn(SnnHeadParams {
@@ -435,13 +449,13 @@ pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
             ws.rates.extend(ws.tr.counts.iter().map(|&v| v * inv_t));
             mlp.forward(theta, &ws.rates, &mut ws.mlp, c);
             ws.y.extend_from_slice(ws.mlp.output());
-            argmax(&ws.y, None)
+            argmax(&ws.y)
         }
         HeadLayout::Snn(lay, h) => {
             let hn = snn_net(lay, h);
             srnn::head_forward::<R, SOFT>(&hn, &ws.tr, &mut ws.htr, c);
             ws.y.extend(ws.htr.counts.iter().map(|&v| v * inv_t));
-            argmax(&ws.y, Some(&ws.htr.u_sum))
+            argmax(&ws.y)
         }
     };
     let Some((label, grad)) = target else {
@@ -582,6 +596,31 @@ impl SrnnClassifier {
         })
     }
 
+    /// The classifier training starts from: [`SrnnClassifier::new`], then,
+    /// if `params.srnn.init.target_rate` is set, the input scale calibrated
+    /// on `train` (see [`crate::InitParams`]).
+    pub fn initialized(
+        params: &SrnnClassifierParams,
+        n_classes: usize,
+        train: &[SparseSeq],
+        seeds: Seeds,
+    ) -> Result<SrnnClassifier> {
+        let mut model = SrnnClassifier::new(params, n_classes, seeds)?;
+        if let Some(target) = params.srnn.init.target_rate {
+            check_seqs("calibration sequences", train, params.srnn.inputs)?;
+            let arch = SrnnArch::new(params, n_classes);
+            srnn::calibrate_input_scale(
+                &arch.srnn,
+                &params.srnn,
+                params.time_window,
+                &mut model.theta,
+                train,
+                target,
+            );
+        }
+        Ok(model)
+    }
+
     /// Trains a classifier on labelled sequences; with a validation set the
     /// epoch of best validation accuracy is kept, otherwise the last.
     /// Random streams: `ModelInit` (weights), `DataShuffle` keyed by epoch
@@ -606,11 +645,12 @@ impl SrnnClassifier {
         seeds: Seeds,
         observer: &mut dyn FnMut(&EpochRecord),
     ) -> Result<Fit<SrnnClassifier>> {
-        let mut model = SrnnClassifier::new(params, n_classes, seeds)?;
+        params.validate()?;
         check_data("training data", train, params.srnn.inputs, n_classes)?;
         if let Some(v) = validation {
             check_data("validation data", v, params.srnn.inputs, n_classes)?;
         }
+        let mut model = SrnnClassifier::initialized(params, n_classes, train.seqs, seeds)?;
         let arch = SrnnArch::new(params, n_classes);
         let (history, selected_epoch, counts) = fit_loop(
             &arch,
@@ -812,7 +852,7 @@ pub(crate) fn rnn_sample<R: Real>(
     arch.head.forward(theta, &ws.tr.feature, &mut ws.mlp, c);
     ws.y.clear();
     ws.y.extend_from_slice(ws.mlp.output());
-    let pred = argmax(&ws.y, None);
+    let pred = argmax(&ws.y);
     let Some((label, grad)) = target else {
         return (0.0, pred);
     };

@@ -61,6 +61,7 @@ fn params(head: SrnnHead, surrogate: Surrogate, detach_reset: bool) -> SrnnClass
             init: InitParams {
                 input_scale: 2.0,
                 recurrent_scale: 2.0,
+                target_rate: None,
             },
         },
         head,
@@ -478,4 +479,70 @@ fn performed_counts_match_hand_counts_from_the_trace() {
     assert_eq!(c.forward.dense_mac, t * (n * h + h * h) + h * k);
     assert_eq!(c.backward.dense_mac, t * (n * h + 2 * h * h) + 2 * h * k);
     assert_eq!(c.input_spikes, seq.spikes() as u64);
+}
+
+#[test]
+fn soft_srnn_clip_backward_equals_finite_differences() {
+    use crate::clip::{ClipArch, ClipState, EncoderParams, SrnnClipParams, clip_batch};
+    // Two soft encoders (fast sigmoid, slope 2) of different widths, GELU
+    // projections, a batch of four pairs with a repeated class (multi-
+    // positive targets). Tolerances as in the soft SRNN check.
+    let enc = |inputs: usize, hidden: usize, decay: f64| EncoderParams {
+        srnn: SrnnParams {
+            inputs,
+            hidden,
+            lif: LifParams { decay, ..lif() },
+            surrogate: Surrogate::FastSigmoid { slope: 2.0 },
+            detach_reset: false,
+            bias: true,
+            init: InitParams {
+                input_scale: 2.0,
+                recurrent_scale: 2.0,
+                target_rate: None,
+            },
+        },
+        bin_steps: STEPS,
+        time_window: None,
+    };
+    let mut p = SrnnClipParams::paper();
+    p.image = enc(INPUTS, HIDDEN, 0.8);
+    p.audio = enc(INPUTS, 3, 0.9);
+    p.audio.time_window = Some(5);
+    p.embedding_dim = 3;
+    p.temperature = 0.5;
+    p.training.chunk_size = 3;
+    let arch = ClipArch::new(&p);
+    let theta: Vec<f64> = arch
+        .init(Seeds::new(6))
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    let im: Vec<SparseSeq> = (0..4).map(|k| random_seq(30 + k, 0.5)).collect();
+    let au: Vec<SparseSeq> = (0..4).map(|k| random_seq(40 + k, 0.4)).collect();
+    let (imr, aur): (Vec<&SparseSeq>, Vec<&SparseSeq>) = (im.iter().collect(), au.iter().collect());
+    let y = [0, 1, 0, 2];
+    let loss = |t: &[f64], g: Option<&mut [f64]>| {
+        clip_batch::<f64, true>(
+            &arch,
+            t,
+            &imr,
+            &aur,
+            &y,
+            &mut ClipState::default(),
+            g,
+            &mut TrainingCounts::default(),
+        )
+    };
+    let mut g = vec![0.0; theta.len()];
+    loss(&theta, Some(&mut g));
+    for i in 0..theta.len() {
+        let f = |d: f64| {
+            let mut t = theta.clone();
+            t[i] += d;
+            loss(&t, None)
+        };
+        let fd = (f(1e-6) - f(-1e-6)) / 2e-6;
+        close(g[i], fd, 1e-6, 1e-9, &format!("clip param {i}"));
+    }
+    assert!(g.iter().filter(|v| v.abs() > 1e-4).count() > theta.len() / 4);
 }

@@ -82,10 +82,6 @@ impl MlpLayout {
         self.layers.last().map_or(0, |l| l.b.end)
     }
 
-    pub(crate) fn outputs(&self) -> usize {
-        self.layers.last().map_or(0, |l| l.outputs)
-    }
-
     /// PyTorch `nn.Linear` initialisation, bound `scale / sqrt(inputs)`;
     /// layer by layer, weights row by row then biases.
     pub(crate) fn init<Rg: rand::Rng + ?Sized>(&self, theta: &mut [f32], scale: f64, rng: &mut Rg) {
@@ -94,14 +90,6 @@ impl MlpLayout {
             uniform(&mut theta[l.w.clone()], bound, rng);
             uniform(&mut theta[l.b.clone()], bound, rng);
         }
-    }
-
-    /// Dense multiply-accumulates of one forward pass.
-    pub(crate) fn macs(&self) -> u64 {
-        self.layers
-            .iter()
-            .map(|l| (l.inputs * l.outputs) as u64)
-            .sum()
     }
 
     /// Forward pass of one sample: `cache.pre[l]`, `cache.post[l]` per layer;
@@ -233,17 +221,11 @@ pub(crate) fn loss_grad<R: Real>(loss: Loss, y: &[R], label: usize, g: &mut Vec<
     }
 }
 
-/// Index of the largest value (the first on ties), with an optional
-/// secondary key that breaks ties.
-pub(crate) fn argmax<R: Real>(y: &[R], tie: Option<&[R]>) -> usize {
+/// Index of the largest value, the first on ties (as `torch.max`).
+pub(crate) fn argmax<R: Real>(y: &[R]) -> usize {
     let mut best = 0;
     for k in 1..y.len() {
-        let better = match y[k].partial_cmp(&y[best]) {
-            Some(std::cmp::Ordering::Greater) => true,
-            Some(std::cmp::Ordering::Equal) => tie.is_some_and(|t| t[k] > t[best]),
-            _ => false,
-        };
-        if better {
+        if y[k] > y[best] {
             best = k;
         }
     }
@@ -280,8 +262,8 @@ mod tests {
                 assert!((fd - g[k]).abs() < 1e-8, "{loss:?} {k}");
             }
         }
-        assert_eq!(argmax(&[1.0f64, 3.0, 3.0], None), 1);
-        assert_eq!(argmax(&[1.0f64, 3.0, 3.0], Some(&[0.0, 0.1, 0.2])), 2);
+        assert_eq!(argmax(&[1.0f64, 3.0, 3.0]), 1);
+        assert_eq!(argmax(&[1.0f64, 0.0, 3.0]), 2);
     }
 
     #[test]

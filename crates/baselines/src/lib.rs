@@ -1,6 +1,7 @@
 //! Trainable recurrent baselines (docs completed below).
 
 mod classifier;
+mod clip;
 mod counts;
 mod error;
 #[cfg(test)]
@@ -12,11 +13,15 @@ mod real;
 mod rnn;
 mod seq;
 mod srnn;
+pub mod tasks;
 mod train;
 
 pub use classifier::{
     RecurrentWeights, RnnClassifier, RnnClassifierParams, SrnnClassifier, SrnnClassifierParams,
     SrnnHead,
+};
+pub use clip::{
+    ClipEpoch, ClipFit, ClipProjections, ClipValidation, EncoderParams, SrnnClip, SrnnClipParams,
 };
 pub use counts::{PassCounts, TrainingCounts};
 pub use error::{Error, Result};

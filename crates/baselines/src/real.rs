@@ -28,9 +28,6 @@ pub(crate) trait Real:
     fn to_f64(self) -> f64;
     fn abs(self) -> Self;
     fn tanh(self) -> Self;
-    fn exp(self) -> Self;
-    fn sqrt(self) -> Self;
-    fn is_finite(self) -> bool;
 }
 
 macro_rules! real_impl {
@@ -53,18 +50,6 @@ macro_rules! real_impl {
             #[inline(always)]
             fn tanh(self) -> Self {
                 <$t>::tanh(self)
-            }
-            #[inline(always)]
-            fn exp(self) -> Self {
-                <$t>::exp(self)
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
-            #[inline(always)]
-            fn is_finite(self) -> bool {
-                <$t>::is_finite(self)
             }
         }
     };

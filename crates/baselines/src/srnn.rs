@@ -536,9 +536,6 @@ pub(crate) struct SnnHeadTrace<R> {
     o: Vec<R>,
     /// Output spikes summed over the steps.
     pub(crate) counts: Vec<R>,
-    /// Sum over the steps of the pre-reset potentials (tie-break of the
-    /// prediction).
-    pub(crate) u_sum: Vec<R>,
     /// Input-current gradients, `steps x classes`.
     pub(crate) d_io: Vec<R>,
     cur: Vec<R>,
@@ -573,7 +570,7 @@ pub(crate) fn head_forward<R: Real, const SOFT: bool>(
     if SOFT {
         tr.o.resize(steps * nc, R::ZERO);
     }
-    for b in [&mut tr.counts, &mut tr.u_sum, &mut tr.cur, &mut tr.v] {
+    for b in [&mut tr.counts, &mut tr.cur, &mut tr.v] {
         b.clear();
         b.resize(nc, R::ZERO);
     }
@@ -601,7 +598,6 @@ pub(crate) fn head_forward<R: Real, const SOFT: bool>(
         for j in 0..nc {
             let u = lif.decay * tr.v[j] + lif.gain * tr.cur[j] + lif.c_rest;
             tr.u[t * nc + j] = u;
-            tr.u_sum[j] += u;
             if SOFT {
                 let s = net.sg.prim(u - lif.v_th);
                 tr.o[t * nc + j] = s;
@@ -701,4 +697,82 @@ pub(crate) fn head_backward<R: Real, const SOFT: bool>(
     }
     c.backward.mul += 5 * s64 * c64;
     c.backward.add += (4 + u64::from(net.bias.is_some())) * s64 * c64;
+}
+
+/// Mean firing probability per hidden neuron and step of the layer in
+/// `theta` over `seqs` (first `window` steps of each).
+pub(crate) fn firing_rate(
+    layout: &SrnnLayout,
+    p: &crate::params::SrnnParams,
+    window: Option<usize>,
+    theta: &[f32],
+    seqs: &[SparseSeq],
+) -> f64 {
+    use rayon::prelude::*;
+    let net = layout.view(
+        theta,
+        Lif::new(&p.lif),
+        Sg::new(&p.surrogate),
+        p.detach_reset,
+    );
+    let (spikes, steps) = seqs
+        .par_iter()
+        .map_init(SrnnTrace::<f32>::default, |tr, s| {
+            let steps = window.map_or(s.steps(), |w| w.min(s.steps()));
+            forward::<f32, false>(&net, s, steps, tr, &mut TrainingCounts::default());
+            (tr.spk_idx.len() as u64, steps as u64)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if steps == 0 {
+        0.0
+    } else {
+        spikes as f64 / (steps as f64 * layout.hidden as f64)
+    }
+}
+
+/// Sequences used by the input-scale calibration.
+pub(crate) const CALIBRATION_SEQS: usize = 128;
+
+/// Multiplies the input weights and hidden biases in `theta` by the factor
+/// that brings the untrained layer's firing probability on (up to) the
+/// first [`CALIBRATION_SEQS`] of `seqs` to `target` (bisection on the log
+/// of the factor over `[1e-3, 1e4]`, 40 halvings). Returns the factor.
+pub(crate) fn calibrate_input_scale(
+    layout: &SrnnLayout,
+    p: &crate::params::SrnnParams,
+    window: Option<usize>,
+    theta: &mut [f32],
+    seqs: &[SparseSeq],
+    target: f64,
+) -> f64 {
+    let sample = &seqs[..seqs.len().min(CALIBRATION_SEQS)];
+    let base: Vec<f32> = theta.to_vec();
+    let scaled = |s: f64, out: &mut [f32]| {
+        let s = s as f32;
+        for (o, &b) in out[layout.w_in.clone()]
+            .iter_mut()
+            .zip(&base[layout.w_in.clone()])
+        {
+            *o = b * s;
+        }
+        if let Some(r) = &layout.bias {
+            for (o, &b) in out[r.clone()].iter_mut().zip(&base[r.clone()]) {
+                *o = b * s;
+            }
+        }
+    };
+    let mut work = base.clone();
+    let (mut lo, mut hi) = (1e-3f64.ln(), 1e4f64.ln());
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        scaled(mid.exp(), &mut work);
+        if firing_rate(layout, p, window, &work, sample) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let s = (0.5 * (lo + hi)).exp();
+    scaled(s, theta);
+    s
 }

@@ -112,6 +112,19 @@ fn reduce_chunks<W: Send + Sync>(states: &mut [ChunkState<W>], scale: f32) {
         });
 }
 
+/// `out += sum of parts`, the parts added in order, in parallel over
+/// element blocks (deterministic for any number of threads).
+pub(crate) fn reduce_into<R: crate::real::Real>(out: &mut [R], parts: &[Vec<R>]) {
+    out.par_chunks_mut(REDUCE_BLOCK)
+        .enumerate()
+        .for_each(|(bi, blk)| {
+            let start = bi * REDUCE_BLOCK;
+            for p in parts {
+                acc(blk, &p[start..start + blk.len()]);
+            }
+        });
+}
+
 /// Per-sample predictions in parallel (order preserved).
 pub(crate) fn predict_all<M: SampleModel>(
     model: &M,
