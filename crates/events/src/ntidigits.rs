@@ -38,9 +38,10 @@
 //! gives back exactly the microseconds written. The file is assembled in
 //! memory (about 10 bytes per event) and written at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use hdf5_reader::{ByteOrder, Datatype, Hdf5File, OpenOptions};
 use hdf5_writer::{AttributeBuilder, DatasetBuilder, Hdf5Builder, WriteOptions};
@@ -350,10 +351,24 @@ impl NtidigitsOptions {
     }
 }
 
-/// The address and timestamp groups of one split.
+/// The address and timestamp groups of one split, with their datasets by
+/// name, listed on first use (one pass over the group instead of one search
+/// per sample).
 struct SplitGroups {
     addresses: hdf5_reader::group::Group,
     timestamps: hdf5_reader::group::Group,
+    address_index: OnceLock<HashMap<String, hdf5_reader::Dataset>>,
+    timestamp_index: OnceLock<HashMap<String, hdf5_reader::Dataset>>,
+}
+
+/// The datasets of `group` by name; empty if the group cannot be listed
+/// whole (a damaged member), in which case lookups fall back to searching
+/// the group per sample and report that sample's own error.
+fn index_group(group: &hdf5_reader::group::Group) -> HashMap<String, hdf5_reader::Dataset> {
+    group
+        .datasets()
+        .map(|all| all.into_iter().map(|d| (d.name().to_owned(), d)).collect())
+        .unwrap_or_default()
 }
 
 /// An N-TIDIGITS HDF5 file: lists the samples of both splits at opening (the
@@ -433,15 +448,23 @@ impl NtidigitsSource {
     fn numbers(
         &self,
         group: &hdf5_reader::group::Group,
+        index: &OnceLock<HashMap<String, hdf5_reader::Dataset>>,
         object: &str,
         key: &str,
     ) -> Result<Vec<f64>> {
-        let dataset = match group.dataset(key) {
-            Ok(d) => d,
-            Err(e) if is_not_found(&e) => {
-                return Err(missing(&self.name, object, "the sample's dataset"));
-            }
-            Err(e) => return Err(hdf5_error(&self.name, object, &e)),
+        let searched;
+        let dataset = match index.get_or_init(|| index_group(group)).get(key) {
+            Some(d) => d,
+            None => match group.dataset(key) {
+                Ok(d) => {
+                    searched = d;
+                    &searched
+                }
+                Err(e) if is_not_found(&e) => {
+                    return Err(missing(&self.name, object, "the sample's dataset"));
+                }
+                Err(e) => return Err(hdf5_error(&self.name, object, &e)),
+            },
         };
         let raw = dataset
             .read_raw_bytes()
@@ -478,8 +501,8 @@ impl EventSource for NtidigitsSource {
         let key = &info.key;
         let a_obj = format!("/{}_addresses/{key}", split.name());
         let t_obj = format!("/{}_timestamps/{key}", split.name());
-        let addresses = self.numbers(&groups.addresses, &a_obj, key)?;
-        let timestamps = self.numbers(&groups.timestamps, &t_obj, key)?;
+        let addresses = self.numbers(&groups.addresses, &groups.address_index, &a_obj, key)?;
+        let timestamps = self.numbers(&groups.timestamps, &groups.timestamp_index, &t_obj, key)?;
         events_from_arrays(&addresses, &timestamps, &self.options, &self.name, key)
     }
 }
@@ -524,6 +547,8 @@ fn index_split(
     let groups = SplitGroups {
         addresses: group("addresses")?,
         timestamps: group("timestamps")?,
+        address_index: OnceLock::new(),
+        timestamp_index: OnceLock::new(),
     };
     for raw in strings {
         let text = raw.trim_end_matches(['\0', ' ']).to_owned();
