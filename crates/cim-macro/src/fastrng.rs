@@ -57,7 +57,7 @@ const LAYER_BITS: u32 = 8;
 /// Magnitude range of the 24-bit signed integer of a draw.
 const M1: f64 = 8_388_608.0; // 2^23
 /// Right edge of the base layer (Marsaglia and Tsang 2000, 256 layers).
-const R: f64 = 3.654_152_885_361_008_8;
+const R: f64 = 3.654_152_885_361_009;
 /// Area of each layer (same source).
 const V: f64 = 4.928_673_233_99e-3;
 

@@ -73,9 +73,9 @@ impl MacroParams {
     /// names the first bad field as a dotted path and its allowed range.
     pub fn validate(&self) -> Result<()> {
         self.array.validate()?;
+        self.dac.validate()?;
         self.read.validate(&self.array, &self.dac)?;
         self.weights.validate()?;
-        self.dac.validate()?;
         self.tia.validate()?;
         self.adc.validate()?;
         self.ir_drop.validate()?;
