@@ -36,7 +36,7 @@ pub enum EventsCommand {
 /// Arguments of `cargo xtask events summary`.
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
-    /// An N-MNIST root (Train/<digit>/*.bin, Test/<digit>/*.bin), Train.zip /
+    /// An N-MNIST root (Train/DIGIT/*.bin, Test/DIGIT/*.bin), Train.zip /
     /// Test.zip or a folder holding them, one .bin file, or the N-TIDIGITS
     /// HDF5 file.
     pub path: PathBuf,
