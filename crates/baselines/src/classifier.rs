@@ -650,19 +650,38 @@ impl SrnnClassifier {
         if let Some(v) = validation {
             check_data("validation data", v, params.srnn.inputs, n_classes)?;
         }
-        let mut model = SrnnClassifier::initialized(params, n_classes, train.seqs, seeds)?;
-        let arch = SrnnArch::new(params, n_classes);
+        let model = SrnnClassifier::initialized(params, n_classes, train.seqs, seeds)?;
+        model.continue_training(train, validation, seeds, observer)
+    }
+
+    /// Trains this model further with its own parameters (`training`,
+    /// `loss`, ...), starting from its current weights with a fresh
+    /// optimiser state: resumes a run, fine-tunes, or trains a model built
+    /// with [`SrnnClassifier::initialized`].
+    pub fn continue_training(
+        mut self,
+        train: LabeledSeqs<'_>,
+        validation: Option<LabeledSeqs<'_>>,
+        seeds: Seeds,
+        observer: &mut dyn FnMut(&EpochRecord),
+    ) -> Result<Fit<SrnnClassifier>> {
+        let (inputs, n_classes) = (self.params.srnn.inputs, self.n_classes);
+        check_data("training data", train, inputs, n_classes)?;
+        if let Some(v) = validation {
+            check_data("validation data", v, inputs, n_classes)?;
+        }
+        let arch = SrnnArch::new(&self.params, n_classes);
         let (history, selected_epoch, counts) = fit_loop(
             &arch,
-            &mut model.theta,
-            &params.training,
+            &mut self.theta,
+            &self.params.training,
             train,
             validation,
             seeds,
             observer,
         )?;
         Ok(Fit {
-            model,
+            model: self,
             history,
             selected_epoch,
             counts,
@@ -672,6 +691,15 @@ impl SrnnClassifier {
     /// The parameters the classifier was built with.
     pub fn params(&self) -> &SrnnClassifierParams {
         &self.params
+    }
+
+    /// Replaces the training-loop parameters used by
+    /// [`SrnnClassifier::continue_training`] (e.g. fewer epochs, another learning
+    /// rate); errors if they are invalid.
+    pub fn set_training(&mut self, training: TrainingParams) -> Result<()> {
+        training.validate("training")?;
+        self.params.training = training;
+        Ok(())
     }
 
     /// Number of classes.
@@ -960,23 +988,40 @@ impl RnnClassifier {
         seeds: Seeds,
         observer: &mut dyn FnMut(&EpochRecord),
     ) -> Result<Fit<RnnClassifier>> {
-        let mut model = RnnClassifier::new(params, n_classes, seeds)?;
+        params.validate()?;
         check_data("training data", train, params.rnn.inputs, n_classes)?;
         if let Some(v) = validation {
             check_data("validation data", v, params.rnn.inputs, n_classes)?;
         }
-        let arch = RnnArch::new(params, n_classes);
+        RnnClassifier::new(params, n_classes, seeds)?
+            .continue_training(train, validation, seeds, observer)
+    }
+
+    /// Trains this model further (see [`SrnnClassifier::continue_training`]).
+    pub fn continue_training(
+        mut self,
+        train: LabeledSeqs<'_>,
+        validation: Option<LabeledSeqs<'_>>,
+        seeds: Seeds,
+        observer: &mut dyn FnMut(&EpochRecord),
+    ) -> Result<Fit<RnnClassifier>> {
+        let (inputs, n_classes) = (self.params.rnn.inputs, self.n_classes);
+        check_data("training data", train, inputs, n_classes)?;
+        if let Some(v) = validation {
+            check_data("validation data", v, inputs, n_classes)?;
+        }
+        let arch = RnnArch::new(&self.params, n_classes);
         let (history, selected_epoch, counts) = fit_loop(
             &arch,
-            &mut model.theta,
-            &params.training,
+            &mut self.theta,
+            &self.params.training,
             train,
             validation,
             seeds,
             observer,
         )?;
         Ok(Fit {
-            model,
+            model: self,
             history,
             selected_epoch,
             counts,
@@ -986,6 +1031,15 @@ impl RnnClassifier {
     /// The parameters the classifier was built with.
     pub fn params(&self) -> &RnnClassifierParams {
         &self.params
+    }
+
+    /// Replaces the training-loop parameters used by
+    /// [`RnnClassifier::continue_training`] (e.g. fewer epochs, another learning
+    /// rate); errors if they are invalid.
+    pub fn set_training(&mut self, training: TrainingParams) -> Result<()> {
+        training.validate("training")?;
+        self.params.training = training;
+        Ok(())
     }
 
     /// Number of classes.
