@@ -9,6 +9,10 @@
 //!    BPTT equations (with and without the reset path), to rounding.
 //! 3. The tanh RNN: backward pass against finite differences.
 
+// The dense reference is written with index loops on purpose: they mirror
+// the equations term by term.
+#![allow(clippy::needless_range_loop)]
+
 use crate::classifier::{
     RnnArch, RnnClassifierParams, RnnWs, SrnnArch, SrnnClassifierParams, SrnnHead, SrnnWs,
     rnn_sample, srnn_sample,

@@ -545,16 +545,20 @@ mod tests {
                 .to_string()
                 .contains("srnn.lif.v_reset")
         );
-        let mut p = SrnnParams::default();
-        p.surrogate = Surrogate::FastSigmoid { slope: 0.0 };
+        let p = SrnnParams {
+            surrogate: Surrogate::FastSigmoid { slope: 0.0 },
+            ..SrnnParams::default()
+        };
         assert!(
             p.validate("srnn")
                 .unwrap_err()
                 .to_string()
                 .contains("srnn.surrogate.slope")
         );
-        let mut p = SrnnParams::default();
-        p.hidden = 0;
+        let p = SrnnParams {
+            hidden: 0,
+            ..SrnnParams::default()
+        };
         assert!(
             p.validate("srnn")
                 .unwrap_err()

@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 /// This is what the networks of this crate consume: the input product of a
 /// step is the sum of the weight rows of [`SparseSeq::step`]`(t)`. Convert an
 /// `events::SpikeRaster` with
-/// `SparseSeq::from_steps(raster.channels(), raster.iter_steps())`.
+/// `SparseSeq::from_steps(raster.channels(), raster.iter_steps())` (a
+/// raster that keeps event counts per bin becomes binary: a channel is
+/// active in a step or not, as in the authors' binning).
 ///
 /// ```
 /// use baselines::SparseSeq;

@@ -650,7 +650,7 @@ pub(crate) fn head_backward<R: Real, const SOFT: bool>(
     tr.du_next.resize(nc, R::ZERO);
     let mut rows = 0u64;
     for t in (0..steps).rev() {
-        for j in 0..nc {
+        for (j, &gj) in g.iter().enumerate().take(nc) {
             let u = tr.u[t * nc + j];
             let sd = net.sg.deriv(u - lif.v_th);
             let o = if SOFT {
@@ -661,7 +661,7 @@ pub(crate) fn head_backward<R: Real, const SOFT: bool>(
                 R::ZERO
             };
             let e = lif.decay * tr.du_next[j];
-            let mut dr = g[j] * inv_t;
+            let mut dr = gj * inv_t;
             if !net.detach_reset {
                 dr += e * (lif.v_reset - u);
             }

@@ -176,7 +176,7 @@ fn clip_dense_counts_equal_the_analytic_count_plus_the_stated_extras() {
     let fit = SrnnClip::fit(&p, d.view(), d.view(), None, 2, Seeds::new(3)).unwrap();
     let pairs = fit.counts.samples;
     assert!(
-        pairs >= 32 && pairs % n == 0,
+        pairs >= 32 && pairs.is_multiple_of(n),
         "{pairs} pairs in full batches"
     );
     let analytic = training::srnn_clip(sizes(&task), sizes(&task), dim, n)
