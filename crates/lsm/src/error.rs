@@ -14,6 +14,61 @@ pub enum Error {
         /// The allowed range, in words.
         allowed: String,
     },
+    /// A weight is NaN or infinite.
+    #[error("weight at row {row}, column {column} is {value}: weights must be finite")]
+    NonFiniteWeight {
+        /// Presynaptic row.
+        row: usize,
+        /// Receiving neuron.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+    /// An array has the wrong number of elements.
+    #[error("{what} has {found} elements, expected {expected}")]
+    ShapeMismatch {
+        /// Which array.
+        what: &'static str,
+        /// Expected number of elements.
+        expected: usize,
+        /// Found number of elements.
+        found: usize,
+    },
+    /// A raster's channel count does not match the reservoir's inputs.
+    #[error("sample {sample}: raster has {found} channels, the reservoir has {expected} inputs")]
+    InputWidth {
+        /// Index of the sample.
+        sample: usize,
+        /// The reservoir's `n_in`.
+        expected: usize,
+        /// The raster's channels.
+        found: usize,
+    },
+    /// The synapse backend does not match the reservoir's sizes.
+    #[error(
+        "synapse backend has {backend_in} inputs and {backend_res} neurons, the parameters say {n_in} and {n_res}"
+    )]
+    BackendShape {
+        /// Backend input rows.
+        backend_in: usize,
+        /// Backend neurons.
+        backend_res: usize,
+        /// Parameter n_in.
+        n_in: usize,
+        /// Parameter n_res.
+        n_res: usize,
+    },
+    /// A conformance fixture could not be read.
+    #[error("fixture {}: {message}", path.display())]
+    Fixture {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Loading a sample failed.
+    #[error(transparent)]
+    Events(#[from] events::Error),
 }
 
 /// Shorthand for results of this crate.

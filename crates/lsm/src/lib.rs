@@ -20,6 +20,19 @@
 //! Nothing of how features are used (training lives in `readout`) and nothing
 //! of energy (it reports [`costmodel`] operation counts).
 
+pub mod analysis;
+pub mod conformance;
+mod encode;
 mod error;
+mod params;
+mod real;
+mod reservoir;
+mod synapses;
+pub mod workload;
 
+pub use encode::{EncodeOptions, Features};
 pub use error::{Error, Result};
+pub use params::{InputLayer, MAX_DIM, NeuronParams, ReservoirParams, ResetMode};
+pub use real::{ROW_ALIGN, Real, padded};
+pub use reservoir::{Reservoir, Trace, Workspace};
+pub use synapses::{DenseSynapses, Synapses};
