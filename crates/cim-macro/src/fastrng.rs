@@ -3,13 +3,14 @@
 //! A noisy read needs one standard normal per sensed column (200 for an
 //! N-MNIST read). ChaCha8 costs about 3 ns per 64-bit word here, more than
 //! the rest of the read, so each read takes two words from the caller's
-//! stream and expands them with SplitMix64 into the state of a xoshiro256++
-//! generator (Blackman and Vigna 2018; passes BigCrush), which draws the
-//! read's normals at about 1 ns per word. Results stay a pure function of
-//! the caller's stream; the 128-bit per-read seeds make two reads sharing a
-//! noise sequence vanishingly unlikely. The algorithm is written out here
-//! (not `rand::rngs::SmallRng`, whose algorithm may change between
-//! releases) so that numbers reproduce across versions.
+//! stream and expands them with SplitMix64 into the states of nine
+//! xoshiro256++ generators (Blackman and Vigna 2018; passes BigCrush): eight
+//! lanes stepped together for bulk normals (the step vectorises) and one
+//! scalar generator for the ziggurat's rare slow path. Results stay a pure
+//! function of the caller's stream; the 128-bit per-read seeds make two
+//! reads sharing a noise sequence vanishingly unlikely. The algorithms are
+//! written out here (not `rand::rngs::SmallRng`, whose algorithm may change
+//! between releases) so that numbers reproduce across versions.
 
 use std::convert::Infallible;
 

@@ -149,14 +149,37 @@
 //! ## IR drop
 //!
 //! Off by default. When on, each cycle solves the nodal equations of its
-//! live sub-network (see the `ir` module docs below): row wires with
-//! `r_row` per cell pitch fed from the left through the driver resistance
-//! `r_source`, column wires with `r_col` per pitch ending at the bottom in
-//! the TIAs' virtual ground, each cell (`G` in series with `r_access`)
-//! joining a row node to a column node; block Gauss-Seidel by lines with
-//! tridiagonal (Thomas) solves, to `tolerance_v`. Read noise is added to
-//! the solved currents with the nominal `V_s^2 sum sigma^2` (a first-order
-//! treatment; the noise is a few per cent of the current).
+//! live sub-network: in 1T1R only the driven rows conduct, so the network
+//! is the `k` rows of the cycle by the partition's `2n` columns (columns
+//! outside the partition are disconnected from the sense amplifiers and,
+//! at equal row voltages, carry no current). Row `a` is driven from the
+//! left edge through `r_source`; the cell in physical column `c` sits
+//! `c + 1` row-wire segments (`r_row` each) from its driver. Column wires
+//! (`r_col` per segment) end at the bottom edge in the TIAs' virtual ground,
+//! `rows - r` segments from the cell in physical row `r`. Each cell, `G` in
+//! series with `r_access`, joins its row node to its column node. Unknowns
+//! are the row-wire and column-wire voltages at every live cell;
+//! Kirchhoff's current law gives a symmetric positive-definite M-matrix.
+//!
+//! Solver: block Gauss-Seidel by lines. Given the column voltages, every
+//! row wire is a tridiagonal system (Thomas algorithm); given the row
+//! voltages, every column wire is one. Alternating the two is block
+//! Gauss-Seidel on an SPD matrix, which converges from any start; it stops
+//! when no node moved more than `tolerance_v` in a sweep (default 1e-10 V;
+//! 8 sweeps for a 30-row N-MNIST cycle with the default wires). The
+//! tridiagonal factors are computed once per cycle; all rows (and all
+//! columns) are solved in lockstep so the inner loops vectorise. A zero
+//! row-wire resistance collapses a row to one node, a zero column-wire
+//! resistance pins a column at 0 V; with every resistance zero the result
+//! is the ideal `I = sum V G`. The TIA current is
+//! `I_c = sum_a g_ac (U_ac - W_ac)`. Tests check 1 x 1 and 2 x 2 networks
+//! against hand solutions and random networks against a dense LU solve of
+//! the same equations (1e-9 relative).
+//!
+//! Read noise is added to the solved currents with the nominal
+//! `V_s^2 sum sigma^2` (first order: the noise is a few per cent of a
+//! cell's current). [`Macro::column_currents_a`] exposes the noise-free
+//! currents of any row drive.
 //!
 //! # Counted operations
 //!
@@ -203,12 +226,17 @@
 //! # Performance
 //!
 //! The macro stores per row, contiguous and padded to cache lines, the
-//! `f64` weights, and (when noise is on) the `f32` sensed conductances and
-//! read-noise variances in weight units; a read sums the active rows
-//! column-wise in registers (vectorised, dispatched at run time to
-//! AVX-512, AVX2 or SSE4.1), draws one normal per sensed channel from a
-//! xoshiro256++ generator seeded by two words of the caller's stream, and
-//! converts. Per-row conductance sums are precomputed for the counters.
+//! `f64` weights and, when read noise is on, the `f32` sensed conductances
+//! and read-noise variances in weight units. A read sums the active rows
+//! column-wise in registers (dispatched at run time to AVX-512, AVX2 or
+//! SSE4.1), draws one normal per sensed channel with a vectorised ziggurat
+//! from eight xoshiro256++ lanes seeded by two words of the caller's stream,
+//! and converts. Per-row conductance sums are precomputed for the counters.
+//! `cargo bench -p cim-macro` measures reads of the N-MNIST partition with
+//! 30 active rows; on the development machine (a shared 2-core Xeon,
+//! AVX-512) the default read (noise + 14-bit ADC) takes about 0.9-1.1 us
+//! of CPU time, the ideal read 0.4-0.6 us, a read with IR drop about
+//! 0.5 ms.
 //!
 //! # Randomness
 //!

@@ -165,8 +165,9 @@ pub struct ReadParams {
     pub read_noise: bool,
     /// Time between two successive reads with one [`crate::ReadScratch`], s:
     /// how far telegraph and 1/f states move between reads. Default 1 ms
-    /// (about the step of a 100-step window over a ~0.3 s N-MNIST sample
-    /// rounded down). Unused unless those noises are enabled.
+    /// (assumed: the order of one reservoir time step; a ~0.3 s N-MNIST
+    /// sample over 50-100 steps gives 3-6 ms). Unused unless those noises
+    /// are enabled.
     pub read_interval_s: f64,
 }
 

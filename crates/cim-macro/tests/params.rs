@@ -389,3 +389,37 @@ proptest! {
         prop_assert_eq!(r.is_ok(), valid);
     }
 }
+
+#[test]
+fn the_macro_is_shared_by_threads_and_scratches_move_between_them() {
+    fn shared<T: Send + Sync>() {}
+    fn movable<T: Send>() {}
+    shared::<Macro>();
+    shared::<cim_macro::Partition>();
+    movable::<cim_macro::ReadScratch>();
+    // Reads from two threads with per-sample streams give what one thread
+    // gives.
+    let c = &*NOISY;
+    let part = c.partition("nmnist").unwrap();
+    let run = |key: u64| {
+        let mut s = c.new_scratch(&part).unwrap();
+        let mut out = vec![0.0; 200];
+        c.read_events(
+            &part,
+            &[4, 8, 15, 16, 23, 42],
+            &mut out,
+            &mut s,
+            &mut read_rng(key),
+            &mut OpCounts::default(),
+        )
+        .unwrap();
+        out
+    };
+    let (a, b) = std::thread::scope(|sc| {
+        let ha = sc.spawn(|| run(1));
+        let hb = sc.spawn(|| run(2));
+        (ha.join().unwrap(), hb.join().unwrap())
+    });
+    assert_eq!(a, run(1));
+    assert_eq!(b, run(2));
+}
