@@ -118,11 +118,14 @@ impl SrnnClassifierParams {
     /// [`SrnnClassifierParams::nmnist_srnn_ann`] with a spiking readout of
     /// decay 0.9 (`--Decay` default, `LSM-NMNIST/train_srnn_snn.py`); its
     /// gain and threshold are assumed equal to the hidden layer's (0.03,
-    /// 0.3).
+    /// 0.3), its weight scale calibrated to 5 % initial output firing (our
+    /// choice: uncalibrated, no output neuron ever fires and the readout
+    /// gets no gradient).
     pub fn nmnist_srnn_snn() -> SrnnClassifierParams {
         SrnnClassifierParams {
             head: SrnnHead::Snn(SnnHeadParams {
                 lif: LifParams::new(0.9, 0.03, 0.3),
+                target_rate: Some(0.05),
                 ..SnnHeadParams::default()
             }),
             ..SrnnClassifierParams::nmnist_srnn_ann()
@@ -166,7 +169,7 @@ impl SrnnClassifierParams {
     /// | setting | value | source (`LSM-NTIDIGITS/run_srnn_snn.sh`) |
     /// |---|---|---|
     /// | decay, gain, `v_th` | 0.9, 1.0, 0.3 | `--Decay_lsm 0.9 --const 1.0 --Vth 0.3` |
-    /// | readout decay | 0.99 | `--Decay 0.99` (gain, threshold assumed as the hidden layer's) |
+    /// | readout decay | 0.99 | `--Decay 0.99` (gain, threshold assumed as the hidden layer's; scale calibrated to 5 % firing) |
     /// | loss | cross-entropy on the output rates | `nn.CrossEntropyLoss()` |
     /// | optimiser | Adam, lr 2e-4, batch 128, 100 epochs | `--lr 0.0002 --batch 128` |
     /// | `bin_steps` | 70 | `--ts 70 --Tw 70`, events at 1 ms (`--Dt` default 1), chunked as for SRNN-ANN |
@@ -181,6 +184,7 @@ impl SrnnClassifierParams {
             },
             head: SrnnHead::Snn(SnnHeadParams {
                 lif: LifParams::new(0.99, 1.0, 0.3),
+                target_rate: Some(0.05),
                 ..SnnHeadParams::default()
             }),
             loss: Loss::CrossEntropy,
@@ -338,6 +342,23 @@ fn check_classes(n_classes: usize) -> Result<()> {
 }
 
 // ---------------------------------------------------------------- SRNN
+
+/// Mean firing probability per output neuron and step of a spiking head.
+fn output_rate(arch: &SrnnArch, theta: &[f32], seqs: &[SparseSeq]) -> f64 {
+    let (spikes, steps) = seqs
+        .par_iter()
+        .map_init(SrnnWs::default, |ws, s| {
+            let mut c = TrainingCounts::default();
+            srnn_sample::<f32, false>(arch, theta, s, None, ws, &mut c);
+            (c.output_spikes, c.time_steps)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if steps == 0 {
+        0.0
+    } else {
+        spikes as f64 / (steps as f64 * arch.classes as f64)
+    }
+}
 
 /// Layout of an SRNN classifier's parameters.
 #[derive(Clone, Debug)]
@@ -606,9 +627,9 @@ impl SrnnClassifier {
         seeds: Seeds,
     ) -> Result<SrnnClassifier> {
         let mut model = SrnnClassifier::new(params, n_classes, seeds)?;
+        let arch = SrnnArch::new(params, n_classes);
         if let Some(target) = params.srnn.init.target_rate {
             check_seqs("calibration sequences", train, params.srnn.inputs)?;
-            let arch = SrnnArch::new(params, n_classes);
             srnn::calibrate_input_scale(
                 &arch.srnn,
                 &params.srnn,
@@ -617,6 +638,21 @@ impl SrnnClassifier {
                 train,
                 target,
             );
+        }
+        if let HeadLayout::Snn(lay, h) = &arch.head
+            && let Some(target) = h.target_rate
+        {
+            check_seqs("calibration sequences", train, params.srnn.inputs)?;
+            let sample = &train[..train.len().min(srnn::CALIBRATION_SEQS)];
+            let base = model.theta.clone();
+            let mut ranges = vec![lay.w.clone()];
+            ranges.extend(lay.bias.clone());
+            let mut work = base.clone();
+            let s = srnn::bisect_scale(target, |s| {
+                srnn::scale_ranges(&mut work, &base, &ranges, s);
+                output_rate(&arch, &work, sample)
+            });
+            srnn::scale_ranges(&mut model.theta, &base, &ranges, s);
         }
         Ok(model)
     }

@@ -86,6 +86,7 @@ fn snn_head() -> SrnnHead {
         },
         bias: true,
         init_scale: 2.0,
+        target_rate: None,
     })
 }
 

@@ -177,8 +177,11 @@
 //!   hidden layer's, the RNN's head on its last state, GELU projections
 //!   for SRNN-CLIP are our reading.
 //! * Initialisation: with the N-MNIST dynamics PyTorch's bounds give no
-//!   spike at all, so the presets calibrate the input scale to 5 % initial
-//!   firing on the training data ([`InitParams::target_rate`]).
+//!   spike at all (neither hidden nor output), so the presets calibrate the
+//!   input scale to 5 % initial hidden firing on the training data
+//!   ([`InitParams::target_rate`]) and the spiking readout's scale to 5 %
+//!   initial output firing ([`SnnHeadParams::target_rate`]); without that,
+//!   the N-MNIST SRNN-SNN never leaves its initial state.
 //! * Rectangle half-width 0.25 (not full width): see [`Surrogate`].
 //! * Spiking-readout ties go to the lowest class (as `torch.max`).
 //!

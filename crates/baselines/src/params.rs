@@ -373,6 +373,16 @@ impl AnnHeadParams {
 /// | `lif.gain`, `lif.v_th` | 0.03, 0.3 | assumed equal to the hidden layer's (model file unpublished) |
 /// | `bias` | true | PyTorch `nn.Linear` default |
 /// | `init_scale` | 1 | our choice |
+/// | `target_rate` | none | our choice (the presets use 5 %) |
+///
+/// An output neuron that never comes within the surrogate's reach of its
+/// threshold gets no gradient and stays silent for good (with the
+/// N-MNIST gain of 0.03 and PyTorch's bounds none of them fires).
+/// `target_rate` calibrates the readout weights and biases like
+/// [`InitParams::target_rate`] does the input weights: one factor, found by
+/// bisection on its log over `[1e-3, 1e4]`, that makes the untrained output
+/// neurons fire with that mean probability per step on the first (up to)
+/// 128 training sequences, after the hidden layer's own calibration.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SnnHeadParams {
@@ -382,6 +392,9 @@ pub struct SnnHeadParams {
     pub bias: bool,
     /// Scale of the PyTorch initialisation bound, finite and >= 0.
     pub init_scale: f64,
+    /// Calibrate the readout scale to this initial output firing
+    /// probability, in (0, 1); `None`: no calibration.
+    pub target_rate: Option<f64>,
 }
 
 impl Default for SnnHeadParams {
@@ -390,6 +403,7 @@ impl Default for SnnHeadParams {
             lif: LifParams::default(),
             bias: true,
             init_scale: 1.0,
+            target_rate: None,
         }
     }
 }
@@ -403,6 +417,15 @@ impl SnnHeadParams {
                 &format!("{prefix}.init_scale"),
                 self.init_scale,
                 "finite and >= 0",
+            ));
+        }
+        if let Some(r) = self.target_rate
+            && !(r > 0.0 && r < 1.0)
+        {
+            return Err(invalid(
+                &format!("{prefix}.target_rate"),
+                r,
+                "in (0, 1) or absent",
             ));
         }
         Ok(())

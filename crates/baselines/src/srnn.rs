@@ -733,6 +733,32 @@ pub(crate) fn firing_rate(
 /// Sequences used by the input-scale calibration.
 pub(crate) const CALIBRATION_SEQS: usize = 128;
 
+/// Finds, by bisection on `ln s` over `[1e-3, 1e4]` (40 halvings), the
+/// factor `s` at which `rate(s)` crosses `target` (`rate` assumed to grow
+/// with `s`).
+pub(crate) fn bisect_scale(target: f64, mut rate: impl FnMut(f64) -> f64) -> f64 {
+    let (mut lo, mut hi) = (1e-3f64.ln(), 1e4f64.ln());
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        if rate(mid.exp()) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (0.5 * (lo + hi)).exp()
+}
+
+/// Multiplies `theta[ranges]` by `s`, reading the unscaled values from
+/// `base`.
+pub(crate) fn scale_ranges(theta: &mut [f32], base: &[f32], ranges: &[Range<usize>], s: f64) {
+    for r in ranges {
+        for (o, &b) in theta[r.clone()].iter_mut().zip(&base[r.clone()]) {
+            *o = b * s as f32;
+        }
+    }
+}
+
 /// Multiplies the input weights and hidden biases in `theta` by the factor
 /// that brings the untrained layer's firing probability on (up to) the
 /// first [`CALIBRATION_SEQS`] of `seqs` to `target` (bisection on the log
@@ -747,32 +773,13 @@ pub(crate) fn calibrate_input_scale(
 ) -> f64 {
     let sample = &seqs[..seqs.len().min(CALIBRATION_SEQS)];
     let base: Vec<f32> = theta.to_vec();
-    let scaled = |s: f64, out: &mut [f32]| {
-        let s = s as f32;
-        for (o, &b) in out[layout.w_in.clone()]
-            .iter_mut()
-            .zip(&base[layout.w_in.clone()])
-        {
-            *o = b * s;
-        }
-        if let Some(r) = &layout.bias {
-            for (o, &b) in out[r.clone()].iter_mut().zip(&base[r.clone()]) {
-                *o = b * s;
-            }
-        }
-    };
+    let mut ranges = vec![layout.w_in.clone()];
+    ranges.extend(layout.bias.clone());
     let mut work = base.clone();
-    let (mut lo, mut hi) = (1e-3f64.ln(), 1e4f64.ln());
-    for _ in 0..40 {
-        let mid = 0.5 * (lo + hi);
-        scaled(mid.exp(), &mut work);
-        if firing_rate(layout, p, window, &work, sample) < target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let s = (0.5 * (lo + hi)).exp();
-    scaled(s, theta);
+    let s = bisect_scale(target, |s| {
+        scale_ranges(&mut work, &base, &ranges, s);
+        firing_rate(layout, p, window, &work, sample)
+    });
+    scale_ranges(theta, &base, &ranges, s);
     s
 }
