@@ -161,13 +161,14 @@
 //! `cargo bench -p baselines` trains one epoch of 800 N-MNIST-sized samples
 //! (256 -> 200 -> 10, 50 steps, 27 of 256 inputs active per step as in the
 //! real N-MNIST sample, 5 % initial hidden firing). Measured on the
-//! development machine (2 cores, one of them partly busy with other work):
-//! SRNN-ANN 3,400 samples/s, SRNN-SNN 2,800 samples/s, RNN-ANN 1,400
-//! samples/s (forward + backward + Adam), inference 17,800 samples/s. One
-//! N-MNIST epoch (60,000 samples) thus takes about 18 s (SRNN-ANN), 21 s
-//! (SRNN-SNN) and 43 s (RNN-ANN); the authors' 100 epochs about 30, 35 and
-//! 70 minutes. The SRNNs' cost grows with the hidden firing rate, which
-//! training changes. The sparse SRNN performs about 12 % of the dense
+//! development machine, 2 cores shared with other jobs (load average 2.3
+//! in the faster run, 5.5 in the slower): SRNN-ANN 2,500-3,400 samples/s,
+//! SRNN-SNN 2,800-2,900, RNN-ANN 900-1,400 (forward + backward + Adam);
+//! inference 13,000-17,800 samples/s. One N-MNIST epoch (60,000 samples)
+//! thus takes about 18-24 s (SRNN-ANN), 21 s (SRNN-SNN) and 43-65 s
+//! (RNN-ANN); the authors' 100 epochs about 30-40, 35 and 70-110 minutes.
+//! The SRNNs' cost grows with the hidden firing rate, which training
+//! changes. The sparse SRNN performs about 12 % of the dense
 //! weight operations at that firing (1.3 M of 11.1 M per sample).
 //!
 //! # Choices where the paper and scripts are silent
