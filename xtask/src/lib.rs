@@ -19,7 +19,9 @@ use clap::{Parser, Subcommand};
 pub mod ci;
 pub mod costs;
 pub mod events_cmd;
+pub mod lsm_cmd;
 pub mod reproduce;
+pub mod results;
 
 /// Command line of `cargo xtask`.
 #[derive(Debug, Parser)]
@@ -45,6 +47,10 @@ pub enum Command {
     Costs(costs::CostsArgs),
     /// Event-data tools: `events summary PATH [--json] [--format ...]`.
     Events(events_cmd::EventsArgs),
+    /// Reservoir tools: `lsm check --fixture DIR` (conformance with a reference).
+    Lsm(lsm_cmd::LsmArgs),
+    /// Benchmarks that print one JSON line per case: `bench lsm`.
+    Bench(lsm_cmd::BenchArgs),
 }
 
 /// Runs one parsed command line; the exit code says whether everything asked
@@ -55,6 +61,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reproduce(args) => reproduce::run(&args),
         Command::Costs(args) => costs::run(&args),
         Command::Events(args) => events_cmd::run(&args),
+        Command::Lsm(args) => lsm_cmd::run(&args),
+        Command::Bench(args) => lsm_cmd::bench(&args),
     }
 }
 

@@ -179,7 +179,7 @@ impl Fixture {
         let synapses =
             DenseSynapses::<F>::from_receiver_major(p.n_in, p.n_res, &self.w_in, &self.w_rec)?;
         let reservoir = Reservoir::new(self.reservoir_params(), synapses)?;
-        let mut ws = reservoir.workspace();
+        let mut ws = reservoir.workspace()?;
         let mut rng = seeds::ChaCha8Rng::seed_from_u64(0);
         let mut counts = vec![0u32; p.n_res];
         let (mut all_counts, mut all_first) = (Vec::new(), Vec::new());

@@ -89,6 +89,7 @@ impl<F: Real, S: Synapses<F>> Reservoir<F, S> {
             .map_init(
                 || self.workspace(),
                 |ws, b| {
+                    let ws = ws.as_mut().map_err(|e| Error::Workspace(e.to_string()))?;
                     let range = b * BLOCK..((b + 1) * BLOCK).min(n);
                     let mut counts = vec![0u32; range.len() * n_res];
                     let mut steps = Vec::with_capacity(range.len());

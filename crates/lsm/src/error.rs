@@ -66,6 +66,29 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A macro partition does not have the reservoir's shape.
+    #[error(
+        "macro partition `{name}` has {rows} rows and {cols} columns: a reservoir with {n_in} inputs needs {n_in} + {cols} rows"
+    )]
+    PartitionShape {
+        /// Partition name.
+        name: String,
+        /// Its rows.
+        rows: usize,
+        /// Its differential columns.
+        cols: usize,
+        /// The reservoir's inputs.
+        n_in: usize,
+    },
+    /// A thread's workspace could not be built.
+    #[error("cannot build a reservoir workspace: {0}")]
+    Workspace(String),
+    /// The simulated macro failed.
+    #[error(transparent)]
+    Macro(#[from] cim_macro::Error),
+    /// The device model failed.
+    #[error(transparent)]
+    Device(#[from] cim_macro::rram_device::Error),
     /// Loading a sample failed.
     #[error(transparent)]
     Events(#[from] events::Error),

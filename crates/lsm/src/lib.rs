@@ -24,6 +24,7 @@ pub mod analysis;
 pub mod conformance;
 mod encode;
 mod error;
+mod hardware;
 mod params;
 mod real;
 mod reservoir;
@@ -32,6 +33,7 @@ pub mod workload;
 
 pub use encode::{EncodeOptions, Features};
 pub use error::{Error, Result};
+pub use hardware::{MacroScratch, MacroSynapses, device_weights, digital_twin};
 pub use params::{InputLayer, MAX_DIM, NeuronParams, ReservoirParams, ResetMode};
 pub use real::{ROW_ALIGN, Real, padded};
 pub use reservoir::{Reservoir, Trace, Workspace};

@@ -119,10 +119,10 @@ impl<F: Real, S: Synapses<F>> Reservoir<F, S> {
     }
 
     /// Buffers for one thread.
-    pub fn workspace(&self) -> Workspace<F, S::Scratch> {
+    pub fn workspace(&self) -> Result<Workspace<F, S::Scratch>> {
         let n = self.params.n_res;
         let m = self.params.n_in;
-        Workspace {
+        Ok(Workspace {
             v: vec![F::ZERO; n],
             current: vec![F::ZERO; padded(n)],
             refractory: vec![0; n],
@@ -135,8 +135,8 @@ impl<F: Real, S: Synapses<F>> Reservoir<F, S> {
             input_flags: vec![0; m],
             input_counts: vec![0; m],
             input_spikes: Vec::with_capacity(m),
-            scratch: self.synapses.new_scratch(),
-        }
+            scratch: self.synapses.new_scratch()?,
+        })
     }
 
     /// Runs one sample from rest and writes each neuron's spike count into
@@ -213,7 +213,7 @@ impl<F: Real, S: Synapses<F>> Reservoir<F, S> {
                 &mut ws.scratch,
                 rng,
                 &mut ops,
-            );
+            )?;
             F::lif_update(
                 &self.neuron,
                 &mut ws.v,
@@ -292,7 +292,7 @@ impl<F: Real, S: Synapses<F>> Reservoir<F, S> {
         raster: &SpikeRaster,
         rng: &mut ChaCha8Rng,
     ) -> Result<(Vec<u32>, OpCounts)> {
-        let mut ws = self.workspace();
+        let mut ws = self.workspace()?;
         let mut counts = vec![0; self.params.n_res];
         let ops = self.run(raster, &mut ws, rng, &mut counts, None)?;
         Ok((counts, ops))

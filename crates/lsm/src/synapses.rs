@@ -30,7 +30,7 @@ pub trait Synapses<F: Real>: Sync {
     fn name(&self) -> &'static str;
 
     /// Fresh per-sample state.
-    fn new_scratch(&self) -> Self::Scratch;
+    fn new_scratch(&self) -> Result<Self::Scratch>;
 
     /// Writes the currents into `out` (length `padded(n_res)`; entries past
     /// `n_res` are ignored) for the active input rows `inputs` (sorted,
@@ -44,7 +44,7 @@ pub trait Synapses<F: Real>: Sync {
         scratch: &mut Self::Scratch,
         rng: &mut ChaCha8Rng,
         ops: &mut OpCounts,
-    );
+    ) -> Result<()>;
 
     /// The effective (noise-free) weights as a dense `(n_in + n_res) x n_res`
     /// row-major matrix, input rows first: for analysis (spectral radius) and
@@ -195,6 +195,21 @@ impl<F: Real> DenseSynapses<F> {
         })
     }
 
+    /// Builds the weights from a dense `(n_in + n_res) x n_res` row-major
+    /// matrix in fan-out order (row = presynaptic input or neuron), the
+    /// layout of [`Synapses::dense_weights`].
+    pub fn from_fan_out(n_in: usize, n_res: usize, w: &[f64]) -> Result<Self> {
+        let expected = (n_in + n_res) * n_res;
+        if w.len() != expected {
+            return Err(Error::ShapeMismatch {
+                what: "fan-out weights",
+                expected,
+                found: w.len(),
+            });
+        }
+        Self::from_fn(n_in, n_res, |r, c| w[r * n_res + c])
+    }
+
     /// Independent Gaussian weights, `W_in ~ N(0, sigma_in)` and
     /// `W_rec ~ N(0, sigma_rec)` (the standard benchmark workload uses 0.12 and
     /// 0.9 / sqrt(200)). Drawn row by row, fan-out order.
@@ -275,7 +290,9 @@ impl<F: Real> Synapses<F> for DenseSynapses<F> {
         "ideal"
     }
 
-    fn new_scratch(&self) {}
+    fn new_scratch(&self) -> Result<()> {
+        Ok(())
+    }
 
     #[inline]
     fn currents(
@@ -286,7 +303,7 @@ impl<F: Real> Synapses<F> for DenseSynapses<F> {
         _: &mut (),
         _: &mut ChaCha8Rng,
         ops: &mut OpCounts,
-    ) {
+    ) -> Result<()> {
         F::sum_rows(
             self.w.as_slice(),
             self.stride,
@@ -299,6 +316,7 @@ impl<F: Real> Synapses<F> for DenseSynapses<F> {
         let n = self.n_res as u64;
         ops.add_fp32 += rows * n;
         ops.sram_reads += rows * n;
+        Ok(())
     }
 
     fn dense_weights(&self) -> Vec<f64> {
@@ -334,7 +352,8 @@ mod tests {
         let mut out = vec![0.0; padded(3)];
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let mut ops = OpCounts::default();
-        s.currents(&[0, 1], &[2], &mut out, &mut (), &mut rng, &mut ops);
+        s.currents(&[0, 1], &[2], &mut out, &mut (), &mut rng, &mut ops)
+            .unwrap();
         // neuron j: (10j + 0) + (10j + 1) + (100 + 10j + 2)
         assert_eq!(&out[..3], &[103.0, 133.0, 163.0]);
         assert_eq!(ops.add_fp32, 9);

@@ -54,3 +54,17 @@ pub fn inputs(seeds: Seeds, samples: usize) -> Result<Vec<SpikeRaster>> {
     }
     Ok(out)
 }
+
+/// Gain of the standard workload on a macro partition (see [`macro_params`]).
+pub const MACRO_GAIN: f64 = 0.09;
+
+/// Reservoir parameters for running the standard workload on a macro
+/// partition, whose weights have unit variance ([`cim_macro::WeightScale::Auto`]):
+/// with a gain of [`MACRO_GAIN`] the reservoir fires at about the standard
+/// workload's rate (0.04 to 0.05 spikes per neuron and step), so that
+/// samples per second of the two backends compare like for like.
+pub fn macro_params(params: &ReservoirParams) -> ReservoirParams {
+    let mut p = params.clone();
+    p.neuron.gain = MACRO_GAIN;
+    p
+}

@@ -159,7 +159,7 @@ fn trace_records_potentials_and_spikes_by_hand() {
         record_first_spike: true,
         ..Trace::new(vec![0, 1])
     };
-    let mut ws = reservoir.workspace();
+    let mut ws = reservoir.workspace().unwrap();
     let mut counts = vec![0; 2];
     reservoir
         .run(&raster, &mut ws, &mut rng(), &mut counts, Some(&mut trace))

@@ -1,0 +1,185 @@
+//! The reservoir on the simulated RRAM chip.
+//!
+//! * [`MacroSynapses`]: every step's synaptic currents are one event-driven
+//!   read of a [`cim_macro`] partition whose rows are the `n_in` inputs
+//!   followed by the `n_res` recurrent neurons and whose differential
+//!   columns are the `n_res` neurons: the paper's "hardware" reservoir, with
+//!   read noise, converters and (optionally) IR drop as the macro is set up.
+//! * [`device_weights`]: ideal floating-point weights drawn from the same
+//!   device model ("software" in the paper): a fresh array of
+//!   `(n_in + n_res) x 2 n_res` cells formed from the
+//!   [`Purpose::ReservoirWiring`] stream, weights `(G+ - G-) / g_scale`.
+//! * [`digital_twin`]: ideal weights copied from a formed macro without noise.
+
+use std::sync::Arc;
+
+use cim_macro::rram_device::{ConductanceMap, DeviceParams, Program};
+use cim_macro::{Macro, Partition, ReadScratch, WeightScale};
+use costmodel::OpCounts;
+use seeds::{ChaCha8Rng, Purpose, Seeds};
+
+use crate::error::{Error, Result};
+use crate::real::Real;
+use crate::synapses::{DenseSynapses, Synapses};
+
+/// Synapses read from a partition of a simulated crossbar macro.
+#[derive(Clone, Debug)]
+pub struct MacroSynapses {
+    chip: Arc<Macro>,
+    partition: Partition,
+    n_in: usize,
+    n_res: usize,
+}
+
+/// Per-sample state of a macro read: the macro's scratch and two buffers.
+#[derive(Debug)]
+pub struct MacroScratch {
+    read: ReadScratch,
+    rows: Vec<u32>,
+    out: Vec<f64>,
+}
+
+impl MacroSynapses {
+    /// Uses partition `name` of `chip` with `n_in` input rows; the partition
+    /// must have `n_in + n_res` rows and `n_res` differential columns.
+    pub fn new(chip: Arc<Macro>, name: &str, n_in: usize) -> Result<Self> {
+        let partition = chip.partition(name)?;
+        let n_res = partition.cols();
+        if partition.rows() != n_in + n_res {
+            return Err(Error::PartitionShape {
+                name: name.to_owned(),
+                rows: partition.rows(),
+                cols: n_res,
+                n_in,
+            });
+        }
+        Ok(Self {
+            chip,
+            partition,
+            n_in,
+            n_res,
+        })
+    }
+
+    /// The macro.
+    pub fn chip(&self) -> &Arc<Macro> {
+        &self.chip
+    }
+
+    /// The partition read.
+    pub fn partition(&self) -> &Partition {
+        &self.partition
+    }
+}
+
+impl<F: Real> Synapses<F> for MacroSynapses {
+    type Scratch = MacroScratch;
+
+    fn n_in(&self) -> usize {
+        self.n_in
+    }
+
+    fn n_res(&self) -> usize {
+        self.n_res
+    }
+
+    fn name(&self) -> &'static str {
+        "macro"
+    }
+
+    fn new_scratch(&self) -> Result<MacroScratch> {
+        Ok(MacroScratch {
+            read: self.chip.new_scratch(&self.partition)?,
+            rows: Vec::with_capacity(self.n_in + self.n_res),
+            out: vec![0.0; self.n_res],
+        })
+    }
+
+    fn currents(
+        &self,
+        inputs: &[u32],
+        spiked: &[u32],
+        out: &mut [F],
+        scratch: &mut MacroScratch,
+        rng: &mut ChaCha8Rng,
+        ops: &mut OpCounts,
+    ) -> Result<()> {
+        scratch.rows.clear();
+        scratch.rows.extend_from_slice(inputs);
+        let offset = self.n_in as u32;
+        scratch.rows.extend(spiked.iter().map(|&k| k + offset));
+        self.chip.read_events(
+            &self.partition,
+            &scratch.rows,
+            &mut scratch.out,
+            &mut scratch.read,
+            rng,
+            ops,
+        )?;
+        for (o, &x) in out.iter_mut().zip(&scratch.out) {
+            *o = F::from_f64(x);
+        }
+        Ok(())
+    }
+
+    fn dense_weights(&self) -> Vec<f64> {
+        // The partition was resolved by this very macro in `new`, so the
+        // lookup cannot fail.
+        self.chip
+            .effective_weights(&self.partition)
+            .unwrap_or_default()
+    }
+}
+
+/// Ideal weights copied from a formed macro's partition without noise or
+/// converters: a digital twin of the chip's reservoir.
+pub fn digital_twin<F: Real>(synapses: &MacroSynapses) -> Result<DenseSynapses<F>> {
+    let w = synapses.chip.effective_weights(&synapses.partition)?;
+    DenseSynapses::from_fan_out(synapses.n_in, synapses.n_res, &w)
+}
+
+/// Ideal weights drawn from the device model: forms an independent array of
+/// `(n_in + n_res) x 2 n_res` cells with `device` and `program` from the
+/// `Purpose::ReservoirWiring` stream of `seeds`, pairs columns `2j, 2j + 1`
+/// as `(G+, G-)` of neuron `j`, and scales by `g_scale` ([`WeightScale::Auto`]:
+/// the standard deviation of the drawn differential conductances, as the
+/// macro does per partition). This is the paper's "software" reservoir: the
+/// same weight distribution as the chip, without its read noise and
+/// converters.
+pub fn device_weights<F: Real>(
+    n_in: usize,
+    n_res: usize,
+    device: &DeviceParams,
+    program: &Program,
+    scale: &WeightScale,
+    seeds: Seeds,
+) -> Result<DenseSynapses<F>> {
+    let rows = n_in + n_res;
+    let mut rng = seeds.stream(Purpose::ReservoirWiring);
+    let map = ConductanceMap::form(rows, 2 * n_res, device, program, &mut rng)?;
+    let g = map.conductances_s();
+    let diff: Vec<f64> = (0..rows)
+        .flat_map(|r| (0..n_res).map(move |j| (r, j)))
+        .map(|(r, j)| g[r * 2 * n_res + 2 * j] - g[r * 2 * n_res + 2 * j + 1])
+        .collect();
+    let g_scale = match scale {
+        WeightScale::Auto => {
+            let n = diff.len() as f64;
+            let mean = diff.iter().sum::<f64>() / n;
+            (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n).sqrt()
+        }
+        WeightScale::Given { g_scale_us } => g_scale_us * 1e-6,
+    };
+    if !(g_scale.is_finite() && g_scale > 0.0) {
+        return Err(Error::InvalidParameter {
+            field: "g_scale".to_owned(),
+            value: g_scale.to_string(),
+            allowed: "positive (the drawn conductances have no spread)".to_owned(),
+        });
+    }
+    DenseSynapses::from_fan_out(
+        n_in,
+        n_res,
+        &diff.iter().map(|d| d / g_scale).collect::<Vec<_>>(),
+    )
+}

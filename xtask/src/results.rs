@@ -1,0 +1,230 @@
+//! Writing results: atomic files, the run manifest, stage timings, progress.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+/// A directory of results (e.g. `results/fig2/`), written file by file,
+/// each file atomically: written to a temporary name in the same directory,
+/// flushed, then renamed over the final name, so a reader (or a crash) never
+/// sees half a file.
+#[derive(Clone, Debug)]
+pub struct ResultsDir {
+    root: PathBuf,
+}
+
+impl ResultsDir {
+    /// Creates the directory (and parents) if needed.
+    pub fn create(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        fs::create_dir_all(&root)
+            .with_context(|| format!("cannot create results directory {}", root.display()))?;
+        Ok(Self { root })
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The path of `name` inside the directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// Writes `bytes` to `name` atomically; returns the final path.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        write_atomic(&self.path(name), bytes)?;
+        Ok(self.path(name))
+    }
+
+    /// Writes `value` as pretty JSON (trailing newline) to `name`.
+    pub fn write_json<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<PathBuf> {
+        let mut text = serde_json::to_string_pretty(value).context("serialising JSON")?;
+        text.push('\n');
+        self.write(name, text.as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let mut file =
+            fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        file.write_all(bytes)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot flush {}", tmp.display()))?;
+        fs::rename(&tmp, path)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Wall time of named stages, in order.
+#[derive(Debug, Default)]
+pub struct Stages {
+    done: Vec<StageTime>,
+}
+
+/// One finished stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageTime {
+    /// Stage name.
+    pub name: String,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+impl Stages {
+    /// Runs `f` as stage `name`, logging its start and duration.
+    pub fn run<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        tracing::info!("{name} ...");
+        let start = Instant::now();
+        let out = f().with_context(|| format!("stage `{name}`"))?;
+        let seconds = start.elapsed().as_secs_f64();
+        tracing::info!("{name}: {seconds:.1} s");
+        self.done.push(StageTime {
+            name: name.to_owned(),
+            seconds,
+        });
+        Ok(out)
+    }
+
+    /// The finished stages.
+    pub fn times(&self) -> &[StageTime] {
+        &self.done
+    }
+
+    /// Total wall time of the finished stages.
+    pub fn total_seconds(&self) -> f64 {
+        self.done.iter().map(|s| s.seconds).sum()
+    }
+}
+
+/// The provenance of a run: what produced these results.
+#[derive(Clone, Debug, Serialize)]
+pub struct Provenance {
+    /// `git rev-parse HEAD` of the workspace, or `unknown`.
+    pub git_revision: String,
+    /// Whether the working tree had uncommitted changes (`None`: unknown).
+    pub git_dirty: Option<bool>,
+    /// `rustc --version`, or `unknown`.
+    pub rustc_version: String,
+    /// Threads of the rayon pool the run used.
+    pub threads: usize,
+}
+
+impl Provenance {
+    /// Reads the provenance of the current process and workspace.
+    pub fn current(threads: usize) -> Self {
+        let root = crate::workspace_root();
+        let run = |cmd: &str, args: &[&str]| -> Option<String> {
+            let out = Command::new(cmd)
+                .args(args)
+                .current_dir(&root)
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        };
+        Provenance {
+            git_revision: run("git", &["rev-parse", "HEAD"])
+                .unwrap_or_else(|| "unknown".to_owned()),
+            git_dirty: run("git", &["status", "--porcelain"]).map(|s| !s.is_empty()),
+            rustc_version: run("rustc", &["--version"]).unwrap_or_else(|| "unknown".to_owned()),
+            threads,
+        }
+    }
+}
+
+/// A progress bar with ETA on standard error, hidden when standard error is
+/// not a terminal (logs and CI stay clean).
+pub fn progress_bar(len: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} ({eta} left)")
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_message(message.to_owned());
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_replace_whole_files_and_leave_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = ResultsDir::create(dir.path().join("fig9")).unwrap();
+        results.write("a.txt", b"first version, long").unwrap();
+        results.write("a.txt", b"second").unwrap();
+        assert_eq!(fs::read_to_string(results.path("a.txt")).unwrap(), "second");
+        results
+            .write_json("s.json", &serde_json::json!({"x": 1}))
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(results.path("s.json")).unwrap(),
+            "{\n  \"x\": 1\n}\n"
+        );
+        let names: Vec<String> = fs::read_dir(results.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
+        assert_eq!(names.len(), 2);
+    }
+
+    #[test]
+    fn failed_stages_name_themselves_and_times_add_up() {
+        let mut stages = Stages::default();
+        let x = stages.run("one", || Ok(3)).unwrap();
+        assert_eq!(x, 3);
+        let err = stages
+            .run("two", || -> Result<()> { anyhow::bail!("boom") })
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("stage `two`: boom"), "{err:#}");
+        assert_eq!(stages.times().len(), 1);
+        assert!(stages.total_seconds() >= 0.0);
+    }
+
+    #[test]
+    fn provenance_reads_this_checkout() {
+        let p = Provenance::current(2);
+        assert_eq!(p.threads, 2);
+        assert!(p.rustc_version.starts_with("rustc") || p.rustc_version == "unknown");
+        assert!(
+            p.git_revision.len() == 40 || p.git_revision == "unknown",
+            "{}",
+            p.git_revision
+        );
+    }
+}
