@@ -150,6 +150,7 @@
 
 pub mod binning;
 mod dataset;
+pub mod emulate;
 mod error;
 mod event;
 pub mod idx;
