@@ -160,6 +160,7 @@ pub mod ntidigits;
 mod raster;
 pub mod stats;
 pub mod summary;
+pub mod synthetic;
 pub mod transform;
 
 pub use binning::{AudioBinning, BinSpec, PolarityMode, TimeBins, TimeOrigin, VisionBinning};
