@@ -158,6 +158,7 @@ pub mod nmnist;
 pub mod npy;
 pub mod ntidigits;
 mod raster;
+pub mod source;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;
@@ -177,4 +178,9 @@ pub use ntidigits::{
     LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
 };
 pub use raster::SpikeRaster;
+pub use source::{
+    AudioData, AudioLabels, AudioSource, Binner, DataConfig, DataSource, ExportSummary,
+    SampleMeta, SplitOptions, SyntheticSpec, SyntheticWords, VisionData, VisionSource,
+    write_audio_ntidigits, write_vision_nmnist,
+};
 pub use summary::{Summary, summarize};
