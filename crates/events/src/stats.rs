@@ -51,6 +51,66 @@ pub fn bursts(histogram: &[u32], fraction: f64) -> Vec<Range<usize>> {
     runs
 }
 
+/// Mean, median, minimum and maximum of a list of values.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Spread {
+    /// Number of values.
+    pub n: usize,
+    /// Arithmetic mean (0 for no value).
+    pub mean: f64,
+    /// Median (the mean of the two middle values for an even count).
+    pub median: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values` (NaN values are ignored).
+    pub fn of(values: &[f64]) -> Self {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n == 0 {
+            return Self {
+                n,
+                mean: 0.0,
+                median: 0.0,
+                min: 0.0,
+                max: 0.0,
+            };
+        }
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        };
+        Self {
+            n,
+            mean: v.iter().sum::<f64>() / n as f64,
+            median,
+            min: v[0],
+            max: v[n - 1],
+        }
+    }
+}
+
+/// Events in each of `windows` consecutive windows of `window_us`
+/// microseconds from t = 0 (e.g. the three saccades of N-MNIST, 105 ms
+/// each); later events count in the last window.
+pub fn window_counts<E: Event>(stream: &EventStream<E>, window_us: u64, windows: usize) -> Vec<u64> {
+    let mut counts = vec![0u64; windows];
+    if windows == 0 || window_us == 0 {
+        return counts;
+    }
+    for e in stream.events() {
+        let k = usize::try_from(e.t_us() / window_us).unwrap_or(usize::MAX).min(windows - 1);
+        counts[k] += 1;
+    }
+    counts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +134,16 @@ mod tests {
         assert!(rate_histogram(&s, 0).is_empty());
         assert!(bursts(&[], 0.5).is_empty());
         assert!(bursts(&[0, 0], 0.0).is_empty());
+        assert_eq!(window_counts(&s, 10, 2), vec![3, 5]);
+        assert_eq!(window_counts(&s, 10, 0), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn spread_by_hand() {
+        let s = Spread::of(&[3.0, 1.0, 2.0, 10.0, f64::NAN]);
+        assert_eq!((s.n, s.mean, s.median, s.min, s.max), (4, 4.0, 2.5, 1.0, 10.0));
+        let odd = Spread::of(&[5.0, 1.0, 2.0]);
+        assert_eq!(odd.median, 2.0);
+        assert_eq!(Spread::of(&[]).n, 0);
     }
 }

@@ -42,10 +42,16 @@
 //! * Shot noise: ON or OFF events (equally likely) at random pixels and
 //!   times, `shot_noise_rate_hz` per pixel (a Poisson process; they do not
 //!   change `M`).
-//! * Initial level: `M = Lp(0) - u`, `u` uniform in `(-theta_off,
-//!   theta_on)` per pixel and sample (the unknown history of each pixel),
+//! * Initial level: the digit appeared on the display before the
+//!   saccades, so a pixel brighter than the middle of the log range last
+//!   fired ON and one darker last fired OFF: `M = Lp(0) - u theta_on` or
+//!   `M = Lp(0) + u theta_off`, `u` uniform in [0, 1) per pixel and sample,
 //!   drawn from the sample's stream `seeds.keyed(Purpose::EmulatorNoise,
-//!   key)` together with the shot noise.
+//!   key)` together with the shot noise. (A level uniform in
+//!   `(-theta_off, theta_on)` would give every pixel's first transition
+//!   half an event more than the later ones, which follow a reversal: an
+//!   ON excess and a first saccade a third busier than the others, unlike
+//!   the real recordings.)
 //!
 //! # Sampling
 //!
@@ -68,7 +74,7 @@
 //! | `saccades_px` | px | (3.5, 7), (3.5, -7), (-7, 0) | N-MNIST authors' stabilisation code |
 //! | `saccade_us` | us | 105,000 | N-MNIST (about 105 ms per saccade) |
 //! | `velocity_profile` | - | raised cosine | our choice (lulls between bursts of the real sample) |
-//! | `display_black_dn`, `display_white_dn` | DN | 88, 255 | black calibrated to N-MNIST's events per sample (see below) |
+//! | `display_black_dn`, `display_white_dn` | DN | 85, 255 | black calibrated to N-MNIST's events per sample (see below) |
 //! | `blur_sigma_px` | px | 0.5 | our choice (optics) |
 //! | `lin_log_dn` | DN | 20 | v2e `lin_log` |
 //! | `theta_on`, `theta_off` | ln units | 0.2, 0.2 | v2e defaults |
@@ -83,10 +89,10 @@
 //! The display black level stands in for everything that makes a real
 //! recording less contrasted than a black-on-white step through
 //! `theta = 0.2`: the monitor's black level, stray light and the ATIS
-//! pixel's own gain. With `black` = 88 DN a stroke edge is worth
-//! `ln(255 / 88) / 0.2 = 5.3` threshold crossings; over the 8,000 shared
+//! pixel's own gain. With `black` = 85 DN a stroke edge is worth
+//! `ln(255 / 85) / 0.2 = 5.5` threshold crossings; over the 8,000 shared
 //! MNIST test digits this gives a mean of about 4,300 events per sample
-//! (N-MNIST's typical count) and 4.4 events per active pixel and saccade
+//! (N-MNIST's typical count) and 4.5 events per active pixel and saccade
 //! (the real sample: 4.3-5.2). `docs/emulators.md` compares the emulated
 //! digits with the real N-MNIST sample.
 //!
@@ -202,7 +208,7 @@ impl Default for DvsParams {
             saccades_px: vec![[3.5, 7.0], [3.5, -7.0], [-7.0, 0.0]],
             saccade_us: 105_000.0,
             velocity_profile: VelocityProfile::RaisedCosine,
-            display_black_dn: 88.0,
+            display_black_dn: 85.0,
             display_white_dn: 255.0,
             blur_sigma_px: 0.5,
             lin_log_dn: 20.0,
@@ -450,13 +456,20 @@ impl DvsEmulator {
         for (c, l) in lp.iter_mut().enumerate() {
             *l = p.lin_log(scene.luminance(c % w, c / w, [0.0, 0.0]));
         }
+        // The digit appeared on the display before the saccades: a bright
+        // pixel's last event was ON (D0 = L - M in [0, theta_on)), a dark
+        // one's OFF (D0 in (-theta_off, 0]).
+        let mid = 0.5 * (p.lin_log(p.display_black_dn) + p.lin_log(p.display_white_dn));
         let mut level: Vec<f32> = lp
             .iter()
             .enumerate()
             .map(|(c, &l)| {
                 let u: f32 = rng.random();
-                // M = L - D0 with D0 = L - M uniform in (-theta_off, theta_on).
-                l + self.theta_off[c] - u * (self.theta_on[c] + self.theta_off[c])
+                if l > mid {
+                    l - u * self.theta_on[c]
+                } else {
+                    l + u * self.theta_off[c]
+                }
             })
             .collect();
         let mut last = vec![f64::NEG_INFINITY; n];
@@ -962,7 +975,7 @@ mod tests {
     fn event_count_of_a_moving_square_is_bounded_by_hand_counts() {
         // A 10 x 10 white square, a noise-free camera, no blur, no filter,
         // no refractory period. Every pixel swept by an edge sees one full
-        // log step delta = ln(255 / 88) = 1.064 = 5.32 theta. With one
+        // log step delta = ln(255 / 85) = 1.099 = 5.49 theta. With one
         // event per threshold crossing and the level kept between
         // transitions, a transition gives between floor(delta / theta) - 1
         // = 4 events (after a reversal, up to one theta of travel is spent
