@@ -18,8 +18,10 @@ use clap::{Parser, Subcommand};
 
 pub mod ci;
 pub mod costs;
+pub mod emulate_cmd;
 pub mod events_cmd;
 pub mod lsm_cmd;
+pub mod plot;
 pub mod reproduce;
 pub mod results;
 
@@ -47,6 +49,8 @@ pub enum Command {
     Costs(costs::CostsArgs),
     /// Event-data tools: `events summary PATH [--json] [--format ...]`.
     Events(events_cmd::EventsArgs),
+    /// Emulated and synthetic event data: `emulate nmnist|ntidigits|synthetic|calibrate|pictures`.
+    Emulate(emulate_cmd::EmulateArgs),
     /// Reservoir tools: `lsm check --fixture DIR` (conformance with a reference).
     Lsm(lsm_cmd::LsmArgs),
     /// Benchmarks that print one JSON line per case: `bench lsm`.
@@ -61,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reproduce(args) => reproduce::run(&args),
         Command::Costs(args) => costs::run(&args),
         Command::Events(args) => events_cmd::run(&args),
+        Command::Emulate(args) => emulate_cmd::run(&args),
         Command::Lsm(args) => lsm_cmd::run(&args),
         Command::Bench(args) => lsm_cmd::bench(&args),
     }

@@ -179,8 +179,8 @@ pub use ntidigits::{
 };
 pub use raster::SpikeRaster;
 pub use source::{
-    AudioData, AudioLabels, AudioSource, Binner, DataConfig, DataSource, ExportSummary,
-    SampleMeta, SplitOptions, SyntheticSpec, SyntheticWords, VisionData, VisionSource,
-    write_audio_ntidigits, write_vision_nmnist,
+    AudioData, AudioLabels, AudioSource, Binner, DataConfig, DataSource, ExportSummary, SampleMeta,
+    SplitOptions, SyntheticSpec, SyntheticWords, VisionData, VisionSource, write_audio_ntidigits,
+    write_vision_nmnist,
 };
 pub use summary::{Summary, summarize};

@@ -84,7 +84,9 @@ use crate::error::{Error, Result, display};
 use crate::event::{AudioEvent, AudioStream, Event, EventStream, VisionEvent, VisionStream};
 use crate::idx::{MnistImages, read_mnist_images, read_mnist_labels};
 use crate::nmnist::{NmnistDirWriter, NmnistOptions, NmnistSource};
-use crate::ntidigits::{LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit};
+use crate::ntidigits::{
+    LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
+};
 use crate::raster::SpikeRaster;
 use crate::synthetic::{self, DigitStyle, Speaker};
 
@@ -292,10 +294,16 @@ impl DataConfig {
                 return Err(invalid(
                     "source.test_speakers",
                     s.test_speakers,
-                    &format!("1-{} (fewer than source.speakers) with split.speaker_disjoint", s.speakers.saturating_sub(1)),
+                    &format!(
+                        "1-{} (fewer than source.speakers) with split.speaker_disjoint",
+                        s.speakers.saturating_sub(1)
+                    ),
                 ));
             }
-            for (name, v) in [("source.train_per_class", s.train_per_class), ("source.test_per_class", s.test_per_class)] {
+            for (name, v) in [
+                ("source.train_per_class", s.train_per_class),
+                ("source.test_per_class", s.test_per_class),
+            ] {
                 if v > 1_000_000 {
                     return Err(invalid(name, v, "at most 1000000"));
                 }
@@ -461,7 +469,12 @@ impl VisionSource {
             if imgs.len() != labs.len() {
                 return Err(Error::Format {
                     file: display(lab_path),
-                    message: format!("{} labels for {} images in {}", labs.len(), imgs.len(), display(img_path)),
+                    message: format!(
+                        "{} labels for {} images in {}",
+                        labs.len(),
+                        imgs.len(),
+                        display(img_path)
+                    ),
                 });
             }
             if let Some((i, &l)) = labs.iter().enumerate().find(|(_, l)| **l > 9) {
@@ -473,7 +486,11 @@ impl VisionSource {
                     allowed: "0-9".into(),
                 });
             }
-            let offset = if *split == Some(Split::Test) { 1u64 << 32 } else { 0 };
+            let offset = if *split == Some(Split::Test) {
+                1u64 << 32
+            } else {
+                0
+            };
             for (i, &l) in labs.iter().enumerate() {
                 items.push((f, i, offset + i as u64));
                 labels.push(l);
@@ -482,7 +499,9 @@ impl VisionSource {
             images.push(Arc::new(imgs));
         }
         let present: BTreeSet<Option<Split>> = files.iter().map(|f| f.2).collect();
-        let own_split = present.contains(&Some(Split::Train)) && present.contains(&Some(Split::Test)) && !present.contains(&None);
+        let own_split = present.contains(&Some(Split::Train))
+            && present.contains(&Some(Split::Test))
+            && !present.contains(&None);
         let splits = if own_split {
             file_splits
         } else {
@@ -496,7 +515,11 @@ impl VisionSource {
         let mut samples = Vec::with_capacity(items.len());
         let mut meta = Vec::with_capacity(items.len());
         for (k, &(f, i, _)) in items.iter().enumerate() {
-            let name = files[f].0.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = files[f]
+                .0
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             samples.push(SampleInfo {
                 key: format!("{name}#{i}"),
                 split: splits[k],
@@ -516,7 +539,11 @@ impl VisionSource {
             description: format!(
                 "MNIST digits from {} through the DVS saccade emulator ({} split)",
                 display(dir),
-                if own_split { "the files'" } else { "a seeded stratified" }
+                if own_split {
+                    "the files'"
+                } else {
+                    "a seeded stratified"
+                }
             ),
             samples,
             meta,
@@ -533,7 +560,10 @@ impl VisionSource {
     pub fn synthetic(spec: &SyntheticSpec, config: &DataConfig, seeds: Seeds) -> Result<Self> {
         let mut samples = Vec::new();
         let mut meta = Vec::new();
-        for (split, per_class) in [(Split::Train, spec.train_per_class), (Split::Test, spec.test_per_class)] {
+        for (split, per_class) in [
+            (Split::Train, spec.train_per_class),
+            (Split::Test, spec.test_per_class),
+        ] {
             for _ in 0..per_class {
                 for digit in 0..10u8 {
                     let i = samples.len();
@@ -594,9 +624,12 @@ impl VisionSource {
                 let (f, i, _) = items[index];
                 Some(GreyImage::from_mnist(&images[f], i)?)
             }
-            VisionBackend::Synthetic { style, seeds, .. } => {
-                Some(synthetic::digit_image(*seeds, index as u64, self.meta[index].digit, style))
-            }
+            VisionBackend::Synthetic { style, seeds, .. } => Some(synthetic::digit_image(
+                *seeds,
+                index as u64,
+                self.meta[index].digit,
+                style,
+            )),
         })
     }
 }
@@ -627,8 +660,13 @@ impl EventSource for VisionSource {
                 let image = GreyImage::from_mnist(&images[f], i)?;
                 Ok(emulator.emulate_sample(&image, key))
             }
-            VisionBackend::Synthetic { style, seeds, emulator } => {
-                let image = synthetic::digit_image(*seeds, index as u64, self.meta[index].digit, style);
+            VisionBackend::Synthetic {
+                style,
+                seeds,
+                emulator,
+            } => {
+                let image =
+                    synthetic::digit_image(*seeds, index as u64, self.meta[index].digit, style);
                 Ok(emulator.emulate_sample(&image, index as u64))
             }
         }
@@ -694,7 +732,7 @@ fn stratified_test<R: Rng + ?Sized>(labels: &[u16], fraction: f64, rng: &mut R) 
 
 /// Where the samples of an [`AudioSource`] come from.
 enum AudioBackend {
-    Real(NtidigitsSource),
+    Real(Box<NtidigitsSource>),
     Wav {
         files: Vec<PathBuf>,
         keys: Vec<u64>,
@@ -731,7 +769,9 @@ impl fmt::Debug for AudioSource {
 
 /// Parses `{digit}_{speaker}_{index}.wav` (digit 0-9, `o` or `z`).
 pub fn parse_wav_name(name: &str) -> Option<(SpokenDigit, String, u32)> {
-    let stem = name.strip_suffix(".wav").or_else(|| name.strip_suffix(".WAV"))?;
+    let stem = name
+        .strip_suffix(".wav")
+        .or_else(|| name.strip_suffix(".WAV"))?;
     let mut parts = stem.splitn(3, '_');
     let (d, speaker, index) = (parts.next()?, parts.next()?, parts.next()?);
     let word = match d {
@@ -759,7 +799,9 @@ impl AudioSource {
         let mut samples = Vec::with_capacity(source.len());
         let mut meta = Vec::with_capacity(source.len());
         for (i, info) in source.samples().iter().enumerate() {
-            let key = source.key(i).ok_or_else(|| index_error(source.name(), i, source.len()))?;
+            let key = source
+                .key(i)
+                .ok_or_else(|| index_error(source.name(), i, source.len()))?;
             let word = key.single_digit().ok_or_else(|| Error::Unlabelled {
                 key: info.key.clone(),
                 source_name: source.name().to_owned(),
@@ -782,7 +824,7 @@ impl AudioSource {
             description: format!("real N-TIDIGITS from {} (isolated digits)", display(path)),
             samples,
             meta,
-            backend: AudioBackend::Real(source),
+            backend: AudioBackend::Real(Box::new(source)),
         })
     }
 
@@ -839,11 +881,19 @@ impl AudioSource {
             description: format!(
                 "spoken digits from {} through the cochlea emulator ({} split)",
                 display(dir),
-                if config.split.speaker_disjoint { "a speaker-disjoint" } else { "a seeded stratified" }
+                if config.split.speaker_disjoint {
+                    "a speaker-disjoint"
+                } else {
+                    "a seeded stratified"
+                }
             ),
             samples,
             meta,
-            backend: AudioBackend::Wav { files, keys, emulator },
+            backend: AudioBackend::Wav {
+                files,
+                keys,
+                emulator,
+            },
         })
     }
 
@@ -852,8 +902,14 @@ impl AudioSource {
     /// turns; with `split.speaker_disjoint` the last `test_speakers`
     /// speakers say only the test words.
     pub fn synthetic(spec: &SyntheticSpec, config: &DataConfig, seeds: Seeds) -> Result<Self> {
-        let speakers: Vec<Speaker> = (0..spec.speakers as u64).map(|s| synthetic::speaker(seeds, s)).collect();
-        let n_test = if config.split.speaker_disjoint { spec.test_speakers } else { 0 };
+        let speakers: Vec<Speaker> = (0..spec.speakers as u64)
+            .map(|s| synthetic::speaker(seeds, s))
+            .collect();
+        let n_test = if config.split.speaker_disjoint {
+            spec.test_speakers
+        } else {
+            0
+        };
         let train_pool: Vec<usize> = (0..spec.speakers - n_test).collect();
         let test_pool: Vec<usize> = if n_test > 0 {
             (spec.speakers - n_test..spec.speakers).collect()
@@ -897,7 +953,11 @@ impl AudioSource {
                 spec.train_per_class,
                 spec.test_per_class,
                 spec.speakers,
-                if n_test > 0 { format!(", {n_test} of them test-only") } else { String::new() },
+                if n_test > 0 {
+                    format!(", {n_test} of them test-only")
+                } else {
+                    String::new()
+                },
                 seeds.seed()
             ),
             samples,
@@ -931,9 +991,19 @@ impl AudioSource {
         Ok(match &self.backend {
             AudioBackend::Real(_) => None,
             AudioBackend::Wav { files, .. } => Some(read_wav(&files[index])?),
-            AudioBackend::Synthetic { seeds, speakers, who, .. } => {
+            AudioBackend::Synthetic {
+                seeds,
+                speakers,
+                who,
+                ..
+            } => {
                 let word = self.meta[index].word.unwrap_or(SpokenDigit::Oh);
-                Some(synthetic::spoken_digit(*seeds, index as u64, word, &speakers[who[index]]))
+                Some(synthetic::spoken_digit(
+                    *seeds,
+                    index as u64,
+                    word,
+                    &speakers[who[index]],
+                ))
             }
         })
     }
@@ -956,16 +1026,26 @@ impl EventSource for AudioSource {
         }
         match &self.backend {
             AudioBackend::Real(source) => source.load(index),
-            AudioBackend::Wav { files, keys, emulator } => {
+            AudioBackend::Wav {
+                files,
+                keys,
+                emulator,
+            } => {
                 let audio = read_wav(&files[index])?;
-                emulator.emulate_sample(&audio, keys[index]).map_err(|e| match e {
-                    Error::InvalidParameter { field, value, allowed } => Error::InvalidParameter {
-                        field,
-                        value: format!("{value} ({})", display(&files[index])),
-                        allowed,
-                    },
-                    other => other,
-                })
+                emulator
+                    .emulate_sample(&audio, keys[index])
+                    .map_err(|e| match e {
+                        Error::InvalidParameter {
+                            field,
+                            value,
+                            allowed,
+                        } => Error::InvalidParameter {
+                            field,
+                            value: format!("{value} ({})", display(&files[index])),
+                            allowed,
+                        },
+                        other => other,
+                    })
             }
             AudioBackend::Synthetic {
                 seeds,
@@ -974,7 +1054,8 @@ impl EventSource for AudioSource {
                 emulator,
             } => {
                 let word = self.meta[index].word.unwrap_or(SpokenDigit::Oh);
-                let audio = synthetic::spoken_digit(*seeds, index as u64, word, &speakers[who[index]]);
+                let audio =
+                    synthetic::spoken_digit(*seeds, index as u64, word, &speakers[who[index]]);
                 emulator.emulate_sample(&audio, index as u64)
             }
         }
@@ -982,7 +1063,12 @@ impl EventSource for AudioSource {
 }
 
 /// Splits emulated audio: stratified, or speaker-disjoint when asked.
-fn audio_splits(samples: &[SampleInfo], meta: &[SampleMeta], options: &SplitOptions, seeds: Seeds) -> Result<Vec<Split>> {
+fn audio_splits(
+    samples: &[SampleInfo],
+    meta: &[SampleMeta],
+    options: &SplitOptions,
+    seeds: Seeds,
+) -> Result<Vec<Split>> {
     let mut rng = seeds.stream(Purpose::DataSplit);
     if !options.speaker_disjoint {
         let labels: Vec<u16> = samples.iter().map(|s| s.label.unwrap_or(0)).collect();
@@ -994,10 +1080,14 @@ fn audio_splits(samples: &[SampleInfo], meta: &[SampleMeta], options: &SplitOpti
             return Err(invalid(
                 "split.speaker_disjoint",
                 true,
-                &format!("needs at least 2 speakers, the data have {}", speakers.len()),
+                &format!(
+                    "needs at least 2 speakers, the data have {}",
+                    speakers.len()
+                ),
             ));
         }
-        let n = ((speakers.len() as f64 * options.test_fraction).round() as usize).clamp(1, speakers.len() - 1);
+        let n = ((speakers.len() as f64 * options.test_fraction).round() as usize)
+            .clamp(1, speakers.len() - 1);
         let mut all: Vec<&str> = speakers.iter().copied().collect();
         shuffle(&mut all, &mut rng);
         all[..n].iter().map(|s| (*s).to_owned()).collect()
@@ -1007,7 +1097,10 @@ fn audio_splits(samples: &[SampleInfo], meta: &[SampleMeta], options: &SplitOpti
                 return Err(invalid(
                     "split.test_speakers",
                     s,
-                    &format!("one of the speakers in the data: {}", speakers.iter().copied().collect::<Vec<_>>().join(", ")),
+                    &format!(
+                        "one of the speakers in the data: {}",
+                        speakers.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
                 ));
             }
         }
@@ -1076,7 +1169,13 @@ impl Dataset<AudioSource> {
     /// The speaker of each sample of this view (`""` when unknown).
     pub fn speakers(&self) -> Vec<&str> {
         (0..self.len())
-            .map(|i| self.source().meta(self.source_index(i)).speaker.as_deref().unwrap_or(""))
+            .map(|i| {
+                self.source()
+                    .meta(self.source_index(i))
+                    .speaker
+                    .as_deref()
+                    .unwrap_or("")
+            })
             .collect()
     }
 
@@ -1090,7 +1189,10 @@ impl Dataset<AudioSource> {
             return Err(invalid(
                 "test_speakers",
                 bad,
-                &format!("one of {}", known.iter().copied().collect::<Vec<_>>().join(", ")),
+                &format!(
+                    "one of {}",
+                    known.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
         let (test, train): (Vec<usize>, Vec<usize>) =
@@ -1113,13 +1215,18 @@ pub struct ExportSummary {
 /// (this crate's and tonic's) load. Samples are processed in parallel
 /// batches of 512 and written in order; `progress(done)` is called after
 /// each batch. A sample without a split goes to `Test`.
-pub fn write_vision_nmnist(data: &VisionData, root: &Path, progress: impl Fn(usize)) -> Result<ExportSummary> {
+pub fn write_vision_nmnist(
+    data: &VisionData,
+    root: &Path,
+    progress: impl Fn(usize),
+) -> Result<ExportSummary> {
     let writer = NmnistDirWriter::create(root)?;
     let mut summary = ExportSummary::default();
     let mut start = 0;
     while start < data.len() {
         let end = (start + 512).min(data.len());
-        let streams: Vec<Result<VisionStream>> = (start..end).into_par_iter().map(|i| data.load(i)).collect();
+        let streams: Vec<Result<VisionStream>> =
+            (start..end).into_par_iter().map(|i| data.load(i)).collect();
         for (i, stream) in (start..end).zip(streams) {
             let stream = stream?;
             let info = data.info(i);
@@ -1139,13 +1246,18 @@ pub fn write_vision_nmnist(data: &VisionData, root: &Path, progress: impl Fn(usi
 /// HDF5 layout to `path`. Keys are `group-speaker-take-word` (group `unk`
 /// when unknown; FSDD's take is its index), e.g. `unk-jackson-32-7`; the
 /// word character is 1-9, `o` or `z`. The file is built in memory.
-pub fn write_audio_ntidigits(data: &AudioData, path: &Path, progress: impl Fn(usize)) -> Result<ExportSummary> {
+pub fn write_audio_ntidigits(
+    data: &AudioData,
+    path: &Path,
+    progress: impl Fn(usize),
+) -> Result<ExportSummary> {
     let mut writer = NtidigitsWriter::new();
     let mut summary = ExportSummary::default();
     let mut start = 0;
     while start < data.len() {
         let end = (start + 512).min(data.len());
-        let streams: Vec<Result<AudioStream>> = (start..end).into_par_iter().map(|i| data.load(i)).collect();
+        let streams: Vec<Result<AudioStream>> =
+            (start..end).into_par_iter().map(|i| data.load(i)).collect();
         for (i, stream) in (start..end).zip(streams) {
             let stream = stream?;
             let meta = data.source().meta(data.source_index(i));
@@ -1203,12 +1315,26 @@ mod tests {
         let data = config.audio(Seeds::new(1)).unwrap();
         assert_eq!(data.len(), 33);
         // Tonic labels: oh = 0, zero = 10.
-        let oh = (0..data.len()).find(|&i| data.source().meta(i).word == Some(SpokenDigit::Oh)).unwrap();
-        let zero = (0..data.len()).find(|&i| data.source().meta(i).word == Some(SpokenDigit::Zero)).unwrap();
+        let oh = (0..data.len())
+            .find(|&i| data.source().meta(i).word == Some(SpokenDigit::Oh))
+            .unwrap();
+        let zero = (0..data.len())
+            .find(|&i| data.source().meta(i).word == Some(SpokenDigit::Zero))
+            .unwrap();
         assert_eq!((data.label(oh), data.label(zero)), (0, 10));
         assert_eq!(data.source().meta(zero).digit, 0);
-        let train: BTreeSet<String> = data.split(Split::Train).speakers().iter().map(|s| s.to_string()).collect();
-        let test: BTreeSet<String> = data.split(Split::Test).speakers().iter().map(|s| s.to_string()).collect();
+        let train: BTreeSet<String> = data
+            .split(Split::Train)
+            .speakers()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let test: BTreeSet<String> = data
+            .split(Split::Test)
+            .speakers()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert!(train.is_disjoint(&test), "{train:?} {test:?}");
         assert_eq!(test.len(), 1);
         let digits = DataConfig {
@@ -1225,7 +1351,10 @@ mod tests {
         let data = small().vision(Seeds::new(3)).unwrap();
         let audio = small().audio(Seeds::new(3)).unwrap();
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             pool.install(|| {
                 (
                     data.rasters(&VisionBinning::default()).unwrap(),
@@ -1248,34 +1377,72 @@ mod tests {
             ntidigits: None,
         });
         let err = config.vision(Seeds::new(0)).unwrap_err().to_string();
-        assert!(err.contains("/no/such/nmnist") && err.contains("does not exist") && err.contains("N-MNIST"), "{err}");
+        assert!(
+            err.contains("/no/such/nmnist")
+                && err.contains("does not exist")
+                && err.contains("N-MNIST"),
+            "{err}"
+        );
         let err = config.audio(Seeds::new(0)).unwrap_err().to_string();
-        assert!(err.contains("source.ntidigits") && err.contains("HDF5"), "{err}");
+        assert!(
+            err.contains("source.ntidigits") && err.contains("HDF5"),
+            "{err}"
+        );
         let config = DataConfig::with_source(DataSource::Emulated {
             mnist: None,
             wav: Some("/no/such/wavs".into()),
         });
         let err = config.audio(Seeds::new(0)).unwrap_err().to_string();
-        assert!(err.contains("/no/such/wavs") && err.contains("{digit}_{speaker}_{index}.wav"), "{err}");
-        assert!(config.vision(Seeds::new(0)).unwrap_err().to_string().contains("source.mnist"));
+        assert!(
+            err.contains("/no/such/wavs") && err.contains("{digit}_{speaker}_{index}.wav"),
+            "{err}"
+        );
+        assert!(
+            config
+                .vision(Seeds::new(0))
+                .unwrap_err()
+                .to_string()
+                .contains("source.mnist")
+        );
     }
 
     #[test]
     fn wav_names_parse() {
-        assert_eq!(parse_wav_name("7_jackson_32.wav"), Some((SpokenDigit::Seven, "jackson".into(), 32)));
-        assert_eq!(parse_wav_name("0_theo_0.wav"), Some((SpokenDigit::Zero, "theo".into(), 0)));
-        assert_eq!(parse_wav_name("o_s01_5.wav"), Some((SpokenDigit::Oh, "s01".into(), 5)));
-        for bad in ["x_a_1.wav", "10_a_1.wav", "1_a.wav", "1__2.wav", "1_a_b.wav", "1_a_1.mp3", "1_a-b_1.wav"] {
+        assert_eq!(
+            parse_wav_name("7_jackson_32.wav"),
+            Some((SpokenDigit::Seven, "jackson".into(), 32))
+        );
+        assert_eq!(
+            parse_wav_name("0_theo_0.wav"),
+            Some((SpokenDigit::Zero, "theo".into(), 0))
+        );
+        assert_eq!(
+            parse_wav_name("o_s01_5.wav"),
+            Some((SpokenDigit::Oh, "s01".into(), 5))
+        );
+        for bad in [
+            "x_a_1.wav",
+            "10_a_1.wav",
+            "1_a.wav",
+            "1__2.wav",
+            "1_a_b.wav",
+            "1_a_1.mp3",
+            "1_a-b_1.wav",
+        ] {
             assert_eq!(parse_wav_name(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn config_serde_defaults_and_unknown_fields() {
-        let config: DataConfig = toml_like(r#"{"source": {"kind": "emulated", "mnist": "/m", "wav": null}}"#);
+        let config: DataConfig =
+            toml_like(r#"{"source": {"kind": "emulated", "mnist": "/m", "wav": null}}"#);
         assert_eq!(config.source.kind(), "emulated");
         assert_eq!(config.dvs, DvsParams::default());
-        assert!(serde_json::from_str::<DataConfig>(r#"{"source": {"kind": "real", "bogus": 1}}"#).is_err());
+        assert!(
+            serde_json::from_str::<DataConfig>(r#"{"source": {"kind": "real", "bogus": 1}}"#)
+                .is_err()
+        );
         assert!(serde_json::from_str::<DataConfig>(r#"{"sauce": {}}"#).is_err());
         let default: DataConfig = toml_like("{}");
         assert_eq!(default.source.kind(), "synthetic");
@@ -1286,7 +1453,12 @@ mod tests {
             },
             ..DataConfig::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("split.test_fraction"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("split.test_fraction")
+        );
     }
 
     fn toml_like(json: &str) -> DataConfig {

@@ -99,13 +99,19 @@ impl Spread {
 /// Events in each of `windows` consecutive windows of `window_us`
 /// microseconds from t = 0 (e.g. the three saccades of N-MNIST, 105 ms
 /// each); later events count in the last window.
-pub fn window_counts<E: Event>(stream: &EventStream<E>, window_us: u64, windows: usize) -> Vec<u64> {
+pub fn window_counts<E: Event>(
+    stream: &EventStream<E>,
+    window_us: u64,
+    windows: usize,
+) -> Vec<u64> {
     let mut counts = vec![0u64; windows];
     if windows == 0 || window_us == 0 {
         return counts;
     }
     for e in stream.events() {
-        let k = usize::try_from(e.t_us() / window_us).unwrap_or(usize::MAX).min(windows - 1);
+        let k = usize::try_from(e.t_us() / window_us)
+            .unwrap_or(usize::MAX)
+            .min(windows - 1);
         counts[k] += 1;
     }
     counts
@@ -141,7 +147,10 @@ mod tests {
     #[test]
     fn spread_by_hand() {
         let s = Spread::of(&[3.0, 1.0, 2.0, 10.0, f64::NAN]);
-        assert_eq!((s.n, s.mean, s.median, s.min, s.max), (4, 4.0, 2.5, 1.0, 10.0));
+        assert_eq!(
+            (s.n, s.mean, s.median, s.min, s.max),
+            (4, 4.0, 2.5, 1.0, 10.0)
+        );
         let odd = Spread::of(&[5.0, 1.0, 2.0]);
         assert_eq!(odd.median, 2.0);
         assert_eq!(Spread::of(&[]).n, 0);

@@ -71,7 +71,10 @@ fn synthetic_audio_round_trips_through_the_ntidigits_reader() {
         let meta = data.source().meta(data.source_index(i));
         assert_eq!(key.single_digit(), meta.word);
         assert_eq!(Some(&key.speaker), meta.speaker.as_ref());
-        assert_eq!(back.samples()[i].label, Some(LabelMap::Tonic.label(meta.word.unwrap())));
+        assert_eq!(
+            back.samples()[i].label,
+            Some(LabelMap::Tonic.label(meta.word.unwrap()))
+        );
         assert_eq!(back.load(i).unwrap(), data.load(i).unwrap());
     }
 }
@@ -99,8 +102,16 @@ fn emulated_mnist_folder_splits_by_file_or_at_random() {
             pixels.extend(synthetic::digit_image(seeds, offset + i as u64, digit, &style).pixels);
             labels.push(digit);
         }
-        write_idx(&dir.path().join(format!("{name}-images-idx3-ubyte")), &[n as u32, 28, 28], &pixels);
-        write_idx(&dir.path().join(format!("{name}-labels-idx1-ubyte")), &[n as u32], &labels);
+        write_idx(
+            &dir.path().join(format!("{name}-images-idx3-ubyte")),
+            &[n as u32, 28, 28],
+            &pixels,
+        );
+        write_idx(
+            &dir.path().join(format!("{name}-labels-idx1-ubyte")),
+            &[n as u32],
+            &labels,
+        );
     };
     // Only test digits (like the shared data): a seeded stratified split.
     make("t10k", 40, 0);
@@ -114,7 +125,9 @@ fn emulated_mnist_folder_splits_by_file_or_at_random() {
     assert_eq!(data.split(Split::Test).len(), 10);
     let again = config.vision(Seeds::new(1)).unwrap();
     let tests = |d: &events::VisionData| -> Vec<usize> {
-        (0..d.len()).filter(|&i| d.info(i).split == Some(Split::Test)).collect()
+        (0..d.len())
+            .filter(|&i| d.info(i).split == Some(Split::Test))
+            .collect()
     };
     assert_eq!(tests(&data), tests(&again));
     assert_eq!(data.load(7).unwrap(), again.load(7).unwrap());
@@ -124,9 +137,16 @@ fn emulated_mnist_folder_splits_by_file_or_at_random() {
     assert_eq!(data.split(Split::Train).len(), 20);
     assert_eq!(data.split(Split::Test).len(), 40);
     // A labels file that does not match is an error naming it.
-    write_idx(&dir.path().join("train-labels-idx1-ubyte"), &[3], &[1, 2, 3]);
+    write_idx(
+        &dir.path().join("train-labels-idx1-ubyte"),
+        &[3],
+        &[1, 2, 3],
+    );
     let err = config.vision(Seeds::new(1)).unwrap_err().to_string();
-    assert!(err.contains("train-labels-idx1-ubyte") && err.contains("3 labels for 20 images"), "{err}");
+    assert!(
+        err.contains("train-labels-idx1-ubyte") && err.contains("3 labels for 20 images"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -137,8 +157,13 @@ fn emulated_wav_folder_reads_speakers_and_splits_by_speaker() {
     for (s, name) in speakers.iter().enumerate() {
         let speaker: Speaker = synthetic::speaker(seeds, s as u64);
         for d in 0..10u8 {
-            let word = if d == 0 { SpokenDigit::Zero } else { SpokenDigit::ALL[usize::from(d) - 1] };
-            let audio: Audio = synthetic::spoken_digit(seeds, u64::from(d) + 10 * s as u64, word, &speaker);
+            let word = if d == 0 {
+                SpokenDigit::Zero
+            } else {
+                SpokenDigit::ALL[usize::from(d) - 1]
+            };
+            let audio: Audio =
+                synthetic::spoken_digit(seeds, u64::from(d) + 10 * s as u64, word, &speaker);
             write_wav(dir.path().join(format!("{d}_{name}_0.wav")), &audio).unwrap();
         }
     }
@@ -154,9 +179,16 @@ fn emulated_wav_folder_reads_speakers_and_splits_by_speaker() {
     let test = data.split(Split::Test);
     assert_eq!(test.len(), 10);
     assert!(test.speakers().iter().all(|s| *s == "bob"));
-    assert!(data.split(Split::Train).speakers().iter().all(|s| *s != "bob"));
+    assert!(
+        data.split(Split::Train)
+            .speakers()
+            .iter()
+            .all(|s| *s != "bob")
+    );
     // FSDD's "0" is the word "zero": tonic label 10.
-    let zero = (0..data.len()).find(|&i| data.source().meta(i).digit == 0).unwrap();
+    let zero = (0..data.len())
+        .find(|&i| data.source().meta(i).digit == 0)
+        .unwrap();
     assert_eq!(data.label(zero), 10);
     let s = data.load(zero).unwrap();
     assert!(!s.is_empty());
@@ -165,12 +197,19 @@ fn emulated_wav_folder_reads_speakers_and_splits_by_speaker() {
     write_audio_ntidigits(&data, &path, |_| {}).unwrap();
     let back = NtidigitsSource::open(&path, NtidigitsOptions::default()).unwrap();
     assert_eq!(back.len(), 30);
-    assert!(back.samples().iter().any(|s| s.key == "unk-bob-0-z"), "{:?}", back.samples()[0]);
+    assert!(
+        back.samples().iter().any(|s| s.key == "unk-bob-0-z"),
+        "{:?}",
+        back.samples()[0]
+    );
     // An unknown test speaker and a badly named WAV are errors naming them.
     config.split.test_speakers = vec!["zed".into()];
     let err = config.audio(Seeds::new(3)).unwrap_err().to_string();
     assert!(err.contains("zed") && err.contains("anna"), "{err}");
     std::fs::write(dir.path().join("hello.wav"), b"RIFF").unwrap();
     let err = config.audio(Seeds::new(3)).unwrap_err().to_string();
-    assert!(err.contains("hello.wav") && err.contains("{digit}_{speaker}_{index}.wav"), "{err}");
+    assert!(
+        err.contains("hello.wav") && err.contains("{digit}_{speaker}_{index}.wav"),
+        "{err}"
+    );
 }

@@ -155,11 +155,21 @@ impl CochleaParams {
                 "finite, above f_low_hz, at most 1e6",
             ));
         }
-        check_range("cochlea.bandwidth_erb", f64::from(self.bandwidth_erb), 0.05, 10.0)?;
+        check_range(
+            "cochlea.bandwidth_erb",
+            f64::from(self.bandwidth_erb),
+            0.05,
+            10.0,
+        )?;
         if !(1..=8).contains(&self.sections) {
             return Err(invalid("cochlea.sections", self.sections, "1-8"));
         }
-        check_range("cochlea.compression", f64::from(self.compression), 0.05, 1.0)?;
+        check_range(
+            "cochlea.compression",
+            f64::from(self.compression),
+            0.05,
+            1.0,
+        )?;
         if let Some(db) = self.input_rms_dbfs {
             check_range("cochlea.input_rms_dbfs", f64::from(db), -120.0, 0.0)?;
         }
@@ -169,10 +179,25 @@ impl CochleaParams {
             0.0,
             120.0,
         )?;
-        check_range("cochlea.threshold_dbfs", f64::from(self.threshold_dbfs), -150.0, 20.0)?;
+        check_range(
+            "cochlea.threshold_dbfs",
+            f64::from(self.threshold_dbfs),
+            -150.0,
+            20.0,
+        )?;
         check_range("cochlea.tau_us", f64::from(self.tau_us), 1.0, 1e7)?;
-        check_range("cochlea.refractory_us", f64::from(self.refractory_us), 0.0, 1e7)?;
-        check_range("cochlea.threshold_sigma", f64::from(self.threshold_sigma), 0.0, 0.5)?;
+        check_range(
+            "cochlea.refractory_us",
+            f64::from(self.refractory_us),
+            0.0,
+            1e7,
+        )?;
+        check_range(
+            "cochlea.threshold_sigma",
+            f64::from(self.threshold_sigma),
+            0.0,
+            0.5,
+        )?;
         check_range(
             "cochlea.spontaneous_rate_hz",
             f64::from(self.spontaneous_rate_hz),
@@ -202,7 +227,11 @@ impl CochleaParams {
         };
         Ok((0..n)
             .map(|k| {
-                let u = if n == 1 { 0.0 } else { k as f64 / (n - 1) as f64 };
+                let u = if n == 1 {
+                    0.0
+                } else {
+                    k as f64 / (n - 1) as f64
+                };
                 to_f(a + u * (b - a)) as f32
             })
             .collect())
@@ -288,7 +317,11 @@ impl CochleaEmulator {
         let n = usize::from(params.channels);
         let thresholds = if params.threshold_sigma > 0.0 {
             let normal = Normal::new(1.0f32, params.threshold_sigma).map_err(|e| {
-                invalid("cochlea.threshold_sigma", params.threshold_sigma, &e.to_string())
+                invalid(
+                    "cochlea.threshold_sigma",
+                    params.threshold_sigma,
+                    &e.to_string(),
+                )
             })?;
             (0..n).map(|_| normal.sample(&mut ear).max(0.05)).collect()
         } else {
@@ -438,7 +471,10 @@ mod tests {
         Audio {
             rate_hz: FS,
             samples: (0..n)
-                .map(|i| (amplitude * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(FS)).sin()) as f32)
+                .map(|i| {
+                    (amplitude * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(FS)).sin())
+                        as f32
+                })
                 .collect(),
         }
     }
@@ -468,7 +504,10 @@ mod tests {
         assert!((c[0] - 100.0).abs() < 1e-3 && (c[63] - 3760.0).abs() < 1e-2);
         assert!(c.windows(2).all(|w| w[1] > w[0]));
         let err = p.centre_frequencies(100).unwrap_err().to_string();
-        assert!(err.contains("cochlea.f_high_hz") && err.contains("100 Hz"), "{err}");
+        assert!(
+            err.contains("cochlea.f_high_hz") && err.contains("100 Hz"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -526,11 +565,19 @@ mod tests {
             let best = (0..64).max_by_key(|&k| c[k]).unwrap();
             let nearest = nearest_channel(&centres, f);
             let total: usize = c.iter().sum();
-            let mean = c.iter().enumerate().map(|(k, &n)| k * n).sum::<usize>() as f64 / total as f64;
-            assert!((mean - nearest as f64).abs() <= 1.0, "{f} Hz: mean channel {mean:.1}, nearest {nearest}, {c:?}");
+            let mean =
+                c.iter().enumerate().map(|(k, &n)| k * n).sum::<usize>() as f64 / total as f64;
+            assert!(
+                (mean - nearest as f64).abs() <= 1.0,
+                "{f} Hz: mean channel {mean:.1}, nearest {nearest}, {c:?}"
+            );
             for (k, &fk) in centres.iter().enumerate() {
                 if (f64::from(fk) / f).log2().abs() > 1.0 {
-                    assert!(c[k] * 20 <= c[best], "{f} Hz: channel {k} ({fk} Hz) fired {}", c[k]);
+                    assert!(
+                        c[k] * 20 <= c[best],
+                        "{f} Hz: channel {k} ({fk} Hz) fired {}",
+                        c[k]
+                    );
                 }
             }
         }
@@ -545,11 +592,19 @@ mod tests {
             let best = (0..64).max_by_key(|&k| c[k]).unwrap();
             let nearest = nearest_channel(&centres, f);
             let total: usize = c.iter().sum();
-            let mean = c.iter().enumerate().map(|(k, &n)| k * n).sum::<usize>() as f64 / total as f64;
-            assert!((mean - nearest as f64).abs() <= 2.0, "{f} Hz: mean channel {mean:.1}, {c:?}");
+            let mean =
+                c.iter().enumerate().map(|(k, &n)| k * n).sum::<usize>() as f64 / total as f64;
+            assert!(
+                (mean - nearest as f64).abs() <= 2.0,
+                "{f} Hz: mean channel {mean:.1}, {c:?}"
+            );
             for (k, &fk) in centres.iter().enumerate() {
                 if (f64::from(fk) / f).log2().abs() > 2.0 {
-                    assert!(c[k] * 20 <= c[best], "{f} Hz: channel {k} ({fk} Hz) fired {}", c[k]);
+                    assert!(
+                        c[k] * 20 <= c[best],
+                        "{f} Hz: channel {k} ({fk} Hz) fired {}",
+                        c[k]
+                    );
                 }
             }
         }
@@ -592,9 +647,15 @@ mod tests {
             // tolerance, 80 ms, is the time the chirp takes to cross about
             // one ERB at the low end (0.13 octave at 1.1 octave/s).
             let median = t[t.len() / 2];
-            assert!(median > previous, "channel {c}: median {median} us, previous {previous} us");
+            assert!(
+                median > previous,
+                "channel {c}: median {median} us, previous {previous} us"
+            );
             let passes = (f64::from(centres[c]) / f0).ln() / k * 1e6;
-            assert!((median as f64 - passes).abs() < 80_000.0, "channel {c}: {median} us vs {passes:.0} us");
+            assert!(
+                (median as f64 - passes).abs() < 80_000.0,
+                "channel {c}: {median} us vs {passes:.0} us"
+            );
             previous = median;
         }
     }
@@ -616,7 +677,9 @@ mod tests {
             rate_hz: FS,
             samples: (0..8000)
                 .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     a * ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
                 })
                 .collect(),
@@ -627,7 +690,9 @@ mod tests {
 
     #[test]
     fn refractory_period_and_sorting() {
-        let s = emulator().emulate_sample(&tone(800.0, 0.3, 0.3), 0).unwrap();
+        let s = emulator()
+            .emulate_sample(&tone(800.0, 0.3, 0.3), 0)
+            .unwrap();
         assert!(s.is_time_sorted());
         let mut last = [None; 64];
         for e in s.events() {
@@ -662,11 +727,21 @@ mod tests {
             sections: 0,
             ..CochleaParams::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("cochlea.sections"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("cochlea.sections")
+        );
         let p = CochleaParams {
             tau_us: f32::NAN,
             ..CochleaParams::default()
         };
-        assert!(CochleaEmulator::new(p, Seeds::new(0)).unwrap_err().to_string().contains("cochlea.tau_us"));
+        assert!(
+            CochleaEmulator::new(p, Seeds::new(0))
+                .unwrap_err()
+                .to_string()
+                .contains("cochlea.tau_us")
+        );
     }
 }

@@ -9,8 +9,8 @@
 //! and (-7, 0) pixels (a triangle back to the start). The emulator places
 //! the image on the 34 x 34 sensor so that the bounding box of the motion
 //! is centred, maps pixel value `p` (0-255) to display luminance
-//! `I = black + (white - black) p / 255` (digital numbers, DN, as v2e's
-//! frames), blurs it with a Gaussian of `blur_sigma_px` (the optics), and
+//! `I = white - (white - black) p / 255` (digital numbers, DN, as v2e's
+//! frames; dark digits on a bright background, see below), blurs it with a Gaussian of `blur_sigma_px` (the optics), and
 //! samples it at sub-pixel positions with bilinear interpolation.
 //!
 //! Within each saccade the displacement follows a velocity profile: raised
@@ -74,7 +74,8 @@
 //! | `saccades_px` | px | (3.5, 7), (3.5, -7), (-7, 0) | N-MNIST authors' stabilisation code |
 //! | `saccade_us` | us | 105,000 | N-MNIST (about 105 ms per saccade) |
 //! | `velocity_profile` | - | raised cosine | our choice (lulls between bursts of the real sample) |
-//! | `display_black_dn`, `display_white_dn` | DN | 85, 255 | black calibrated to N-MNIST's events per sample (see below) |
+//! | `display_black_dn`, `display_white_dn` | DN | 75, 255 | black calibrated to N-MNIST's events per sample (see below) |
+//! | `inverted_display` | - | true | the real N-MNIST sample (see below) |
 //! | `blur_sigma_px` | px | 0.5 | our choice (optics) |
 //! | `lin_log_dn` | DN | 20 | v2e `lin_log` |
 //! | `theta_on`, `theta_off` | ln units | 0.2, 0.2 | v2e defaults |
@@ -89,12 +90,22 @@
 //! The display black level stands in for everything that makes a real
 //! recording less contrasted than a black-on-white step through
 //! `theta = 0.2`: the monitor's black level, stray light and the ATIS
-//! pixel's own gain. With `black` = 85 DN a stroke edge is worth
-//! `ln(255 / 85) / 0.2 = 5.5` threshold crossings; over the 8,000 shared
-//! MNIST test digits this gives a mean of about 4,300 events per sample
-//! (N-MNIST's typical count) and 4.5 events per active pixel and saccade
-//! (the real sample: 4.3-5.2). `docs/emulators.md` compares the emulated
+//! pixel's own gain. With `black` = 75 DN a full stroke edge is worth
+//! `ln(255 / 75) / 0.2 = 6.1` threshold crossings (thin, blurred strokes
+//! reach less); over the 8,000 shared MNIST test digits this gives a mean
+//! of about 4,400 events per sample (N-MNIST's typical count is about
+//! 4,300) and 4.9 events per active pixel and saccade (the real sample:
+//! 4.3-5.2). `docs/emulators.md` compares the emulated
 //! digits with the real N-MNIST sample.
+//!
+//! Polarity: in the real N-MNIST sample the events with the polarity bit
+//! set (ON in this crate, as tonic reads them) trail the strokes' motion:
+//! during the first saccade, when the image moves down, the ON events'
+//! centroid lies 4.4 pixels *above* the OFF events' (and 3.8 pixels right
+//! of them in the third saccade, when it moves left). A pixel brightens
+//! where the ink leaves, so to the sensor the digits are darker than the
+//! background; `inverted_display` reproduces this (white-on-black digits
+//! would put ON events at the leading edges).
 //!
 //! # What it ignores
 //!
@@ -175,6 +186,9 @@ pub struct DvsParams {
     pub display_black_dn: f32,
     /// Display luminance of pixel value 255, in DN.
     pub display_white_dn: f32,
+    /// The digit appears dark on a bright background: pixel value 255 is
+    /// shown at `display_black_dn` and 0 at `display_white_dn`.
+    pub inverted_display: bool,
     /// Standard deviation of the optical Gaussian blur, in sensor pixels
     /// (0 = none).
     pub blur_sigma_px: f32,
@@ -208,8 +222,9 @@ impl Default for DvsParams {
             saccades_px: vec![[3.5, 7.0], [3.5, -7.0], [-7.0, 0.0]],
             saccade_us: 105_000.0,
             velocity_profile: VelocityProfile::RaisedCosine,
-            display_black_dn: 85.0,
+            display_black_dn: 75.0,
             display_white_dn: 255.0,
+            inverted_display: true,
             blur_sigma_px: 0.5,
             lin_log_dn: 20.0,
             theta_on: 0.2,
@@ -266,7 +281,10 @@ impl DvsParams {
         }
         check_range("dvs.blur_sigma_px", f64::from(self.blur_sigma_px), 0.0, 8.0)?;
         check_range("dvs.lin_log_dn", f64::from(self.lin_log_dn), 1e-3, 1e6)?;
-        for (name, v) in [("dvs.theta_on", self.theta_on), ("dvs.theta_off", self.theta_off)] {
+        for (name, v) in [
+            ("dvs.theta_on", self.theta_on),
+            ("dvs.theta_off", self.theta_off),
+        ] {
             check_range(name, f64::from(v), 1e-3, 10.0)?;
         }
         check_range(
@@ -400,8 +418,13 @@ impl DvsEmulator {
             if params.threshold_sigma == 0.0 {
                 return Ok(vec![nominal; n]);
             }
-            let normal = Normal::new(nominal, params.threshold_sigma)
-                .map_err(|e| invalid("dvs.threshold_sigma", params.threshold_sigma, &e.to_string()))?;
+            let normal = Normal::new(nominal, params.threshold_sigma).map_err(|e| {
+                invalid(
+                    "dvs.threshold_sigma",
+                    params.threshold_sigma,
+                    &e.to_string(),
+                )
+            })?;
             Ok((0..n)
                 .map(|_| normal.sample(rng).max(params.threshold_min))
                 .collect())
@@ -642,13 +665,14 @@ impl PixelStep<'_> {
 /// The displayed, blurred image on a padded grid, with a summed-area table
 /// of its non-background pixels.
 struct Scene {
-    /// Luminance minus the black level (DN), on a `side x side` grid; the
-    /// image's pixel (0, 0) sits at grid (margin, margin).
+    /// Luminance minus the background level (DN), on a `side x side`
+    /// grid; the image's pixel (0, 0) sits at grid (margin, margin).
     grid: Vec<f32>,
     side: usize,
     margin: f32,
     /// Top-left corner of the image on the sensor before the motion.
     origin: [f32; 2],
+    /// Background luminance (DN).
     black: f32,
     /// `sat[(y) * (side + 1) + x]`: number of non-background grid points
     /// in `[0, x) x [0, y)`.
@@ -715,7 +739,18 @@ impl Scene {
         let margin = sensor + reach.ceil() as usize + radius + 2;
         let side = image.width.max(image.height) + 2 * margin;
         let mut grid = vec![0f32; side * side];
-        let scale = (p.display_white_dn - p.display_black_dn) / 255.0;
+        // Background = black (ink brighter) or white (inverted display).
+        let (background, scale) = if p.inverted_display {
+            (
+                p.display_white_dn,
+                -(p.display_white_dn - p.display_black_dn) / 255.0,
+            )
+        } else {
+            (
+                p.display_black_dn,
+                (p.display_white_dn - p.display_black_dn) / 255.0,
+            )
+        };
         for y in 0..image.height {
             for x in 0..image.width {
                 grid[(y + margin) * side + x + margin] = f32::from(image.get(x, y)) * scale;
@@ -733,7 +768,10 @@ impl Scene {
                 let sum: f64 = raw.iter().sum();
                 raw.iter().map(|v| (v / sum) as f32).collect()
             };
-            let (lo, hi) = (margin - radius, margin + image.width.max(image.height) + radius);
+            let (lo, hi) = (
+                margin - radius,
+                margin + image.width.max(image.height) + radius,
+            );
             let mut tmp = vec![0f32; side * side];
             for y in margin..margin + image.height {
                 for x in lo..hi {
@@ -758,7 +796,7 @@ impl Scene {
         for y in 0..side {
             let mut row = 0u32;
             for x in 0..side {
-                row += u32::from(grid[y * side + x] > 1e-6);
+                row += u32::from(grid[y * side + x].abs() > 1e-6);
                 sat[(y + 1) * (side + 1) + x + 1] = sat[y * (side + 1) + x + 1] + row;
             }
         }
@@ -767,7 +805,7 @@ impl Scene {
             side,
             margin: margin as f32,
             origin,
-            black: p.display_black_dn,
+            black: background,
             sat,
         }
     }
@@ -800,7 +838,9 @@ impl Scene {
     fn count(&self, x0: usize, x1: usize, y0: usize, y1: usize) -> u32 {
         let s = self.side + 1;
         let (x1, y1) = ((x1 + 1).min(self.side), (y1 + 1).min(self.side));
-        self.sat[y1 * s + x1] + self.sat[y0 * s + x0] - self.sat[y0 * s + x1] - self.sat[y1 * s + x0]
+        self.sat[y1 * s + x1] + self.sat[y0 * s + x0]
+            - self.sat[y0 * s + x1]
+            - self.sat[y1 * s + x0]
     }
 
     /// Which sensor pixels see any non-background luminance during saccade
@@ -874,7 +914,11 @@ fn build_grids(p: &DvsParams) -> Vec<SaccadeGrid> {
                 None => 1.0,
             });
         }
-        grids.push(SaccadeGrid { t_us, offset, alpha });
+        grids.push(SaccadeGrid {
+            t_us,
+            offset,
+            alpha,
+        });
     }
     grids
 }
@@ -936,11 +980,22 @@ mod tests {
             events: &mut events,
         };
         let (mut level, mut last) = (0.0f32, f64::NEG_INFINITY);
-        step.advance(7, &mut level, &mut last, (0.0, 1.05), (0.0, 1000.0), 0.0, (0.2, 0.2));
+        step.advance(
+            7,
+            &mut level,
+            &mut last,
+            (0.0, 1.05),
+            (0.0, 1000.0),
+            0.0,
+            (0.2, 0.2),
+        );
         assert_eq!(events.len(), 5);
         for (k, e) in events.iter().enumerate() {
             let expected = (k as f64 + 1.0) * 0.2 / 1.05 * 1000.0;
-            assert!((e.0 as f64 - expected).abs() <= 0.5 + 1e-3, "{e:?} vs {expected}");
+            assert!(
+                (e.0 as f64 - expected).abs() <= 0.5 + 1e-3,
+                "{e:?} vs {expected}"
+            );
             assert!(e.1 == 7 && e.2);
         }
         assert!((level - 1.0).abs() < 1e-6);
@@ -951,7 +1006,15 @@ mod tests {
             refractory_us: 0.0,
             events: &mut events,
         };
-        step.advance(7, &mut level, &mut last, (1.05, 0.0), (1000.0, 2000.0), 0.0, (0.2, 0.2));
+        step.advance(
+            7,
+            &mut level,
+            &mut last,
+            (1.05, 0.0),
+            (1000.0, 2000.0),
+            0.0,
+            (0.2, 0.2),
+        );
         assert_eq!(events.len(), 5);
         assert!(events.iter().all(|e| !e.2));
         // With a refractory period of 300 us the five ON events of the ramp
@@ -963,10 +1026,26 @@ mod tests {
             events: &mut events,
         };
         let (mut level, mut last) = (0.0f32, f64::NEG_INFINITY);
-        step.advance(0, &mut level, &mut last, (0.0, 1.05), (0.0, 1000.0), 0.0, (0.2, 0.2));
+        step.advance(
+            0,
+            &mut level,
+            &mut last,
+            (0.0, 1.05),
+            (0.0, 1000.0),
+            0.0,
+            (0.2, 0.2),
+        );
         let times: Vec<u64> = step.events.iter().map(|e| e.0).collect();
         assert_eq!(times, vec![190, 490, 790]);
-        step.advance(0, &mut level, &mut last, (1.05, 1.05), (1000.0, 2000.0), 0.0, (0.2, 0.2));
+        step.advance(
+            0,
+            &mut level,
+            &mut last,
+            (1.05, 1.05),
+            (1000.0, 2000.0),
+            0.0,
+            (0.2, 0.2),
+        );
         let times: Vec<u64> = events.iter().map(|e| e.0).collect();
         assert_eq!(times, vec![190, 490, 790, 1090, 1390]);
     }
@@ -975,11 +1054,11 @@ mod tests {
     fn event_count_of_a_moving_square_is_bounded_by_hand_counts() {
         // A 10 x 10 white square, a noise-free camera, no blur, no filter,
         // no refractory period. Every pixel swept by an edge sees one full
-        // log step delta = ln(255 / 85) = 1.099 = 5.49 theta. With one
+        // log step delta = ln(255 / 75) = 1.224 = 6.12 theta. With one
         // event per threshold crossing and the level kept between
         // transitions, a transition gives between floor(delta / theta) - 1
-        // = 4 events (after a reversal, up to one theta of travel is spent
-        // inside the hysteresis band) and ceil(delta / theta) = 6. Each
+        // = 5 events (after a reversal, up to one theta of travel is spent
+        // inside the hysteresis band) and ceil(delta / theta) = 7. Each
         // saccade (dx, dy) sweeps 2 * 10 * (|dx| + |dy|) pixel transitions
         // (leading and trailing edges); corner pixels see partial steps,
         // hence the 10 % margins.
@@ -1003,7 +1082,7 @@ mod tests {
             .sum();
         let per_transition = n / sweeps;
         assert!(
-            (0.9 * 4.0..=1.1 * 6.0).contains(&per_transition),
+            (0.9 * 5.0..=1.1 * 7.0).contains(&per_transition),
             "{n} events, {per_transition:.2} per transition"
         );
     }
@@ -1084,7 +1163,12 @@ mod tests {
             display_white_dn: 50.0,
             ..DvsParams::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("display_white_dn"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("display_white_dn")
+        );
         let json = r#"{"theta_on": 0.3, "bogus": 1}"#;
         assert!(serde_json::from_str::<DvsParams>(json).is_err());
     }

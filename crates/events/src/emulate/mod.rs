@@ -221,7 +221,9 @@ mod tests {
         for (a, b) in audio.samples.iter().zip(&back.samples) {
             assert!((a - b).abs() < 1.0 / 16384.0, "{a} vs {b}");
         }
-        let err = decode_wav(&b"RIFFnope"[..], "x.wav").unwrap_err().to_string();
+        let err = decode_wav(&b"RIFFnope"[..], "x.wav")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("x.wav: WAV"), "{err}");
         let missing = read_wav(dir.path().join("missing.wav")).unwrap_err();
         assert!(missing.to_string().contains("missing.wav"), "{missing}");

@@ -85,7 +85,12 @@ impl Default for DigitStyle {
 impl DigitStyle {
     /// Checks every field; the error names the field and its allowed range.
     pub fn validate(&self) -> Result<()> {
-        check_range("digits.rotation_deg", f64::from(self.rotation_deg), 0.0, 90.0)?;
+        check_range(
+            "digits.rotation_deg",
+            f64::from(self.rotation_deg),
+            0.0,
+            90.0,
+        )?;
         check_range("digits.shear", f64::from(self.shear), 0.0, 1.0)?;
         check_range("digits.scale", f64::from(self.scale), 0.0, 0.5)?;
         check_range("digits.aspect", f64::from(self.aspect), 0.0, 0.5)?;
@@ -147,7 +152,10 @@ fn templates(digit: u8) -> Vec<Vec<Stroke>> {
             )],
             vec![join(
                 arc(0.48, 0.3, 0.27, 0.25, 200.0, 390.0),
-                join(arc(0.3, 0.85, 0.1, 0.1, -60.0, 120.0), poly(&[[0.4, 0.92], [0.85, 0.9]])),
+                join(
+                    arc(0.3, 0.85, 0.1, 0.1, -60.0, 120.0),
+                    poly(&[[0.4, 0.92], [0.85, 0.9]]),
+                ),
             )],
         ],
         3 => vec![
@@ -208,7 +216,10 @@ fn templates(digit: u8) -> Vec<Vec<Stroke>> {
             ],
             vec![
                 arc(0.48, 0.3, 0.26, 0.23, 0.0, 360.0),
-                join(poly(&[[0.74, 0.3], [0.7, 0.75]]), arc(0.5, 0.75, 0.2, 0.2, 0.0, 120.0)),
+                join(
+                    poly(&[[0.74, 0.3], [0.7, 0.75]]),
+                    arc(0.5, 0.75, 0.2, 0.2, 0.0, 120.0),
+                ),
             ],
         ],
     }
@@ -240,12 +251,20 @@ pub fn render_digit<R: Rng + ?Sized>(digit: u8, style: &DigitStyle, rng: &mut R)
         .map(|_| {
             let angle = rng.random::<f32>() * 2.0 * PI;
             let k = 2.0 * PI * (0.6 + 0.8 * rng.random::<f32>());
-            [k * angle.cos(), k * angle.sin(), rng.random::<f32>() * 2.0 * PI, style.jitter * (0.5 + 0.5 * rng.random::<f32>())]
+            [
+                k * angle.cos(),
+                k * angle.sin(),
+                rng.random::<f32>() * 2.0 * PI,
+                style.jitter * (0.5 + 0.5 * rng.random::<f32>()),
+            ]
         })
         .collect();
     let displace = |p: [f32; 2]| {
         let d = |w: &[f32; 4]| w[3] * (w[0] * p[0] + w[1] * p[1] + w[2]).sin();
-        [p[0] + d(&waves[0]) + d(&waves[1]), p[1] + d(&waves[2]) + d(&waves[3])]
+        [
+            p[0] + d(&waves[0]) + d(&waves[1]),
+            p[1] + d(&waves[2]) + d(&waves[3]),
+        ]
     };
 
     // Affine map from the box (centred at (0.5, 0.5)) to pixels.
@@ -253,7 +272,10 @@ pub fn render_digit<R: Rng + ?Sized>(digit: u8, style: &DigitStyle, rng: &mut R)
     let shear = symmetric(rng, style.shear);
     let size = 17.5 * (1.0 + symmetric(rng, style.scale));
     let aspect = 1.0 + symmetric(rng, style.aspect);
-    let shift = [symmetric(rng, style.shift_px), symmetric(rng, style.shift_px)];
+    let shift = [
+        symmetric(rng, style.shift_px),
+        symmetric(rng, style.shift_px),
+    ];
     let (sin, cos) = rotation.sin_cos();
     let to_pixels = |p: [f32; 2]| {
         let (x, y) = ((p[0] - 0.5) * size * aspect, (p[1] - 0.5) * size);
@@ -362,10 +384,16 @@ mod tests {
                 // border: here 3-45 % of pixels above 64 (a thin "1" is about
                 // 18 x 1.6 = 29 pixels) and nothing above 64 on the border.
                 let inked = img.pixels.iter().filter(|&&p| p > 64).count();
-                assert!((24..=353).contains(&inked), "digit {digit}: {inked} inked pixels");
+                assert!(
+                    (24..=353).contains(&inked),
+                    "digit {digit}: {inked} inked pixels"
+                );
                 for i in 0..28 {
                     for edge in [(i, 0), (i, 27), (0, i), (27, i)] {
-                        assert!(img.get(edge.0, edge.1) <= 64, "digit {digit} touches the border at {edge:?}");
+                        assert!(
+                            img.get(edge.0, edge.1) <= 64,
+                            "digit {digit} touches the border at {edge:?}"
+                        );
                     }
                 }
             }
@@ -391,6 +419,11 @@ mod tests {
             width_px: [3.0, 2.0],
             ..DigitStyle::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("digits.width_px[1]"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("digits.width_px[1]")
+        );
     }
 }

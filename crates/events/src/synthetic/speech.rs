@@ -16,7 +16,8 @@
 //! Sources: a Rosenberg glottal pulse train (open quotient 0.6, lip
 //! radiation as a first difference) at `f0(t)` falling by 25 % over the
 //! word (declination) with 1 % period jitter; white noise for frication
-//! (s, z, f, th, v; a two-pole resonator at the phone's noise centre) and
+//! (s, z, f, th, v; first-differenced, through a two-pole resonator at
+//! the phone's noise centre) and
 //! for aspiration (through the formants). Filter: cascade of four Klatt
 //! resonators `y[n] = A x[n] + B y[n-1] + C y[n-2]` (F1-F3 of the phone,
 //! F4 = 3,500 Hz scaled; formants capped at 0.45 x rate), updated every
@@ -26,8 +27,9 @@
 //! 100-140, 180-240, 230-300 Hz), formant scale (about 1.0, 1.15, 1.25:
 //! shorter vocal tracts), tempo (0.85-1.2) and breathiness drawn per
 //! speaker; each utterance varies pitch (+-8 %), tempo (+-8 %), formants
-//! (+-3 %), each phone's duration (+-15 %) and formant targets (+-5 %), and
-//! has 40-150 ms of silence before and after.
+//! (+-3 %), each phone's duration (+-25 %) and formant targets (+-8 %), has
+//! 40-150 ms of silence before and after, and white background noise 15-35
+//! dB below the speech's RMS.
 //!
 //! This is not a natural-sounding voice; it gives each digit word its
 //! characteristic formant trajectory and frication, so that a cochlea model
@@ -148,19 +150,79 @@ const OW0: Target = vowel(520.0, 920.0, 2400.0);
 const OW1: Target = vowel(360.0, 720.0, 2300.0);
 // Approximants and nasal (lower amplitude; r lowers F3).
 const W: Target = with(vowel(300.0, 650.0, 2200.0), 0.5, 0.0, [3000.0, 1000.0], 0.0);
-const R: Target = with(vowel(420.0, 1300.0, 1650.0), 0.6, 0.0, [3000.0, 1000.0], 0.0);
-const N: Target = with(vowel(260.0, 1700.0, 2600.0), 0.3, 0.0, [3000.0, 1000.0], 0.0);
+const R: Target = with(
+    vowel(420.0, 1300.0, 1650.0),
+    0.6,
+    0.0,
+    [3000.0, 1000.0],
+    0.0,
+);
+const N: Target = with(
+    vowel(260.0, 1700.0, 2600.0),
+    0.3,
+    0.0,
+    [3000.0, 1000.0],
+    0.0,
+);
 // Fricatives: frication centre and bandwidth (8 kHz limits /s/ to below
 // 4 kHz), voiced ones keep some voicing.
-const S: Target = with(vowel(400.0, 1700.0, 2600.0), 0.0, 0.55, [3500.0, 900.0], 0.0);
-const Z: Target = with(vowel(300.0, 1700.0, 2600.0), 0.35, 0.35, [3500.0, 900.0], 0.0);
-const F: Target = with(vowel(400.0, 1300.0, 2400.0), 0.0, 0.15, [2500.0, 3000.0], 0.0);
-const TH: Target = with(vowel(400.0, 1600.0, 2600.0), 0.0, 0.13, [3000.0, 2500.0], 0.0);
-const V: Target = with(vowel(300.0, 1300.0, 2400.0), 0.45, 0.08, [2500.0, 3000.0], 0.0);
+const S: Target = with(
+    vowel(400.0, 1700.0, 2600.0),
+    0.0,
+    0.55,
+    [3500.0, 900.0],
+    0.0,
+);
+const Z: Target = with(
+    vowel(300.0, 1700.0, 2600.0),
+    0.35,
+    0.35,
+    [3500.0, 900.0],
+    0.0,
+);
+const F: Target = with(
+    vowel(400.0, 1300.0, 2400.0),
+    0.0,
+    0.15,
+    [2500.0, 3000.0],
+    0.0,
+);
+const TH: Target = with(
+    vowel(400.0, 1600.0, 2600.0),
+    0.0,
+    0.13,
+    [3000.0, 2500.0],
+    0.0,
+);
+const V: Target = with(
+    vowel(300.0, 1300.0, 2400.0),
+    0.45,
+    0.08,
+    [2500.0, 3000.0],
+    0.0,
+);
 // Stops: closure silence, then burst (frication) and aspiration.
-const CLOSURE: Target = with(vowel(400.0, 1600.0, 2500.0), 0.0, 0.0, [3000.0, 1000.0], 0.0);
-const T_BURST: Target = with(vowel(400.0, 1700.0, 2600.0), 0.0, 0.6, [3300.0, 1200.0], 0.25);
-const K_BURST: Target = with(vowel(400.0, 1800.0, 2500.0), 0.0, 0.5, [1900.0, 600.0], 0.25);
+const CLOSURE: Target = with(
+    vowel(400.0, 1600.0, 2500.0),
+    0.0,
+    0.0,
+    [3000.0, 1000.0],
+    0.0,
+);
+const T_BURST: Target = with(
+    vowel(400.0, 1700.0, 2600.0),
+    0.0,
+    0.6,
+    [3300.0, 1200.0],
+    0.25,
+);
+const K_BURST: Target = with(
+    vowel(400.0, 1800.0, 2500.0),
+    0.0,
+    0.5,
+    [1900.0, 600.0],
+    0.25,
+);
 
 /// The phones of a word.
 fn phones(word: SpokenDigit) -> Vec<Phone> {
@@ -179,11 +241,7 @@ fn phones(word: SpokenDigit) -> Vec<Phone> {
         ],
         SpokenDigit::Three => vec![steady(110.0, TH), steady(60.0, R), steady(230.0, IY)],
         SpokenDigit::Four => vec![steady(110.0, F), steady(170.0, AO), steady(120.0, R)],
-        SpokenDigit::Five => vec![
-            steady(110.0, F),
-            glide(240.0, AA, IH),
-            steady(80.0, V),
-        ],
+        SpokenDigit::Five => vec![steady(110.0, F), glide(240.0, AA, IH), steady(80.0, V)],
         SpokenDigit::Six => vec![
             steady(130.0, S),
             steady(100.0, IH),
@@ -222,7 +280,9 @@ impl Resonator {
     fn set(&mut self, f: f32, bw: f32, fs: f32) {
         let t = 1.0 / fs;
         let c = -(-2.0 * std::f32::consts::PI * bw * t).exp();
-        let b = 2.0 * (-std::f32::consts::PI * bw * t).exp() * (2.0 * std::f32::consts::PI * f * t).cos();
+        let b = 2.0
+            * (-std::f32::consts::PI * bw * t).exp()
+            * (2.0 * std::f32::consts::PI * f * t).cos();
         self.a = 1.0 - b - c;
         self.b = b;
         self.c = c;
@@ -250,7 +310,10 @@ fn mix(a: &Target, b: &Target, t: f32) -> Target {
         ],
         voice: lerp(a.voice, b.voice, t),
         noise: lerp(a.noise, b.noise, t),
-        noise_band: [lerp(a.noise_band[0], b.noise_band[0], t), lerp(a.noise_band[1], b.noise_band[1], t)],
+        noise_band: [
+            lerp(a.noise_band[0], b.noise_band[0], t),
+            lerp(a.noise_band[1], b.noise_band[1], t),
+        ],
         aspiration: lerp(a.aspiration, b.aspiration, t),
     }
 }
@@ -275,13 +338,13 @@ pub fn synthesize<R: Rng + ?Sized>(word: SpokenDigit, speaker: &Speaker, rng: &m
         let jitter = |rng: &mut R, t: Target| {
             let mut t = t;
             for f in &mut t.formants {
-                *f *= scale * vary(rng, 0.05);
+                *f *= scale * vary(rng, 0.08);
             }
             t
         };
         let start = jitter(rng, phone.start);
         let end = jitter(rng, phone.end);
-        let ms = (phone.ms * vary(rng, 0.15) / tempo).max(10.0) as usize;
+        let ms = (phone.ms * vary(rng, 0.25) / tempo).max(10.0) as usize;
         let transition = (0.35 * ms as f32).max(1.0);
         for k in 0..ms {
             let own = mix(&start, &end, k as f32 / ms as f32);
@@ -315,6 +378,7 @@ pub fn synthesize<R: Rng + ?Sized>(word: SpokenDigit, speaker: &Speaker, rng: &m
     let mut phase = 0.0f32;
     let mut period_jitter = 1.0f32;
     let mut last_glottal = 0.0f32;
+    let mut last_noise = 0.0f32;
     let bandwidths = [70.0f32, 100.0, 160.0, 250.0];
     let nyquist_cap = 0.45 * fs;
     let total = frames.len() as f32;
@@ -324,7 +388,11 @@ pub fn synthesize<R: Rng + ?Sized>(word: SpokenDigit, speaker: &Speaker, rng: &m
         for (r, (&f, &bw)) in formants.iter_mut().zip(fs4.iter().zip(&bandwidths)) {
             r.set(f.min(nyquist_cap), bw, fs);
         }
-        fric.set(frame.noise_band[0].min(nyquist_cap), frame.noise_band[1], fs);
+        fric.set(
+            frame.noise_band[0].min(nyquist_cap),
+            frame.noise_band[1],
+            fs,
+        );
         // Declination: pitch falls by 25 % over the utterance.
         let pitch = f0 * (1.1 - 0.25 * i as f32 / total);
         for _ in 0..per_frame {
@@ -352,9 +420,21 @@ pub fn synthesize<R: Rng + ?Sized>(word: SpokenDigit, speaker: &Speaker, rng: &m
             for r in formants.iter_mut() {
                 y = r.step(y);
             }
-            let frication = fric.step(noise) * frame.noise;
+            // First difference: frication has no low-frequency energy
+            // (the resonator alone passes DC at unit gain).
+            let frication = fric.step(noise - last_noise) * frame.noise;
+            last_noise = noise;
             out.push(y + frication);
         }
+    }
+    // Background noise (room, microphone) at 15-35 dB below the speech's
+    // RMS.
+    let rms = (out.iter().map(|v| v * v).sum::<f32>() / out.len().max(1) as f32).sqrt();
+    let snr_db = 15.0 + 20.0 * rng.random::<f32>();
+    let noise_rms = rms * 10f32.powf(-snr_db / 20.0);
+    for v in out.iter_mut() {
+        // Uniform noise in [-a, a] has RMS a / sqrt(3).
+        *v += noise_rms * 3f32.sqrt() * (2.0 * rng.random::<f32>() - 1.0);
     }
     let peak = out.iter().fold(0f32, |m, &v| m.max(v.abs()));
     if peak > 0.0 {
@@ -448,8 +528,15 @@ mod tests {
         let six = synthesize(SpokenDigit::Six, &sp, &mut rng);
         let two = synthesize(SpokenDigit::Two, &sp, &mut rng);
         let onset = |a: &Audio| {
-            // First 100 ms after the first sample above 1 % of the peak.
-            let start = a.samples.iter().position(|v| v.abs() > 0.005).unwrap();
+            // The first 10 ms frame whose RMS exceeds 4 x the background
+            // noise's (the first 30 ms are silence plus noise), then 100 ms.
+            let rms: Vec<f32> = a
+                .samples
+                .chunks(80)
+                .map(|c| (c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32).sqrt())
+                .collect();
+            let floor = rms[..3].iter().copied().fold(0.0, f32::max);
+            let start = 80 * rms.iter().position(|&r| r > 4.0 * floor).unwrap();
             a.samples[start..start + 800].to_vec()
         };
         let high_fraction = |x: &[f32]| {
@@ -465,11 +552,20 @@ mod tests {
 
     #[test]
     fn deterministic_and_speakers_differ() {
-        let a = synthesize(SpokenDigit::Seven, &speaker(), &mut ChaCha8Rng::seed_from_u64(1));
-        let b = synthesize(SpokenDigit::Seven, &speaker(), &mut ChaCha8Rng::seed_from_u64(1));
+        let a = synthesize(
+            SpokenDigit::Seven,
+            &speaker(),
+            &mut ChaCha8Rng::seed_from_u64(1),
+        );
+        let b = synthesize(
+            SpokenDigit::Seven,
+            &speaker(),
+            &mut ChaCha8Rng::seed_from_u64(1),
+        );
         assert_eq!(a, b);
         let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let groups: std::collections::BTreeSet<String> = (0..40).map(|_| Speaker::random(&mut rng).group).collect();
+        let groups: std::collections::BTreeSet<String> =
+            (0..40).map(|_| Speaker::random(&mut rng).group).collect();
         assert_eq!(groups.len(), 4);
     }
 }
