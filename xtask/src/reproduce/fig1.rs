@@ -1,0 +1,13 @@
+//! Fig. 1 of the paper.
+
+use anyhow::{Result, bail};
+
+use super::{Ctx, FigureOutput};
+
+/// Runs Fig. 1.
+pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
+    bail!(
+        "{}: the pipeline of this figure is not built yet",
+        ctx.figure.name()
+    )
+}
