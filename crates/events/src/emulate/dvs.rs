@@ -49,9 +49,9 @@
 //!   drawn from the sample's stream `seeds.keyed(Purpose::EmulatorNoise,
 //!   key)` together with the shot noise. (A level uniform in
 //!   `(-theta_off, theta_on)` would give every pixel's first transition
-//!   half an event more than the later ones, which follow a reversal: an
-//!   ON excess and a first saccade a third busier than the others, unlike
-//!   the real recordings.)
+//!   half an event more than the later ones, which follow a reversal; as
+//!   most active pixels start on the background, that is an ON excess of
+//!   about 1.5 points.)
 //!
 //! # Sampling
 //!
@@ -94,7 +94,7 @@
 //! `ln(255 / 75) / 0.2 = 6.1` threshold crossings (thin, blurred strokes
 //! reach less); over the 8,000 shared MNIST test digits this gives a mean
 //! of about 4,400 events per sample (N-MNIST's typical count is about
-//! 4,300) and 4.9 events per active pixel and saccade (the real sample:
+//! 4,300) and 4.8 events per active pixel and saccade (the real sample:
 //! 4.3-5.2). `docs/emulators.md` compares the emulated
 //! digits with the real N-MNIST sample.
 //!

@@ -9,7 +9,7 @@
 //! 2. elastic jitter: every point moves by a smooth random field, the sum
 //!    of two random plane waves of amplitude `jitter` (box units);
 //! 3. random affine map: rotation, shear, anisotropic scale, then placed
-//!    in a 17.5-pixel-tall box (20 with the pen) centred in the 28 x 28
+//!    in a 17.5-pixel-tall box (about 20 with the pen) centred in the 28 x 28
 //!    frame (MNIST's layout)
 //!    with a random shift;
 //! 4. strokes of a random width, anti-aliased (coverage
@@ -26,13 +26,15 @@
 //! | `aspect` | 1 | 0.12 | our choice |
 //! | `shift_px` | px | 1.5 | MNIST centres by mass (a pixel or two of spread) |
 //! | `jitter` | box units | 0.05 | our choice |
-//! | `width_px` | px | 1.6-3.4 | MNIST stroke widths |
+//! | `width_px` | px | 2.2-3.8 | MNIST stroke widths (and N-MNIST-like event counts) |
 //! | `blur_sigma_px` | px | 0.3-0.8 | our choice |
 //! | `ink` | 0-255 | 200-255 | our choice |
 //!
-//! A linear softmax classifier on the raw pixels reaches the accuracy
-//! stated in the tests (`docs/emulators.md`): high but not perfect, like
-//! linear models on MNIST (about 92 %).
+//! A linear softmax classifier on the raw pixels reaches 93.9 % (2,000
+//! training and 1,000 test images, `tests/synthetic_separable.rs`): high but
+//! not perfect, like linear models on MNIST (about 92 %). Through the DVS
+//! emulator a synthetic digit gives about 3,100 events, fewer than an MNIST
+//! digit's 4,400 (simpler, smoother strokes).
 
 use std::f32::consts::PI;
 
@@ -75,7 +77,7 @@ impl Default for DigitStyle {
             aspect: 0.12,
             shift_px: 1.5,
             jitter: 0.05,
-            width_px: [1.6, 3.4],
+            width_px: [2.2, 3.8],
             blur_sigma_px: [0.3, 0.8],
             ink: [200.0, 255.0],
         }
