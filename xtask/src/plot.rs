@@ -10,6 +10,8 @@
 //!
 //! * [`FrameGrid`]: a grid of heat-map frames (e.g. event counts per pixel
 //!   in successive time windows) on one colour scale, with a colour bar.
+//!   Each frame is one bitmap (in SVG an embedded PNG image), so large
+//!   frames stay small.
 //! * [`RasterPlot`]: a spike raster, time on x and channel on y, points
 //!   coloured by group (e.g. polarity).
 //! * [`LinePlot`]: one or more series of `(x, y)` points with a legend.
@@ -226,22 +228,35 @@ impl Figure for FrameGrid {
                 .disable_axes()
                 .draw()
                 .map_err(plot_err)?;
-            let rects = (0..frame.height).flat_map(|y| {
-                (0..frame.width).map(move |x| {
-                    let v = frame
-                        .values
-                        .get(y * frame.width + x)
-                        .copied()
-                        .unwrap_or(0.0);
-                    // Row 0 at the top.
-                    let top = (frame.height - y) as f64;
-                    Rectangle::new(
-                        [(x as f64, top), (x as f64 + 1.0, top - 1.0)],
-                        self.scale.colour(v).filled(),
-                    )
-                })
-            });
-            chart.draw_series(rects).map_err(plot_err)?;
+            // One bitmap per frame (nearest neighbour to the plotting
+            // area's pixels): a blit in bitmaps, one embedded PNG image in
+            // SVG instead of a rectangle per value.
+            let (pw, ph) = chart.plotting_area().dim_in_pixel();
+            if pw > 0 && ph > 0 && frame.width > 0 && frame.height > 0 {
+                let mut buffer = vec![0u8; pw as usize * ph as usize * 3];
+                for py in 0..ph as usize {
+                    let y = py * frame.height / ph as usize;
+                    for px in 0..pw as usize {
+                        let x = px * frame.width / pw as usize;
+                        let v = frame
+                            .values
+                            .get(y * frame.width + x)
+                            .copied()
+                            .unwrap_or(0.0);
+                        let c = self.scale.colour(v);
+                        let k = 3 * (py * pw as usize + px);
+                        buffer[k..k + 3].copy_from_slice(&[c.0, c.1, c.2]);
+                    }
+                }
+                // The buffer has exactly pw * ph * 3 bytes, so this is Some.
+                if let Some(image) =
+                    BitMapElement::with_owned_buffer((0.0, frame.height as f64), (pw, ph), buffer)
+                {
+                    chart
+                        .draw_series(std::iter::once(image))
+                        .map_err(plot_err)?;
+                }
+            }
             // A thin frame border.
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -545,6 +560,8 @@ mod tests {
         assert_eq!(png_size(&png), (500, 400));
         let text = std::fs::read_to_string(&svg).unwrap();
         assert!(text.contains("<svg") && text.contains("test frames"));
+        // Frames are embedded images, not a rectangle per value.
+        assert_eq!(text.matches("<image").count(), 4, "one image per frame");
         // The frames fill a good part of the picture: more than 10 % of the
         // pixels are not white (the frames alone cover about a third).
         let rgb = render_rgb(&g).unwrap();
