@@ -44,6 +44,34 @@ impl ResultsDir {
         Ok(self.path(name))
     }
 
+    /// Writes a CSV table: a header and rows of already formatted cells
+    /// (cells containing commas or quotes are quoted).
+    pub fn write_csv(
+        &self,
+        name: &str,
+        header: &[&str],
+        rows: impl IntoIterator<Item = Vec<String>>,
+    ) -> Result<PathBuf> {
+        let quote = |c: &str| {
+            if c.contains([',', '"', '\n']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.to_owned()
+            }
+        };
+        let mut text = header
+            .iter()
+            .map(|h| quote(h))
+            .collect::<Vec<_>>()
+            .join(",");
+        text.push('\n');
+        for row in rows {
+            text.push_str(&row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+            text.push('\n');
+        }
+        self.write(name, text.as_bytes())
+    }
+
     /// Writes `value` as pretty JSON (trailing newline) to `name`.
     pub fn write_json<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<PathBuf> {
         let mut text = serde_json::to_string_pretty(value).context("serialising JSON")?;
@@ -201,6 +229,23 @@ mod tests {
             .collect();
         assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
         assert_eq!(names.len(), 2);
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_when_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = ResultsDir::create(dir.path()).unwrap();
+        results
+            .write_csv(
+                "t.csv",
+                &["a", "b,c"],
+                vec![vec!["1".into(), "x\"y".into()]],
+            )
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(results.path("t.csv")).unwrap(),
+            "a,\"b,c\"\n1,\"x\"\"y\"\n"
+        );
     }
 
     #[test]

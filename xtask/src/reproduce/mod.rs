@@ -29,6 +29,8 @@ pub mod fig3;
 pub mod fig4;
 pub mod preset;
 pub mod report;
+pub mod supervised;
+pub mod supervised_panels;
 
 use report::{Report, Summary};
 

@@ -1,0 +1,773 @@
+//! The supervised pipeline shared by Fig. 2 (N-MNIST) and Fig. 3
+//! (N-TIDIGITS): events -> spike rasters -> the reservoir on ideal weights
+//! ("software") and on the simulated chip ("hardware") -> spike counts ->
+//! a trained linear readout -> accuracy, confusion, t-SNE, costs.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail, ensure};
+use cim_macro::rram_device::{DeviceParams, Program};
+use cim_macro::{Macro, MacroParams};
+use costmodel::paper::{Task as CostTask, inference_row, run_energy, training_rows};
+use costmodel::{
+    CrossbarMapping, DigitalBaseline, LayerKind, OpCounts, ReadGeometry, TableSet, TechTables,
+    TrainingConvention, Workload,
+};
+use events::{Binner, DataConfig, Dataset, EventSource, SpikeRaster, Split};
+use lsm::{
+    EncodeOptions, Features, MacroSynapses, Real, Reservoir, ReservoirParams, Synapses, Trace,
+    device_weights,
+};
+use nalgebra::DMatrix;
+use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, ScalingParams};
+use seeds::{Purpose, Seeds};
+use serde::{Deserialize, Serialize};
+
+use super::report::{Report, Row, Summary, pct};
+use super::{Ctx, FigureOutput};
+use crate::results::progress_bar;
+
+/// Caps on the number of samples per class, for real and emulated data
+/// (synthetic data are generated at the sizes of `data.source`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// At most this many training samples per class (`None`: all).
+    pub train_per_class: Option<usize>,
+    /// At most this many test samples per class (`None`: all).
+    pub test_per_class: Option<usize>,
+}
+
+/// Settings of the figure's panels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PanelSettings {
+    /// Test samples embedded by t-SNE (the first ones in test order).
+    pub tsne_samples: usize,
+    /// t-SNE perplexity.
+    pub tsne_perplexity: f64,
+    /// Neurons whose membrane potential is traced for the example sample.
+    pub traced_neurons: usize,
+    /// Frames of the example sample's input shown.
+    pub frames: usize,
+}
+
+impl Default for PanelSettings {
+    fn default() -> Self {
+        Self {
+            tsne_samples: 1000,
+            tsne_perplexity: 30.0,
+            traced_neurons: 4,
+            frames: 10,
+        }
+    }
+}
+
+/// The preset of a supervised figure (`data/presets/fig2.toml`,
+/// `data/presets/fig3.toml`): every setting of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisedPreset<B> {
+    /// Experiment seed.
+    pub seed: u64,
+    /// Data source, emulators, splits, labels.
+    pub data: DataConfig,
+    /// Sample caps for real and emulated data.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Events -> spike raster.
+    pub binning: B,
+    /// Device model of the cells.
+    #[serde(default)]
+    pub device: DeviceParams,
+    /// How the cells are formed.
+    #[serde(default)]
+    pub program: Program,
+    /// The crossbar macro.
+    #[serde(rename = "macro", default)]
+    pub chip: MacroParams,
+    /// The macro partition the reservoir runs on.
+    pub partition: String,
+    /// The reservoir.
+    pub reservoir: ReservoirParams,
+    /// Feature scaling before the readout.
+    pub scaling: ScalingParams,
+    /// The trained linear readout.
+    pub classifier: ClassifierParams,
+    /// Panel settings.
+    #[serde(default)]
+    pub panels: PanelSettings,
+}
+
+/// What differs between the supervised figures.
+#[derive(Debug)]
+pub struct Task {
+    /// Report title.
+    pub title: &'static str,
+    /// The dataset's name.
+    pub dataset: &'static str,
+    /// The paper's LSM accuracy, software and hardware, percent.
+    pub paper_accuracy: (f64, f64),
+    /// The paper's baselines: (name, accuracy in percent).
+    pub paper_baselines: &'static [(&'static str, f64)],
+    /// The cost model's task.
+    pub cost_task: CostTask,
+    /// t-SNE dimensions (2 for Fig. 2, 3 for Fig. 3).
+    pub tsne_dims: usize,
+    /// Number of classes.
+    pub classes: usize,
+    /// Name of class `k` for axes and legends.
+    pub class_name: fn(usize) -> String,
+}
+
+/// Features of one split as a dense matrix (samples x neurons, f64 counts).
+fn matrix(f: &Features) -> DMatrix<f64> {
+    DMatrix::from_fn(f.samples, f.n_res, |i, j| f64::from(f.row(i)[j]))
+}
+
+fn labels_usize(labels: &[u16]) -> Vec<usize> {
+    labels.iter().map(|&l| usize::from(l)).collect()
+}
+
+/// Bins every sample of `data` in parallel with a progress bar.
+pub fn rasters<S, B>(data: &Dataset<S>, binning: &B, what: &str) -> Result<Vec<SpikeRaster>>
+where
+    S: EventSource,
+    B: Binner<S::Event>,
+{
+    let bar = progress_bar(data.len() as u64, what);
+    let out = data.par_map(|_, _, stream| {
+        let r = binning.bin_stream(&stream);
+        bar.inc(1);
+        r
+    });
+    bar.finish_and_clear();
+    Ok(out?)
+}
+
+/// Encodes rasters with a progress bar.
+pub fn encode<F: Real, S: Synapses<F>>(
+    reservoir: &Reservoir<F, S>,
+    rasters: &[SpikeRaster],
+    options: EncodeOptions,
+    what: &str,
+) -> Result<Features> {
+    let bar = progress_bar(rasters.len() as u64, what);
+    let f = reservoir.encode_with(rasters.len(), |i| Ok(&rasters[i]), options, &|done| {
+        bar.set_position(done as u64)
+    });
+    bar.finish_and_clear();
+    Ok(f?)
+}
+
+/// Key offset of the test split's per-sample streams (train starts at 0).
+pub const TEST_KEYS: u64 = 1 << 32;
+
+/// Both reservoirs of a figure: software (ideal weights from the device
+/// model) and hardware (the simulated macro).
+pub struct Reservoirs {
+    /// Ideal weights drawn from the device distribution.
+    pub software: Reservoir<f32, lsm::DenseSynapses<f32>>,
+    /// The macro partition.
+    pub hardware: Reservoir<f32, MacroSynapses>,
+}
+
+/// Builds both reservoirs from the preset's device, program, macro and
+/// reservoir settings.
+pub fn reservoirs(
+    device: &DeviceParams,
+    program: &Program,
+    chip: &MacroParams,
+    partition: &str,
+    reservoir: &ReservoirParams,
+    seeds: Seeds,
+) -> Result<Reservoirs> {
+    let formed =
+        Arc::new(Macro::program(chip, device, program, seeds).context("forming the macro")?);
+    let hw = MacroSynapses::new(formed, partition, reservoir.n_in)?;
+    let sw = device_weights::<f32>(
+        reservoir.n_in,
+        reservoir.n_res,
+        device,
+        program,
+        &chip.weights,
+        seeds,
+    )?;
+    Ok(Reservoirs {
+        software: Reservoir::new(reservoir.clone(), sw)?,
+        hardware: Reservoir::new(reservoir.clone(), hw)?,
+    })
+}
+
+/// One backend's readout result.
+#[derive(Debug)]
+pub struct ReadoutResult {
+    /// Test metrics.
+    pub test: ClassificationReport,
+    /// Training cost of the readout (forward + backward MACs etc.), total.
+    pub training_ops: OpCounts,
+    /// Epoch selected on the validation split.
+    pub selected_epoch: usize,
+    /// Scaled test features (for t-SNE).
+    pub test_scaled: DMatrix<f64>,
+    /// Predicted test labels.
+    pub predicted: Vec<usize>,
+}
+
+/// Scales features (fitted on the training split only), trains the readout
+/// (model selection on a validation split carved from the training data),
+/// evaluates on the test split.
+pub fn train_readout(
+    scaling: &ScalingParams,
+    classifier: &ClassifierParams,
+    (train, train_labels): (&Features, &[usize]),
+    (test, test_labels): (&Features, &[usize]),
+    classes: usize,
+    seeds: Seeds,
+) -> Result<ReadoutResult> {
+    let (scaler, x) = Scaler::fit_transform(scaling, &matrix(train))?;
+    let fit = Classifier::fit(classifier, &x, train_labels, classes, seeds)?;
+    let test_scaled = scaler.transform(&matrix(test))?;
+    let predicted = fit.model.predict(&test_scaled)?;
+    let report = ClassificationReport::new(test_labels, &predicted, classes)?;
+    Ok(ReadoutResult {
+        test: report,
+        training_ops: fit.cost.op_counts(),
+        selected_epoch: fit.selected_epoch,
+        test_scaled,
+        predicted,
+    })
+}
+
+/// The reservoir's counted operations split into the cost model's layers,
+/// per sample: input synapses, recurrent synapses, neurons, counters, and
+/// the readout's inference (`n_res x classes` MACs).
+pub fn per_sample_workload(
+    ops: &OpCounts,
+    samples: usize,
+    n_res: usize,
+    head_outputs: usize,
+) -> Workload {
+    let per = ops.scaled(1.0 / samples.max(1) as f64);
+    let n = n_res as u64;
+    let input_events = per.input_spikes * n;
+    let recurrent_events = per.recurrent_spikes * n;
+    let mut w = Workload::new();
+    w.add(
+        "input synapses",
+        LayerKind::Input,
+        OpCounts {
+            input_spikes: per.input_spikes,
+            synaptic_events: input_events,
+            add_fp32: input_events,
+            ..OpCounts::default()
+        },
+    );
+    w.add(
+        "recurrent synapses",
+        LayerKind::Recurrent,
+        OpCounts {
+            recurrent_spikes: per.recurrent_spikes,
+            synaptic_events: recurrent_events,
+            add_fp32: recurrent_events,
+            ..OpCounts::default()
+        },
+    );
+    w.add(
+        "neurons",
+        LayerKind::Neurons,
+        OpCounts {
+            neuron_updates: per.neuron_updates,
+            mul_fp32: per.mul_fp32,
+            add_fp32: per.add_fp32.saturating_sub(input_events + recurrent_events),
+            compare: per.compare,
+            ..OpCounts::default()
+        },
+    );
+    w.add(
+        "counters",
+        LayerKind::Counters,
+        OpCounts {
+            add_int: per.add_int,
+            ..OpCounts::default()
+        },
+    );
+    w.add(
+        "readout",
+        LayerKind::Readout,
+        OpCounts {
+            mac_fp32: (n_res * head_outputs) as u64,
+            ..OpCounts::default()
+        },
+    );
+    w
+}
+
+/// Loads the committed technology tables.
+pub fn tech_tables(set: TableSet) -> Result<TechTables> {
+    let dir = costmodel::tech_dir(&crate::workspace_root());
+    TechTables::load_set(&dir, set)
+        .with_context(|| format!("loading the technology tables in {}", dir.display()))
+}
+
+/// Runs the whole supervised figure.
+pub fn run<S, B>(
+    ctx: &mut Ctx<'_>,
+    preset: SupervisedPreset<B>,
+    data: Dataset<S>,
+    task: &Task,
+) -> Result<FigureOutput>
+where
+    S: EventSource,
+    B: Binner<S::Event> + Serialize,
+{
+    let seeds = Seeds::new(preset.seed);
+    let source = preset.data.source.kind().to_owned();
+    let resolved = serde_json::to_value(&preset)?;
+
+    let (train, test) = ctx.stages.run("split", || {
+        let mut train = data.split(Split::Train);
+        let mut test = data.split(Split::Test);
+        if let Some(n) = preset.limits.train_per_class {
+            train = train.subsample_per_class(n, &mut seeds.keyed(Purpose::DataSplit, 1))?;
+        }
+        if let Some(n) = preset.limits.test_per_class {
+            test = test.subsample_per_class(n, &mut seeds.keyed(Purpose::DataSplit, 2))?;
+        }
+        ensure!(
+            !train.is_empty() && !test.is_empty(),
+            "the data have {} training and {} test samples; both must be non-empty",
+            train.len(),
+            test.len()
+        );
+        if let Some(bad) = train
+            .labels()
+            .iter()
+            .chain(test.labels())
+            .find(|&&l| usize::from(l) >= task.classes)
+        {
+            bail!(
+                "label {bad} is outside the {} classes of {}",
+                task.classes,
+                task.dataset
+            );
+        }
+        Ok((train, test))
+    })?;
+    let (train_y, test_y) = (labels_usize(train.labels()), labels_usize(test.labels()));
+    tracing::info!(
+        "{} training and {} test samples ({source} data)",
+        train.len(),
+        test.len()
+    );
+
+    let (train_r, test_r) = ctx.stages.run("bin events", || {
+        Ok((
+            rasters(&train, &preset.binning, "binning train")?,
+            rasters(&test, &preset.binning, "binning test")?,
+        ))
+    })?;
+    let steps = train_r.first().map_or(0, SpikeRaster::steps);
+
+    let res = ctx.stages.run("form the macro", || {
+        reservoirs(
+            &preset.device,
+            &preset.program,
+            &preset.chip,
+            &preset.partition,
+            &preset.reservoir,
+            seeds,
+        )
+    })?;
+    let train_opt = EncodeOptions {
+        seeds,
+        key_offset: 0,
+    };
+    let test_opt = EncodeOptions {
+        seeds,
+        key_offset: TEST_KEYS,
+    };
+    let (sw_train, sw_test) = ctx.stages.run("reservoir (software)", || {
+        Ok((
+            encode(&res.software, &train_r, train_opt, "software train")?,
+            encode(&res.software, &test_r, test_opt, "software test")?,
+        ))
+    })?;
+    let (hw_train, hw_test) = ctx.stages.run("reservoir (hardware)", || {
+        Ok((
+            encode(&res.hardware, &train_r, train_opt, "hardware train")?,
+            encode(&res.hardware, &test_r, test_opt, "hardware test")?,
+        ))
+    })?;
+
+    let classes = task.classes;
+    let sw = ctx.stages.run("readout (software)", || {
+        train_readout(
+            &preset.scaling,
+            &preset.classifier,
+            (&sw_train, &train_y),
+            (&sw_test, &test_y),
+            classes,
+            seeds,
+        )
+    })?;
+    let hw = ctx.stages.run("readout (hardware)", || {
+        train_readout(
+            &preset.scaling,
+            &preset.classifier,
+            (&hw_train, &train_y),
+            (&hw_test, &test_y),
+            classes,
+            seeds,
+        )
+    })?;
+
+    let n_tsne = preset.panels.tsne_samples.min(test.len());
+    let embedding = ctx.stages.run("t-SNE", || {
+        let x = sw.test_scaled.rows(0, n_tsne).into_owned();
+        let perplexity = preset
+            .panels
+            .tsne_perplexity
+            .min(((n_tsne.max(2) - 1) as f64) / 3.0);
+        Ok(readout::tsne(&x, task.tsne_dims, perplexity, preset.seed)?)
+    })?;
+
+    // The example sample: the first test sample, traced on the software reservoir.
+    let example = 0;
+    let mut trace = Trace {
+        record_first_spike: false,
+        ..Trace::new((0..preset.panels.traced_neurons.min(preset.reservoir.n_res) as u32).collect())
+    };
+    {
+        let mut ws = res.software.workspace()?;
+        let mut counts = vec![0; preset.reservoir.n_res];
+        let mut rng = seeds.keyed(Purpose::ReadNoise, TEST_KEYS + example as u64);
+        res.software.run(
+            &test_r[example],
+            &mut ws,
+            &mut rng,
+            &mut counts,
+            Some(&mut trace),
+        )?;
+    }
+
+    // Costs.
+    let costs = ctx.stages.run("costs", || {
+        costs(
+            task,
+            &preset.reservoir,
+            &sw_test,
+            &hw_test,
+            &sw,
+            train.len(),
+            preset.classifier.epochs,
+        )
+    })?;
+
+    // Outputs.
+    let mut summary = Summary::default();
+    summary.text("data_source", &source);
+    summary.int("train_samples", train.len() as u64);
+    summary.int("test_samples", test.len() as u64);
+    summary.int("classes", classes as u64);
+    summary.int("time_steps", steps as u64);
+    summary.num("test_accuracy_software", 100.0 * sw.test.accuracy);
+    summary.num("test_accuracy_hardware", 100.0 * hw.test.accuracy);
+    summary.num("macro_f1_software", 100.0 * sw.test.macro_f1);
+    summary.num("macro_f1_hardware", 100.0 * hw.test.macro_f1);
+    summary.int("selected_epoch_software", sw.selected_epoch as u64);
+    summary.int("selected_epoch_hardware", hw.selected_epoch as u64);
+    let rate = |f: &Features| lsm::analysis::firing_stats(f);
+    let (rs, rh) = (rate(&sw_test), rate(&hw_test));
+    summary.num("mean_rate_software", rs.mean_rate);
+    summary.num("mean_rate_hardware", rh.mean_rate);
+    summary.num("silent_fraction_software", rs.silent_fraction);
+    summary.num("silent_fraction_hardware", rh.silent_fraction);
+    summary.num(
+        "input_events_per_sample",
+        sw_test.ops.input_spikes as f64 / test.len() as f64,
+    );
+    costs.summarise(&mut summary);
+
+    let mut report = Report {
+        title: task.title.to_owned(),
+        data_source: data_source_words(&preset.data, &source, train.len(), test.len()),
+        ..Report::default()
+    };
+    let (p_sw, p_hw) = task.paper_accuracy;
+    report.rows.push(Row::new(
+        "LSM-ANN test accuracy, software (ideal weights from the device model)",
+        pct(100.0 * sw.test.accuracy),
+        &pct(p_sw),
+        &accuracy_comment(&source, 100.0 * sw.test.accuracy, p_sw),
+    ));
+    report.rows.push(Row::new(
+        "LSM-ANN test accuracy, hardware (simulated macro: read noise, 14-bit ADC)",
+        pct(100.0 * hw.test.accuracy),
+        &pct(p_hw),
+        &format!(
+            "hardware minus software: {:+.2} points here, {:+.2} in the paper",
+            100.0 * (hw.test.accuracy - sw.test.accuracy),
+            p_hw - p_sw
+        ),
+    ));
+    for (name, acc) in task.paper_baselines {
+        report.rows.push(Row::new(
+            &format!("{name} test accuracy"),
+            "not run".to_owned(),
+            &pct(*acc),
+            "the trained baselines are not part of this run yet; no number is invented",
+        ));
+    }
+    costs.report_rows(&mut report);
+    report.notes.push(format!(
+        "Reservoir: {} inputs, {} LIF neurons, decay {}, threshold {}, gain {}, {} time steps; mean firing rate {:.4} (software) and {:.4} (hardware) spikes per neuron per step; {:.1} % (software) of the neurons never fired on the test set.",
+        preset.reservoir.n_in,
+        preset.reservoir.n_res,
+        preset.reservoir.neuron.decay,
+        preset.reservoir.neuron.v_th,
+        preset.reservoir.neuron.gain,
+        steps,
+        rs.mean_rate,
+        rh.mean_rate,
+        100.0 * rs.silent_fraction
+    ));
+
+    super::supervised_panels::write(
+        ctx,
+        &super::supervised_panels::Panels {
+            task,
+            example_raster: &test_r[example],
+            example_label: test_y[example],
+            frames: preset.panels.frames,
+            trace: &trace,
+            embedding: &embedding,
+            embedding_labels: &test_y[..n_tsne],
+            confusion_software: &sw.test,
+            confusion_hardware: &hw.test,
+            costs: &costs,
+        },
+        &mut report,
+    )?;
+
+    Ok(FigureOutput {
+        summary,
+        report,
+        resolved,
+        seed: preset.seed,
+        data_source: source,
+    })
+}
+
+fn data_source_words(config: &DataConfig, kind: &str, train: usize, test: usize) -> String {
+    let what = match &config.source {
+        events::DataSource::Real { .. } => "real recordings".to_owned(),
+        events::DataSource::Emulated { mnist, wav } => {
+            let p = |x: &Option<std::path::PathBuf>| x.as_ref().map(|p| p.display().to_string());
+            format!(
+                "emulated from {}",
+                [p(mnist), p(wav)]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        }
+        events::DataSource::Synthetic(_) => {
+            "built-in synthetic digits and speech through the emulators".to_owned()
+        }
+    };
+    format!("{kind} ({what}), {train} training and {test} test samples")
+}
+
+fn accuracy_comment(source: &str, ours: f64, paper: f64) -> String {
+    let diff = ours - paper;
+    match source {
+        "real" => format!("{diff:+.2} points on the same dataset"),
+        _ => format!(
+            "{diff:+.2} points, but on {source} data: the number measures this pipeline on other data, not a replication of the paper's accuracy"
+        ),
+    }
+}
+
+/// Training and inference costs of a supervised figure.
+#[derive(Debug)]
+pub struct Costs {
+    /// (model, training MACs per sample under the paper convention).
+    pub training: Vec<(String, f64)>,
+    /// The paper's ratios (model, paper ratio, our ratio).
+    pub ratios: Vec<(String, f64, f64)>,
+    /// Our readout's measured training MACs per sample and epoch.
+    pub readout_macs_per_sample_epoch: f64,
+    /// Per-sample energy of the counted (sparse) run: digital and hybrid, joules, per layer.
+    pub layers: Vec<(String, f64, f64)>,
+    /// Totals of the counted run: digital, hybrid (joules per sample).
+    pub counted: (f64, f64),
+    /// The dense estimate: digital, hybrid (joules per sample).
+    pub dense: (f64, f64),
+    /// The paper's: digital, hybrid (joules per sample).
+    pub paper: (f64, f64),
+    /// Hybrid energy per sample with the macro's own counts (joules).
+    pub macro_counted_hybrid: f64,
+}
+
+impl Costs {
+    fn summarise(&self, s: &mut Summary) {
+        for (model, macs) in &self.training {
+            s.num(&format!("training_macs_{}", snake(model)), *macs);
+        }
+        for (model, paper, ours) in &self.ratios {
+            s.num(&format!("mac_ratio_{}_ours", snake(model)), *ours);
+            s.num(&format!("mac_ratio_{}_paper", snake(model)), *paper);
+        }
+        s.num(
+            "readout_training_macs_per_sample_epoch",
+            self.readout_macs_per_sample_epoch,
+        );
+        s.num("energy_counted_digital_uj", self.counted.0 * 1e6);
+        s.num("energy_counted_hybrid_uj", self.counted.1 * 1e6);
+        s.num("energy_counted_ratio", self.counted.0 / self.counted.1);
+        s.num("energy_dense_digital_uj", self.dense.0 * 1e6);
+        s.num("energy_dense_hybrid_uj", self.dense.1 * 1e6);
+        s.num("energy_dense_ratio", self.dense.0 / self.dense.1);
+        s.num(
+            "energy_macro_counted_hybrid_uj",
+            self.macro_counted_hybrid * 1e6,
+        );
+    }
+
+    fn report_rows(&self, report: &mut Report) {
+        for (model, paper, ours) in &self.ratios {
+            report.rows.push(Row::new(
+                &format!("training MACs, {model} / LSM-ANN (per sample)"),
+                format!("{ours:.2}x"),
+                &format!("{paper:.2}x"),
+                &format!(
+                    "ratio of ratios {:.3} under the paper convention (docs/costmodel.md)",
+                    ours / paper
+                ),
+            ));
+        }
+        report.rows.push(Row::new(
+            "inference energy per sample, digital / hybrid (dense estimate)",
+            format!("{:.3} / {:.3} uJ ({:.2}x)", self.dense.0 * 1e6, self.dense.1 * 1e6, self.dense.0 / self.dense.1),
+            &format!("{:.3} / {:.3} uJ ({:.2}x)", self.paper.0 * 1e6, self.paper.1 * 1e6, self.paper.0 / self.paper.1),
+            "literature technology tables (data/tech); absolute values depend on assumed converter and read energies",
+        ));
+        report.rows.push(Row::new(
+            "inference energy per sample, digital / hybrid (this run's counted events)",
+            format!("{:.3} / {:.3} uJ ({:.2}x)", self.counted.0 * 1e6, self.counted.1 * 1e6, self.counted.0 / self.counted.1),
+            "-",
+            "event-driven digital adds only the weights of spikes that happened; the hybrid system reads every step",
+        ));
+    }
+}
+
+fn snake(name: &str) -> String {
+    let mut s: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    s.trim_matches('_').to_owned()
+}
+
+fn costs(
+    task: &Task,
+    reservoir: &ReservoirParams,
+    sw_test: &Features,
+    hw_test: &Features,
+    sw: &ReadoutResult,
+    train_samples: usize,
+    epochs: usize,
+) -> Result<Costs> {
+    let (pc, bc) = (TrainingConvention::paper(), TrainingConvention::backprop());
+    let rows = training_rows(task.cost_task, &pc, &bc);
+    let mut training = Vec::new();
+    let mut ratios = Vec::new();
+    for r in &rows {
+        training.push((r.model.clone(), r.cost));
+        if let Some(p) = r.paper_ratio {
+            ratios.push((r.model.clone(), p, r.ratio));
+        }
+    }
+    let tables = tech_tables(TableSet::Literature)?;
+    let baseline = DigitalBaseline::default();
+    let mapping = CrossbarMapping::default();
+    let steps = sw_test.steps.first().copied().unwrap_or(0) as u64;
+    let geometry = ReadGeometry {
+        columns: reservoir.n_res as u64,
+        steps,
+    };
+    let workload =
+        per_sample_workload(&sw_test.ops, sw_test.samples, reservoir.n_res, task.classes);
+    let run = run_energy(
+        &workload,
+        TableSet::Literature,
+        &tables,
+        &baseline,
+        &mapping,
+        geometry,
+    )?;
+    let layers = run
+        .digital
+        .layers
+        .iter()
+        .zip(&run.hybrid.layers)
+        .map(|(d, h)| (d.name.clone(), d.energy.total_j(), h.energy.total_j()))
+        .collect();
+    let dense = inference_row(
+        task.cost_task,
+        TableSet::Literature,
+        &tables,
+        &baseline,
+        &mapping,
+    )?;
+    // The hardware run as the macro counted it: one synapse layer holding
+    // the macro's analogue counts, the rest as in the software run.
+    let per = hw_test.ops.scaled(1.0 / hw_test.samples.max(1) as f64);
+    let mut hw_work =
+        per_sample_workload(&hw_test.ops, hw_test.samples, reservoir.n_res, task.classes);
+    hw_work.layers.retain(|l| !l.kind.is_synapses());
+    hw_work.add(
+        "synapses (macro-counted)",
+        LayerKind::Recurrent,
+        per.analogue_part() + per.event_part(),
+    );
+    let hw_priced = tables.price_workload(&costmodel::hybrid_view(
+        &hw_work, &baseline, &mapping, geometry,
+    )?);
+    Ok(Costs {
+        training,
+        ratios,
+        readout_macs_per_sample_epoch: sw.training_ops.mac_fp32 as f64
+            / (train_samples.max(1) * epochs.max(1)) as f64,
+        layers,
+        counted: (run.digital.total.total_j(), run.hybrid.total.total_j()),
+        dense: (dense.digital_j, dense.hybrid_j),
+        paper: (dense.paper.digital_j, dense.paper.hybrid_j),
+        macro_counted_hybrid: hw_priced.total.total_j(),
+    })
+}
+
+/// Checks that the first raster's channel count fits the reservoir.
+pub fn check_inputs(
+    rasters: &[SpikeRaster],
+    reservoir: &ReservoirParams,
+    what: &Path,
+) -> Result<()> {
+    if let Some(r) = rasters.first() {
+        ensure!(
+            r.channels() as usize == reservoir.n_in,
+            "{}: the binning gives {} channels but the reservoir has n_in = {}",
+            what.display(),
+            r.channels(),
+            reservoir.n_in
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! The panels of the supervised figures (PNG + SVG + CSV each).
+
+use anyhow::Result;
+use events::SpikeRaster;
+use lsm::Trace;
+use nalgebra::DMatrix;
+use readout::ClassificationReport;
+
+use super::Ctx;
+use super::report::Report;
+use super::supervised::{Costs, Task};
+use crate::plot::{self, ColourScale, FrameGrid, HeatFrame, LinePlot, RasterPlot, Series};
+
+/// Everything the panels show.
+pub struct Panels<'a> {
+    /// Which figure.
+    pub task: &'a Task,
+    /// The example sample's input raster.
+    pub example_raster: &'a SpikeRaster,
+    /// Its label.
+    pub example_label: usize,
+    /// Input frames to show.
+    pub frames: usize,
+    /// The example's reservoir trace.
+    pub trace: &'a Trace,
+    /// t-SNE of test features (rows = samples).
+    pub embedding: &'a DMatrix<f64>,
+    /// Labels of the embedded samples.
+    pub embedding_labels: &'a [usize],
+    /// Test metrics, software.
+    pub confusion_software: &'a ClassificationReport,
+    /// Test metrics, hardware.
+    pub confusion_hardware: &'a ClassificationReport,
+    /// Costs.
+    pub costs: &'a Costs,
+}
+
+fn fig(
+    ctx: &Ctx<'_>,
+    report: &mut Report,
+    stem: &str,
+    caption: &str,
+    figure: &impl plot::Figure,
+) -> Result<()> {
+    plot::save_png_and_svg(figure, &ctx.out.path(stem))?;
+    report
+        .figures
+        .push((caption.to_owned(), format!("{stem}.png")));
+    Ok(())
+}
+
+/// Writes every panel and adds its caption to the report.
+pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
+    let name = (p.task.class_name)(p.example_label);
+    let raster = p.example_raster;
+    let channels = raster.channels();
+
+    // Input: frames (vision, 16 x 16) or a channel-time raster (audio).
+    let steps = raster.steps();
+    ctx.out.write_csv(
+        "input_events.csv",
+        &["step", "channel"],
+        (0..steps).flat_map(|t| {
+            raster
+                .step(t)
+                .iter()
+                .map(move |&c| vec![t.to_string(), c.to_string()])
+        }),
+    )?;
+    let side = (channels as f64).sqrt().round() as usize;
+    if side * side == channels as usize && p.frames > 0 {
+        let per = steps.div_ceil(p.frames).max(1);
+        let frames: Vec<HeatFrame> = (0..steps.div_ceil(per))
+            .map(|k| {
+                let mut values = vec![0.0; side * side];
+                for t in k * per..((k + 1) * per).min(steps) {
+                    for &c in raster.step(t) {
+                        values[c as usize] += 1.0;
+                    }
+                }
+                HeatFrame {
+                    title: format!("steps {}-{}", k * per, ((k + 1) * per).min(steps) - 1),
+                    width: side,
+                    height: side,
+                    values,
+                }
+            })
+            .collect();
+        let max = frames
+            .iter()
+            .flat_map(|f| f.values.iter().copied())
+            .fold(1.0, f64::max);
+        let columns = frames.len().min(5);
+        fig(
+            ctx,
+            report,
+            "input_frames",
+            &format!(
+                "Input events of one test sample (digit {name}), binned into {steps} steps, summed over groups of {per} steps"
+            ),
+            &FrameGrid {
+                title: format!("{}: input events of a test sample ({name})", p.task.dataset),
+                frames,
+                columns,
+                scale: ColourScale::Sequential { min: 0.0, max },
+                colour_label: "active steps".into(),
+                size: (1000, 520),
+            },
+        )?;
+    } else {
+        let points = (0..steps)
+            .flat_map(|t| raster.step(t).iter().map(move |&c| (t as f64, c, 0)))
+            .collect();
+        fig(
+            ctx,
+            report,
+            "input_raster",
+            &format!("Input spikes of one test sample ({name}) per cochlea channel and time step"),
+            &RasterPlot {
+                title: format!("{}: input spikes of a test sample ({name})", p.task.dataset),
+                x_label: "time step".into(),
+                y_label: "channel (low to high frequency)".into(),
+                channels,
+                points,
+                groups: Vec::new(),
+                x_range: Some((0.0, steps as f64)),
+                size: (900, 500),
+            },
+        )?;
+    }
+
+    // Reservoir spike raster and membrane potentials of the example.
+    if let Some(spikes) = &p.trace.spikes {
+        let points: Vec<(f64, u32, usize)> = (0..spikes.steps())
+            .flat_map(|t| spikes.step(t).iter().map(move |&c| (t as f64, c, 0)))
+            .collect();
+        ctx.out.write_csv(
+            "lsm_spikes.csv",
+            &["step", "neuron"],
+            points
+                .iter()
+                .map(|(t, c, _)| vec![t.to_string(), c.to_string()]),
+        )?;
+        fig(
+            ctx,
+            report,
+            "lsm_raster",
+            &format!(
+                "Spikes of the {} reservoir neurons for the same sample (software reservoir)",
+                spikes.channels()
+            ),
+            &RasterPlot {
+                title: "Reservoir spikes".into(),
+                x_label: "time step".into(),
+                y_label: "neuron".into(),
+                channels: spikes.channels(),
+                points,
+                groups: Vec::new(),
+                x_range: Some((0.0, spikes.steps() as f64)),
+                size: (900, 500),
+            },
+        )?;
+    }
+    if !p.trace.neurons.is_empty() {
+        let series: Vec<Series> = p
+            .trace
+            .neurons
+            .iter()
+            .zip(&p.trace.potentials)
+            .map(|(n, v)| Series {
+                label: format!("neuron {n}"),
+                points: v.iter().enumerate().map(|(t, &x)| (t as f64, x)).collect(),
+            })
+            .collect();
+        ctx.out.write_csv(
+            "membrane.csv",
+            &["step", "neuron", "v"],
+            series.iter().flat_map(|s| {
+                s.points
+                    .iter()
+                    .map(move |(t, v)| vec![t.to_string(), s.label.clone(), format!("{v}")])
+            }),
+        )?;
+        fig(
+            ctx,
+            report,
+            "membrane",
+            "Membrane potentials of a few reservoir neurons for the same sample (after reset)",
+            &LinePlot {
+                title: "Membrane potential".into(),
+                x_label: "time step".into(),
+                y_label: "v (membrane units)".into(),
+                series,
+                y_range: None,
+                size: (900, 450),
+            },
+        )?;
+    }
+
+    // Data of the panels drawn with the figure types of the plot module.
+    ctx.out.write_csv(
+        "tsne.csv",
+        &["x", "y", "z", "label"],
+        (0..p.embedding.nrows()).map(|i| {
+            let c = |k: usize| {
+                if k < p.embedding.ncols() {
+                    format!("{}", p.embedding[(i, k)])
+                } else {
+                    String::new()
+                }
+            };
+            vec![c(0), c(1), c(2), (p.task.class_name)(p.embedding_labels[i])]
+        }),
+    )?;
+    for (stem, r) in [
+        ("confusion_software", p.confusion_software),
+        ("confusion_hardware", p.confusion_hardware),
+    ] {
+        let n = r.confusion.n_classes;
+        ctx.out.write_csv(
+            &format!("{stem}.csv"),
+            &["true", "predicted", "count"],
+            (0..n)
+                .flat_map(|t| (0..n).map(move |q| (t, q)))
+                .map(|(t, q)| {
+                    vec![
+                        (p.task.class_name)(t),
+                        (p.task.class_name)(q),
+                        r.confusion.count(t, q).to_string(),
+                    ]
+                }),
+        )?;
+    }
+    ctx.out.write_csv(
+        "training_macs.csv",
+        &["model", "macs_per_sample_paper_convention"],
+        p.costs
+            .training
+            .iter()
+            .map(|(m, v)| vec![m.clone(), format!("{v}")]),
+    )?;
+    ctx.out.write_csv(
+        "energy_layers.csv",
+        &["layer", "digital_uj", "hybrid_uj"],
+        p.costs
+            .layers
+            .iter()
+            .map(|(l, d, h)| vec![l.clone(), format!("{}", d * 1e6), format!("{}", h * 1e6)]),
+    )?;
+    Ok(())
+}
