@@ -27,6 +27,7 @@ pub mod fig1;
 pub mod fig2;
 pub mod fig3;
 pub mod fig4;
+pub mod fig4_panels;
 pub mod preset;
 pub mod report;
 pub mod supervised;

@@ -664,7 +664,8 @@ impl Costs {
     }
 }
 
-fn snake(name: &str) -> String {
+/// `Some Name-2` -> `some_name_2`, for summary keys.
+pub fn snake(name: &str) -> String {
     let mut s: String = name
         .to_lowercase()
         .chars()
