@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::report::{Report, Row, Summary, pct};
 use super::{Ctx, FigureOutput};
-use crate::results::progress_bar;
+use crate::results::{Stages, progress_bar};
 
 /// Caps on the number of samples per class, for real and emulated data
 /// (synthetic data are generated at the sizes of `data.source`).
@@ -312,27 +312,41 @@ pub fn tech_tables(set: TableSet) -> Result<TechTables> {
 }
 
 /// Runs the whole supervised figure.
-pub fn run<S, B>(
-    ctx: &mut Ctx<'_>,
-    preset: SupervisedPreset<B>,
-    data: Dataset<S>,
+/// The prepared data of a supervised run: splits, labels, rasters.
+pub struct Prepared {
+    /// Training labels.
+    pub train_y: Vec<usize>,
+    /// Test labels.
+    pub test_y: Vec<usize>,
+    /// Training rasters.
+    pub train_r: Vec<SpikeRaster>,
+    /// Test rasters.
+    pub test_r: Vec<SpikeRaster>,
+    /// Time steps per sample.
+    pub steps: usize,
+}
+
+/// Splits the data (with the preset's caps), checks the labels and bins
+/// every sample.
+pub fn prepare<S, B>(
+    stages: &mut Stages,
+    data: &Dataset<S>,
+    binning: &B,
+    limits: &Limits,
     task: &Task,
-) -> Result<FigureOutput>
+    seeds: Seeds,
+) -> Result<Prepared>
 where
     S: EventSource,
-    B: Binner<S::Event> + Serialize,
+    B: Binner<S::Event>,
 {
-    let seeds = Seeds::new(preset.seed);
-    let source = preset.data.source.kind().to_owned();
-    let resolved = serde_json::to_value(&preset)?;
-
-    let (train, test) = ctx.stages.run("split", || {
+    let (train, test) = stages.run("split", || {
         let mut train = data.split(Split::Train);
         let mut test = data.split(Split::Test);
-        if let Some(n) = preset.limits.train_per_class {
+        if let Some(n) = limits.train_per_class {
             train = train.subsample_per_class(n, &mut seeds.keyed(Purpose::DataSplit, 1))?;
         }
-        if let Some(n) = preset.limits.test_per_class {
+        if let Some(n) = limits.test_per_class {
             test = test.subsample_per_class(n, &mut seeds.keyed(Purpose::DataSplit, 2))?;
         }
         ensure!(
@@ -355,21 +369,105 @@ where
         }
         Ok((train, test))
     })?;
-    let (train_y, test_y) = (labels_usize(train.labels()), labels_usize(test.labels()));
-    tracing::info!(
-        "{} training and {} test samples ({source} data)",
-        train.len(),
-        test.len()
-    );
-
-    let (train_r, test_r) = ctx.stages.run("bin events", || {
+    tracing::info!("{} training and {} test samples", train.len(), test.len());
+    let (train_r, test_r) = stages.run("bin events", || {
         Ok((
-            rasters(&train, &preset.binning, "binning train")?,
-            rasters(&test, &preset.binning, "binning test")?,
+            rasters(&train, binning, "binning train")?,
+            rasters(&test, binning, "binning test")?,
         ))
     })?;
-    let steps = train_r.first().map_or(0, SpikeRaster::steps);
+    Ok(Prepared {
+        train_y: labels_usize(train.labels()),
+        test_y: labels_usize(test.labels()),
+        steps: train_r.first().map_or(0, SpikeRaster::steps),
+        train_r,
+        test_r,
+    })
+}
 
+/// Spike-count features of both splits on one reservoir.
+pub struct Encoded {
+    /// Training features.
+    pub train: Features,
+    /// Test features.
+    pub test: Features,
+}
+
+/// Encodes both splits (training keys from 0, test keys from [`TEST_KEYS`]).
+pub fn encode_splits<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    prepared: &Prepared,
+    seeds: Seeds,
+    what: &str,
+) -> Result<Encoded> {
+    Ok(Encoded {
+        train: encode(
+            reservoir,
+            &prepared.train_r,
+            EncodeOptions {
+                seeds,
+                key_offset: 0,
+            },
+            &format!("{what} train"),
+        )?,
+        test: encode(
+            reservoir,
+            &prepared.test_r,
+            EncodeOptions {
+                seeds,
+                key_offset: TEST_KEYS,
+            },
+            &format!("{what} test"),
+        )?,
+    })
+}
+
+/// Trains and evaluates the readout on encoded features.
+pub fn evaluate(
+    scaling: &ScalingParams,
+    classifier: &ClassifierParams,
+    encoded: &Encoded,
+    prepared: &Prepared,
+    classes: usize,
+    seeds: Seeds,
+) -> Result<ReadoutResult> {
+    train_readout(
+        scaling,
+        classifier,
+        (&encoded.train, &prepared.train_y),
+        (&encoded.test, &prepared.test_y),
+        classes,
+        seeds,
+    )
+}
+
+/// Runs the whole supervised figure.
+pub fn run<S, B>(
+    ctx: &mut Ctx<'_>,
+    preset: SupervisedPreset<B>,
+    data: Dataset<S>,
+    task: &Task,
+) -> Result<FigureOutput>
+where
+    S: EventSource,
+    B: Binner<S::Event> + Serialize,
+{
+    let seeds = Seeds::new(preset.seed);
+    let source = preset.data.source.kind().to_owned();
+    let resolved = serde_json::to_value(&preset)?;
+    let prepared = prepare(
+        &mut ctx.stages,
+        &data,
+        &preset.binning,
+        &preset.limits,
+        task,
+        seeds,
+    )?;
+    let (train_len, test_len, steps) = (
+        prepared.train_y.len(),
+        prepared.test_y.len(),
+        prepared.steps,
+    );
     let res = ctx.stages.run("form the macro", || {
         reservoirs(
             &preset.device,
@@ -380,50 +478,37 @@ where
             seeds,
         )
     })?;
-    let train_opt = EncodeOptions {
-        seeds,
-        key_offset: 0,
-    };
-    let test_opt = EncodeOptions {
-        seeds,
-        key_offset: TEST_KEYS,
-    };
-    let (sw_train, sw_test) = ctx.stages.run("reservoir (software)", || {
-        Ok((
-            encode(&res.software, &train_r, train_opt, "software train")?,
-            encode(&res.software, &test_r, test_opt, "software test")?,
-        ))
+    let software = ctx.stages.run("reservoir (software)", || {
+        encode_splits(&res.software, &prepared, seeds, "software")
     })?;
-    let (hw_train, hw_test) = ctx.stages.run("reservoir (hardware)", || {
-        Ok((
-            encode(&res.hardware, &train_r, train_opt, "hardware train")?,
-            encode(&res.hardware, &test_r, test_opt, "hardware test")?,
-        ))
+    let hardware = ctx.stages.run("reservoir (hardware)", || {
+        encode_splits(&res.hardware, &prepared, seeds, "hardware")
     })?;
-
     let classes = task.classes;
     let sw = ctx.stages.run("readout (software)", || {
-        train_readout(
+        evaluate(
             &preset.scaling,
             &preset.classifier,
-            (&sw_train, &train_y),
-            (&sw_test, &test_y),
+            &software,
+            &prepared,
             classes,
             seeds,
         )
     })?;
     let hw = ctx.stages.run("readout (hardware)", || {
-        train_readout(
+        evaluate(
             &preset.scaling,
             &preset.classifier,
-            (&hw_train, &train_y),
-            (&hw_test, &test_y),
+            &hardware,
+            &prepared,
             classes,
             seeds,
         )
     })?;
+    let (sw_test, hw_test) = (&software.test, &hardware.test);
+    let (test_r, test_y) = (&prepared.test_r, &prepared.test_y);
 
-    let n_tsne = preset.panels.tsne_samples.min(test.len());
+    let n_tsne = preset.panels.tsne_samples.min(test_len);
     let embedding = ctx.stages.run("t-SNE", || {
         let x = sw.test_scaled.rows(0, n_tsne).into_owned();
         let perplexity = preset
@@ -457,10 +542,10 @@ where
         costs(
             task,
             &preset.reservoir,
-            &sw_test,
-            &hw_test,
+            sw_test,
+            hw_test,
             &sw,
-            train.len(),
+            train_len,
             preset.classifier.epochs,
         )
     })?;
@@ -468,8 +553,8 @@ where
     // Outputs.
     let mut summary = Summary::default();
     summary.text("data_source", &source);
-    summary.int("train_samples", train.len() as u64);
-    summary.int("test_samples", test.len() as u64);
+    summary.int("train_samples", train_len as u64);
+    summary.int("test_samples", test_len as u64);
     summary.int("classes", classes as u64);
     summary.int("time_steps", steps as u64);
     summary.num("test_accuracy_software", 100.0 * sw.test.accuracy);
@@ -479,20 +564,20 @@ where
     summary.int("selected_epoch_software", sw.selected_epoch as u64);
     summary.int("selected_epoch_hardware", hw.selected_epoch as u64);
     let rate = |f: &Features| lsm::analysis::firing_stats(f);
-    let (rs, rh) = (rate(&sw_test), rate(&hw_test));
+    let (rs, rh) = (rate(sw_test), rate(hw_test));
     summary.num("mean_rate_software", rs.mean_rate);
     summary.num("mean_rate_hardware", rh.mean_rate);
     summary.num("silent_fraction_software", rs.silent_fraction);
     summary.num("silent_fraction_hardware", rh.silent_fraction);
     summary.num(
         "input_events_per_sample",
-        sw_test.ops.input_spikes as f64 / test.len() as f64,
+        sw_test.ops.input_spikes as f64 / test_len as f64,
     );
     costs.summarise(&mut summary);
 
     let mut report = Report {
         title: task.title.to_owned(),
-        data_source: data_source_words(&preset.data, &source, train.len(), test.len()),
+        data_source: data_source_words(&preset.data, &source, train_len, test_len),
         ..Report::default()
     };
     let (p_sw, p_hw) = task.paper_accuracy;
