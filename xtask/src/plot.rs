@@ -1,4 +1,4 @@
-//! Small reusable figures on plotters, written as PNG and SVG.
+//! Reusable figures on plotters, written as PNG and SVG.
 //!
 //! Text never depends on the system's fonts: DejaVu Sans
 //! (`xtask/assets/DejaVuSans.ttf`, licence in `xtask/assets/README.md`) is
@@ -8,26 +8,70 @@
 //!
 //! Figures ([`Figure`]):
 //!
-//! * [`FrameGrid`]: a grid of heat-map frames (e.g. event counts per pixel
-//!   in successive time windows) on one colour scale, with a colour bar.
-//!   Each frame is one bitmap (in SVG an embedded PNG image), so large
-//!   frames stay small.
-//! * [`RasterPlot`]: a spike raster, time on x and channel on y, points
-//!   coloured by group (e.g. polarity).
-//! * [`LinePlot`]: one or more series of `(x, y)` points with a legend.
+//! | type | what | typical use |
+//! |---|---|---|
+//! | [`FrameGrid`] | a grid of heat-map frames on one colour scale, with a colour bar | event counts per pixel in successive time windows |
+//! | [`RasterPlot`] | a spike raster, time on x and channel on y, points coloured by group | input events, reservoir spikes |
+//! | [`LinePlot`] | lines of `(x, y)` points with a legend | rate profiles, membrane potentials |
+//! | [`SweepPlot`] | lines and/or markers with optional per-point y error bars, optional log y | parameter sweeps, closed form beside simulation (a [`LinePlot`] with error bars) |
+//! | [`Heatmap`] | one matrix with axes and a colour bar; numeric or category ticks; optional per-cell values | conductance maps, confusion matrices, 2-axis sweeps |
+//! | [`Histogram`] | binned counts or densities of several data sets overlaid, overlay curves, reference lines, optional log y | conductance and weight distributions with a fitted normal |
+//! | [`BarChart`] | grouped and/or stacked bars with category labels, error bars, value labels, optional log y | accuracies, training MACs, energy per layer |
+//! | [`ScatterPlot`] | 2-D points coloured by class, marker shape by a second attribute | t-SNE |
+//! | [`ScatterPlot3d`] | 3-D points: a perspective view and the three 2-D projections | 3-D t-SNE |
 //!
-//! Every figure has a title, axis labels with units where it has axes, and
-//! a size in pixels. [`save`] picks PNG or SVG by the file extension;
-//! [`save_png_and_svg`] writes both; [`render_rgb`] draws into memory (for
-//! tests).
+//! Every figure has a title, axis labels (with units: the caller writes them
+//! into the label, e.g. `conductance (uS)`) and a size in pixels; the new
+//! types implement [`Default`] so a caller names only what it sets
+//! (`Histogram { title, sets, ..Default::default() }`). [`save`] picks PNG
+//! or SVG by the file extension and writes atomically (a temporary file in
+//! the same directory, then a rename); [`save_png_and_svg`] writes both;
+//! [`render_rgb`] draws into memory (for tests).
+//!
+//! Conventions shared by the figures:
+//!
+//! * Non-finite values (NaN, infinities) are skipped when binning and
+//!   scaling, drawn as grey cells in heat maps, and left out of lines
+//!   (a line breaks at them). Shape mismatches (a value vector of the wrong
+//!   length, error bars not matching points) are errors naming the field;
+//!   an empty figure draws its axes and "no data".
+//! * Log y axes plot `log10(y)` on a linear axis whose ticks are labelled
+//!   with `10^v` (non-positive values cannot be shown and are skipped).
+//! * Colours: [`PALETTE`] for series (6 colours, cycled), [`CLASS_PALETTE`]
+//!   (10 colours, Tableau 10) for classes; [`ColourScale`] for heat maps.
+//! * Large heat maps (more than [`Heatmap::VECTOR_CELLS_MAX`] cells) are
+//!   drawn as one bitmap resampled to the plotting area; in SVG files it is
+//!   embedded as a PNG image (plotters-svg's `bitmap_encoder`, enabled
+//!   through plotters' `evcxr_bitmap` feature), so a 456 x 402 map stays a
+//!   few hundred kilobytes instead of 180,000 rectangles.
+//!
+//! [`ScatterPlot3d`] draws a perspective 3-D view (plotters' 3-D Cartesian
+//! chart) beside the three 2-D projections (1-2, 1-3, 2-3): a static 3-D
+//! view hides points behind others, and the projections keep every point
+//! and every axis readable.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+mod bars;
+mod heatmap;
+mod histogram;
+mod scatter;
+mod sweep;
+
+pub use bars::{BarChart, BarSeries};
+pub use heatmap::Heatmap;
+pub use histogram::{Binned, Histogram, HistogramSet, HistogramStyle};
+pub use scatter::{ScatterPlot, ScatterPlot3d};
+pub use sweep::{SweepPlot, SweepSeries};
 
 /// DejaVu Sans, embedded (see `xtask/assets/README.md`).
 static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
@@ -114,38 +158,73 @@ fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("plotting failed: {e:?}")
 }
 
-/// Writes `figure` to `path`: PNG for `.png`, SVG for `.svg`.
+/// Smallest and largest figure side accepted, pixels.
+pub const FIGURE_SIDE_RANGE: (u32, u32) = (64, 16_384);
+
+fn check_size(size: (u32, u32)) -> anyhow::Result<()> {
+    let (lo, hi) = FIGURE_SIDE_RANGE;
+    if (lo..=hi).contains(&size.0) && (lo..=hi).contains(&size.1) {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "figure size {} x {} pixels is outside {lo}..={hi} per side",
+            size.0,
+            size.1
+        ))
+    }
+}
+
+/// Distinguishes temporary files of concurrent saves in one process.
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `figure` to `path`: PNG for `.png`, SVG for `.svg`. The file is
+/// written under a temporary name in the same directory and renamed over
+/// `path`, so a reader never sees half a figure.
 pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
     register_fonts();
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-    }
+    check_size(figure.size())?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    match ext.as_str() {
-        "png" => {
-            let area = BitMapBackend::new(path, figure.size()).into_drawing_area();
-            figure.draw(&area)?;
-            area.present()
-                .map_err(plot_err)
-                .with_context(|| format!("writing {}", path.display()))
-        }
-        "svg" => {
-            let area = SVGBackend::new(path, figure.size()).into_drawing_area();
-            figure.draw(&area)?;
-            area.present()
-                .map_err(plot_err)
-                .with_context(|| format!("writing {}", path.display()))
-        }
-        other => Err(anyhow!(
-            "{}: unknown figure format `{other}` (use .png or .svg)",
+    if ext != "png" && ext != "svg" {
+        return Err(anyhow!(
+            "{}: unknown figure format `{ext}` (use .png or .svg)",
             path.display()
-        )),
+        ));
     }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}.{ext}",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| -> anyhow::Result<()> {
+        if ext == "png" {
+            let area = BitMapBackend::new(&tmp, figure.size()).into_drawing_area();
+            figure.draw(&area)?;
+            area.present().map_err(plot_err)?;
+        } else {
+            let area = SVGBackend::new(&tmp, figure.size()).into_drawing_area();
+            figure.draw(&area)?;
+            area.present().map_err(plot_err)?;
+        }
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("moving {} to {}", tmp.display(), path.display()))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("writing {}", path.display()))
 }
 
 /// Writes `stem.png` and `stem.svg` and returns their paths.
@@ -160,6 +239,7 @@ pub fn save_png_and_svg(figure: &impl Figure, stem: &Path) -> anyhow::Result<(Pa
 /// Draws `figure` into an RGB buffer (3 bytes per pixel, row-major).
 pub fn render_rgb(figure: &impl Figure) -> anyhow::Result<Vec<u8>> {
     register_fonts();
+    check_size(figure.size())?;
     let (w, h) = figure.size();
     let mut buffer = vec![0u8; w as usize * h as usize * 3];
     {
@@ -172,6 +252,196 @@ pub fn render_rgb(figure: &impl Figure) -> anyhow::Result<Vec<u8>> {
 
 fn title_font(size: u32) -> TextStyle<'static> {
     ("sans-serif", size).into_font().color(&BLACK)
+}
+
+/// Where a figure's legend goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LegendPosition {
+    /// Inside the plotting area, top right (default).
+    #[default]
+    UpperRight,
+    /// Inside, top left.
+    UpperLeft,
+    /// Inside, bottom right.
+    LowerRight,
+    /// Inside, bottom left.
+    LowerLeft,
+    /// No legend.
+    Hidden,
+}
+
+impl LegendPosition {
+    fn plotters(self) -> Option<SeriesLabelPosition> {
+        match self {
+            LegendPosition::UpperRight => Some(SeriesLabelPosition::UpperRight),
+            LegendPosition::UpperLeft => Some(SeriesLabelPosition::UpperLeft),
+            LegendPosition::LowerRight => Some(SeriesLabelPosition::LowerRight),
+            LegendPosition::LowerLeft => Some(SeriesLabelPosition::LowerLeft),
+            LegendPosition::Hidden => None,
+        }
+    }
+}
+
+/// Colours of classes (Tableau 10), e.g. the ten digits of a t-SNE plot.
+pub const CLASS_PALETTE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+/// Grey of missing (non-finite) values.
+const MISSING: RGBColor = RGBColor(0xc8, 0xc8, 0xc8);
+
+/// A compact tick or value label: at most four significant digits,
+/// trailing zeros dropped, scientific notation outside `[1e-3, 1e5)`.
+pub fn format_tick(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let a = v.abs();
+    if a < 1e-12 {
+        return "0".to_owned();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        let s = format!("{v:.2e}");
+        return match s.split_once('e') {
+            Some((m, e)) => format!("{}e{e}", trim_zeros(m)),
+            None => s,
+        };
+    }
+    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    trim_zeros(&format!("{v:.decimals$}"))
+}
+
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// How many y labels to ask plotters for: on a log axis spanning at least
+/// two decades, one per decade (so ticks fall on powers of ten).
+fn y_label_count(log_y: bool, (y0, y1): (f64, f64)) -> usize {
+    let decades = y1.floor() - y0.ceil() + 1.0;
+    if log_y && (2.0..=12.0).contains(&decades) {
+        decades as usize
+    } else {
+        10
+    }
+}
+
+/// Tick label of a log10 axis coordinate.
+fn format_log_tick(v: f64) -> String {
+    format_tick(10f64.powf(v))
+}
+
+/// Smallest and largest finite value, if any.
+fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// A drawable range: `(lo, hi)` when `hi > lo`, a range around a constant,
+/// `(0, 1)` without data.
+fn widen(range: Option<(f64, f64)>) -> (f64, f64) {
+    match range {
+        Some((lo, hi)) if lo.is_finite() && hi.is_finite() && hi > lo => (lo, hi),
+        Some((v, _)) if v.is_finite() => {
+            let d = if v.abs() < 1e-300 { 1.0 } else { v.abs() * 0.1 };
+            (v - d, v + d)
+        }
+        _ => (0.0, 1.0),
+    }
+}
+
+/// `(lo, hi)` padded by `frac` of its width on both sides.
+fn padded((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
+    let d = (hi - lo) * frac;
+    (lo - d, hi + d)
+}
+
+/// Checks a range given by the caller.
+fn check_range(field: &str, range: Option<(f64, f64)>) -> anyhow::Result<()> {
+    match range {
+        Some((lo, hi)) if !(lo.is_finite() && hi.is_finite() && hi > lo) => Err(anyhow!(
+            "{field} = ({lo}, {hi}): must be finite with the second above the first"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Black or white, whichever reads better on `bg`.
+fn text_colour_on(bg: RGBColor) -> RGBColor {
+    let l = 0.299 * f64::from(bg.0) + 0.587 * f64::from(bg.1) + 0.114 * f64::from(bg.2);
+    if l > 140.0 { BLACK } else { WHITE }
+}
+
+/// Writes "no data" in the middle of `area`.
+fn draw_no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    let (w, h) = area.dim_in_pixel();
+    let style = ("sans-serif", 16)
+        .into_font()
+        .color(&RGBColor(0x70, 0x70, 0x70))
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new("no data", (w as i32 / 2, h as i32 / 2), style))
+        .map_err(plot_err)
+}
+
+/// The legend of a chart whose series carry labels.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: LegendPosition,
+) -> anyhow::Result<()> {
+    if let Some(pos) = position.plotters() {
+        chart
+            .configure_series_labels()
+            .position(pos)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+/// Text labels under the x axis at category centres `(x, label)`, drawn on
+/// `root` below the chart's plotting area.
+fn draw_category_labels<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    y_bottom: f64,
+    labels: impl IntoIterator<Item = (f64, String)>,
+) -> anyhow::Result<()> {
+    let base = root.get_base_pixel();
+    let style = ("sans-serif", 13)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for (x, label) in labels {
+        let (px, py) = chart.backend_coord(&(x, y_bottom));
+        root.draw(&Text::new(
+            label,
+            (px - base.0, py - base.1 + 6),
+            style.clone(),
+        ))
+        .map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// One heat-map frame: `width x height` values, row-major, row 0 at the top.
@@ -288,6 +558,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
         .disable_x_axis()
         .y_desc(label)
         .y_labels(6)
+        .y_label_formatter(&|v| format_tick(*v))
         .label_style(("sans-serif", 12))
         .axis_desc_style(("sans-serif", 13))
         .draw()
@@ -406,13 +677,14 @@ impl Figure for RasterPlot {
 /// One line of a [`LinePlot`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
-    /// Legend entry.
+    /// Legend entry (empty: none; without any entry there is no legend).
     pub label: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
 }
 
-/// Lines of `(x, y)` points with a legend.
+/// Lines of `(x, y)` points with a legend. For markers, error bars, a log
+/// axis or a chosen legend position use [`SweepPlot`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinePlot {
     /// Figure title.
@@ -436,60 +708,45 @@ impl Figure for LinePlot {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
-        root.fill(&WHITE).map_err(plot_err)?;
-        let all = self.series.iter().flat_map(|s| s.points.iter());
+        check_range("y_range", self.y_range)?;
         let (mut x0, mut x1, mut y0, mut y1) =
             (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, f64::NEG_INFINITY);
-        for &(x, y) in all {
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
+        for &(x, y) in self.series.iter().flat_map(|s| s.points.iter()) {
+            if x.is_finite() && y.is_finite() {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
         }
         if !(x0.is_finite() && x1 > x0) {
-            (x0, x1) = (0.0, 1.0);
+            (x0, x1) = widen(x0.is_finite().then_some((x0, x1)));
         }
         if !(y1.is_finite() && y1 > y0) {
             y1 = y0 + 1.0;
         }
-        let (y0, y1) = self.y_range.unwrap_or((y0, y1 + 0.05 * (y1 - y0)));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, title_font(20))
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
-            .draw()
-            .map_err(plot_err)?;
-        for (k, s) in self.series.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    s.points.iter().copied(),
-                    colour.stroke_width(2),
-                ))
-                .map_err(plot_err)?
-                .label(&s.label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(plot_err)?;
-        Ok(())
+        let y = self.y_range.unwrap_or((y0, y1 + 0.05 * (y1 - y0)));
+        let lines: Vec<sweep::Line<'_>> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| sweep::Line {
+                label: &s.label,
+                points: &s.points,
+                y_err: &[],
+                line: true,
+                markers: false,
+                colour: PALETTE[k % PALETTE.len()],
+            })
+            .collect();
+        let axes = sweep::Axes {
+            title: &self.title,
+            x_label: &self.x_label,
+            y_label: &self.y_label,
+            log_y: false,
+            legend: LegendPosition::UpperRight,
+        };
+        sweep::draw_lines(root, &axes, &lines, (x0, x1), y)
     }
 }
 
@@ -608,5 +865,490 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown figure format"), "{err}");
+    }
+
+    /// Pixels that are neither white nor one of the frame's greys: data ink.
+    fn coloured(rgb: &[u8]) -> usize {
+        rgb.chunks(3)
+            .filter(|p| {
+                let (mx, mn) = (p.iter().max().unwrap(), p.iter().min().unwrap());
+                mx - mn > 30
+            })
+            .count()
+    }
+
+    /// Renders `figure` and checks its size and ink. Set `PLOT_DUMP_DIR` to
+    /// a folder to look at the test figures (PNG and SVG).
+    fn check_renders(figure: &impl Figure, min_coloured: usize) {
+        if let Ok(d) = std::env::var("PLOT_DUMP_DIR") {
+            static N: AtomicU64 = AtomicU64::new(0);
+            let k = N.fetch_add(1, Ordering::Relaxed);
+            save_png_and_svg(figure, &Path::new(&d).join(format!("fig{k:02}"))).unwrap();
+        }
+        let (w, h) = figure.size();
+        let rgb = render_rgb(figure).unwrap();
+        assert_eq!(rgb.len(), w as usize * h as usize * 3);
+        assert!(inked(&rgb) > min_coloured, "{} inked pixels", inked(&rgb));
+        assert!(
+            coloured(&rgb) >= min_coloured,
+            "{} coloured pixels, expected at least {min_coloured}",
+            coloured(&rgb)
+        );
+    }
+
+    fn confusion() -> Heatmap {
+        let classes: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+        Heatmap {
+            title: "confusion".into(),
+            x_label: "predicted".into(),
+            y_label: "true".into(),
+            rows: 10,
+            cols: 10,
+            values: (0..100)
+                .map(|i| if i % 11 == 0 { 0.9 } else { 0.01 })
+                .collect(),
+            scale: ColourScale::Sequential { min: 0.0, max: 1.0 },
+            colour_label: "fraction".into(),
+            x_ticks: classes.clone(),
+            y_ticks: classes,
+            annotate: Some(2),
+            size: (700, 600),
+            ..Heatmap::default()
+        }
+    }
+
+    #[test]
+    fn ticks_are_compact() {
+        for (v, s) in [
+            (0.0, "0"),
+            (1.0, "1"),
+            (0.30000000000000004, "0.3"),
+            (14.25, "14.25"),
+            (-2.5, "-2.5"),
+            (12345.0, "12345"),
+            (1e6, "1e6"),
+            (2.5e-5, "2.5e-5"),
+            (f64::NAN, ""),
+        ] {
+            assert_eq!(format_tick(v), s, "{v}");
+        }
+        assert_eq!(format_log_tick(4.0), "10000");
+        assert_eq!(format_log_tick(8.0), "1e8");
+    }
+
+    #[test]
+    fn heatmaps_draw_small_matrices_as_cells_and_large_ones_as_a_bitmap() {
+        let c = confusion();
+        check_renders(&c, 20_000);
+        let dir = tempfile::tempdir().unwrap();
+        let (_, svg) = save_png_and_svg(&c, &dir.path().join("confusion")).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        // Per-cell values and class ticks are text in the SVG.
+        assert!(
+            text.contains("\n0.90\n") && text.contains("\n0.01\n"),
+            "annotations"
+        );
+        assert!(
+            text.matches("<rect").count() >= 100,
+            "one rectangle per cell"
+        );
+
+        // A 456 x 402 map: one embedded PNG, no rectangle per cell.
+        let (rows, cols) = (456, 402);
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| ((i % cols) as f64 - 200.0) / 20.0)
+            .collect();
+        let big = Heatmap {
+            title: "conductance map".into(),
+            x_label: "column".into(),
+            y_label: "row".into(),
+            rows,
+            cols,
+            scale: Heatmap::auto_scale(&values),
+            values,
+            colour_label: "G (uS)".into(),
+            size: (900, 800),
+            ..Heatmap::default()
+        };
+        assert_eq!(big.scale, ColourScale::Diverging { limit: 10.05 });
+        check_renders(&big, 200_000);
+        let (_, svg) = save_png_and_svg(&big, &dir.path().join("big")).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(text.contains("<image"), "the map is an embedded image");
+        assert!(text.matches("<rect").count() < 500);
+        // The map varies along x only: a gradient image compresses well.
+        assert!(text.len() < 2_000_000, "{} bytes", text.len());
+        // Left columns are blue (negative), right columns red (positive):
+        // sample the middle row of the bitmap at 20 % and 80 % of the width.
+        let rgb = render_rgb(&big).unwrap();
+        let px = |x: usize, y: usize| {
+            let k = (y * 900 + x) * 3;
+            (rgb[k], rgb[k + 1], rgb[k + 2])
+        };
+        let (l, r) = (px(200, 420), px(600, 420));
+        assert!(l.2 > l.0 + 40, "left {l:?} should be blue");
+        assert!(r.0 > r.2 + 40, "right {r:?} should be red");
+    }
+
+    #[test]
+    fn heatmap_shapes_are_checked_and_missing_values_are_grey() {
+        let mut h = confusion();
+        h.values.pop();
+        let err = render_rgb(&h).unwrap_err().to_string();
+        assert!(err.contains("99 values for 10 x 10"), "{err}");
+        let mut h = confusion();
+        h.x_ticks.pop();
+        assert!(render_rgb(&h).unwrap_err().to_string().contains("x_ticks"));
+        let mut h = confusion();
+        h.values = vec![f64::NAN; 100];
+        h.scale = Heatmap::auto_scale(&h.values);
+        check_renders(&h, 0);
+        let rgb = render_rgb(&h).unwrap();
+        let grey = rgb.chunks(3).filter(|p| p == &[0xc8, 0xc8, 0xc8]).count();
+        assert!(grey > 50_000, "{grey} grey pixels");
+        // Constant and empty matrices draw.
+        let constant = Heatmap {
+            rows: 3,
+            cols: 4,
+            values: vec![2.0; 12],
+            scale: Heatmap::auto_scale(&[2.0; 12]),
+            ..Heatmap::default()
+        };
+        check_renders(&constant, 1000);
+        check_renders(&Heatmap::default(), 0);
+        // An upward y extent (a sweep heat map) also draws.
+        let sweep = Heatmap {
+            y_extent: Some((1.0, 0.0)),
+            x_extent: Some((3.0, 5.0)),
+            ..constant
+        };
+        check_renders(&sweep, 1000);
+    }
+
+    #[test]
+    fn histograms_bin_by_hand_counts() {
+        let h = Histogram {
+            sets: vec![HistogramSet {
+                label: "a".into(),
+                values: vec![0.0, 0.5, 1.0, 1.5, 2.0, 7.0, f64::NAN],
+            }],
+            bins: 2,
+            range: Some((0.0, 2.0)),
+            density: true,
+            ..Histogram::default()
+        };
+        let b = h.binned().unwrap();
+        assert_eq!(b.edges, vec![0.0, 1.0, 2.0]);
+        // [0, 1): 0 and 0.5; [1, 2]: 1, 1.5 and 2 (the last bin is closed).
+        assert_eq!(b.counts, vec![vec![2, 3]]);
+        assert_eq!((b.outside[0], b.non_finite[0]), (1, 1));
+        // Densities over the 6 finite values and unit-wide bins.
+        assert_eq!(b.heights, vec![vec![2.0 / 6.0, 3.0 / 6.0]]);
+        let csv = b.csv(&["a".into()]);
+        assert_eq!(
+            csv,
+            "bin_lo,bin_hi,a count,a height\n0,1,2,0.3333333333333333\n1,2,3,0.5\n"
+        );
+        let zero = Histogram {
+            bins: 0,
+            ..h.clone()
+        };
+        assert!(zero.binned().unwrap_err().to_string().contains("bins"));
+    }
+
+    #[test]
+    fn histograms_overlay_sets_curves_and_lines() {
+        let normal = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let values: Vec<f64> = (0..2000)
+            .map(|i| {
+                let u = (f64::from(i) + 0.5) / 2000.0;
+                // A deterministic spread of values (a logit of u).
+                (u / (1.0 - u)).ln() * 0.6
+            })
+            .collect();
+        let mut h = Histogram {
+            title: "weights".into(),
+            x_label: "w".into(),
+            y_label: "density".into(),
+            sets: vec![
+                HistogramSet {
+                    label: "a".into(),
+                    values: values.clone(),
+                },
+                HistogramSet {
+                    label: "b".into(),
+                    values: values.iter().map(|v| v + 1.0).collect(),
+                },
+            ],
+            bins: 40,
+            range: Some((-4.0, 5.0)),
+            density: true,
+            curves: vec![Series {
+                label: "normal".into(),
+                points: (0..200)
+                    .map(|i| {
+                        let x = -4.0 + 9.0 * f64::from(i) / 199.0;
+                        (x, normal(x))
+                    })
+                    .collect(),
+            }],
+            vlines: vec![(0.14, "threshold".into())],
+            ..Histogram::default()
+        };
+        check_renders(&h, 10_000);
+        h.style = HistogramStyle::Outline;
+        h.log_y = true;
+        check_renders(&h, 2_000);
+    }
+
+    #[test]
+    fn bar_charts_group_stack_and_span_decades() {
+        let bars = BarChart {
+            title: "accuracy".into(),
+            x_label: "model".into(),
+            y_label: "accuracy (%)".into(),
+            categories: vec!["LSM sw".into(), "LSM hw".into(), "SRNN".into()],
+            series: vec![BarSeries {
+                label: "test".into(),
+                values: vec![91.0, 89.5, f64::NAN],
+                errors: vec![0.5, 0.7, 0.0],
+                stack: None,
+            }],
+            value_labels: true,
+            ..BarChart::default()
+        };
+        check_renders(&bars, 10_000);
+        let macs = BarChart {
+            title: "training MACs".into(),
+            y_label: "MACs".into(),
+            categories: vec!["readout".into(), "projection".into(), "SRNN".into()],
+            series: vec![
+                BarSeries {
+                    label: "layer 1".into(),
+                    values: vec![1e4, 3e5, 4e7],
+                    stack: Some(0),
+                    ..BarSeries::default()
+                },
+                BarSeries {
+                    label: "layer 2".into(),
+                    values: vec![2e4, 1e5, 6e7],
+                    stack: Some(0),
+                    ..BarSeries::default()
+                },
+                BarSeries {
+                    label: "paper".into(),
+                    values: vec![3e4, 4e5, 1e8],
+                    ..BarSeries::default()
+                },
+            ],
+            log_y: true,
+            value_labels: true,
+            ..BarChart::default()
+        };
+        check_renders(&macs, 10_000);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("macs.svg");
+        save(&macs, &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\n1e8\n") && text.contains("\n10000\n"),
+            "log ticks"
+        );
+        let mut bad = macs.clone();
+        bad.series[0].values.pop();
+        let err = render_rgb(&bad).unwrap_err().to_string();
+        assert!(err.contains("2 values for 3 categories"), "{err}");
+    }
+
+    #[test]
+    fn sweeps_draw_error_bars_and_check_them() {
+        let sweep = SweepPlot {
+            title: "compliance".into(),
+            x_label: "I_C (uA)".into(),
+            y_label: "G (uS)".into(),
+            series: vec![
+                SweepSeries::line("closed form", vec![(2.0, 5.0), (10.0, 25.0)]),
+                SweepSeries::markers(
+                    "simulated",
+                    vec![(2.0, 5.1), (6.0, 15.0), (10.0, 24.8)],
+                    vec![0.9, 2.6, 4.3],
+                )
+                .colour(0),
+            ],
+            ..SweepPlot::default()
+        };
+        check_renders(&sweep, 1_000);
+        let mut bad = sweep.clone();
+        bad.series[1].y_err.pop();
+        let err = render_rgb(&bad).unwrap_err().to_string();
+        assert!(err.contains("2 error bars for 3 points"), "{err}");
+        let log = SweepPlot {
+            log_y: true,
+            y_range: Some((1.0, 100.0)),
+            ..sweep
+        };
+        check_renders(&log, 1_000);
+        let bad_range = SweepPlot {
+            y_range: Some((0.0, 1.0)),
+            ..log
+        };
+        assert!(render_rgb(&bad_range).is_err());
+    }
+
+    #[test]
+    fn scatter_plots_colour_classes_in_two_and_three_dimensions() {
+        let pts: Vec<[f64; 3]> = (0..300)
+            .map(|i| {
+                let c = f64::from(i % 10);
+                let t = f64::from(i) * 0.1;
+                [
+                    c * 3.0 + t.sin(),
+                    c + t.cos(),
+                    (c - 5.0) * 2.0 + (0.3 * t).sin(),
+                ]
+            })
+            .collect();
+        let classes: Vec<usize> = (0..300).map(|i| i % 10).collect();
+        let names: Vec<String> = (0..10).map(|d| format!("digit {d}")).collect();
+        let flat = ScatterPlot {
+            title: "t-SNE".into(),
+            x_label: "t-SNE 1".into(),
+            y_label: "t-SNE 2".into(),
+            points: pts.iter().map(|p| (p[0], p[1])).collect(),
+            classes: classes.clone(),
+            class_names: names.clone(),
+            shapes: (0..300).map(|i| usize::from(i % 10 >= 7)).collect(),
+            shape_names: vec!["seen".into(), "unseen".into()],
+            ..ScatterPlot::default()
+        };
+        check_renders(&flat, 5_000);
+        let cube = ScatterPlot3d {
+            title: "3-D t-SNE".into(),
+            points: pts,
+            classes,
+            class_names: names,
+            ..ScatterPlot3d::default()
+        };
+        check_renders(&cube, 10_000);
+        let mut bad = flat.clone();
+        bad.classes.pop();
+        assert!(
+            render_rgb(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("classes")
+        );
+    }
+
+    #[test]
+    fn degenerate_inputs_never_panic() {
+        let nan = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        let constant = vec![3.0; 5];
+        for data in [Vec::new(), nan.clone(), constant.clone()] {
+            let h = Histogram {
+                sets: vec![HistogramSet {
+                    label: "x".into(),
+                    values: data.clone(),
+                }],
+                ..Histogram::default()
+            };
+            render_rgb(&h).unwrap();
+            let h = Histogram { log_y: true, ..h };
+            render_rgb(&h).unwrap();
+            let pts: Vec<(f64, f64)> = data.iter().map(|&v| (v, v)).collect();
+            let s = SweepPlot {
+                series: vec![SweepSeries::markers("x", pts.clone(), vec![1.0; pts.len()])],
+                ..SweepPlot::default()
+            };
+            render_rgb(&s).unwrap();
+            let l = LinePlot {
+                title: String::new(),
+                x_label: String::new(),
+                y_label: String::new(),
+                series: vec![Series {
+                    label: String::new(),
+                    points: pts.clone(),
+                }],
+                y_range: None,
+                size: (300, 200),
+            };
+            render_rgb(&l).unwrap();
+            let b = BarChart {
+                categories: data.iter().map(|v| v.to_string()).collect(),
+                series: vec![BarSeries {
+                    values: data.clone(),
+                    ..BarSeries::default()
+                }],
+                value_labels: true,
+                ..BarChart::default()
+            };
+            render_rgb(&b).unwrap();
+            render_rgb(&BarChart { log_y: true, ..b }).unwrap();
+            let sc = ScatterPlot {
+                points: pts,
+                ..ScatterPlot::default()
+            };
+            render_rgb(&sc).unwrap();
+            let s3 = ScatterPlot3d {
+                points: data.iter().map(|&v| [v, v, v]).collect(),
+                ..ScatterPlot3d::default()
+            };
+            render_rgb(&s3).unwrap();
+            let hm = Heatmap {
+                rows: 1,
+                cols: data.len(),
+                scale: Heatmap::auto_scale(&data),
+                values: data,
+                annotate: Some(1),
+                ..Heatmap::default()
+            };
+            render_rgb(&hm).unwrap();
+        }
+        // The smallest figures draw (or fail cleanly); sizes outside the
+        // accepted range are errors, not panics.
+        let tiny = (64, 64);
+        let _ = render_rgb(&Heatmap {
+            size: tiny,
+            ..confusion()
+        });
+        let _ = render_rgb(&Histogram {
+            size: tiny,
+            ..Histogram::default()
+        });
+        let _ = render_rgb(&ScatterPlot3d {
+            size: tiny,
+            points: vec![[0.0, 1.0, 2.0]],
+            ..ScatterPlot3d::default()
+        });
+        let _ = render_rgb(&BarChart {
+            size: tiny,
+            categories: vec!["a".into()],
+            series: vec![BarSeries {
+                values: vec![1.0],
+                ..BarSeries::default()
+            }],
+            ..BarChart::default()
+        });
+        let err = render_rgb(&Histogram {
+            size: (10, 500),
+            ..Histogram::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("10 x 500"), "{err}");
+    }
+
+    #[test]
+    fn saving_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        save_png_and_svg(&confusion(), &dir.path().join("c")).unwrap();
+        let err = save(&confusion(), &dir.path().join("c.jpg"));
+        assert!(err.is_err());
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["c.png", "c.svg"]);
     }
 }

@@ -1,0 +1,403 @@
+//! [`BarChart`]: grouped and stacked bars over categories.
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    Figure, LegendPosition, PALETTE, check_range, draw_category_labels, draw_legend, draw_no_data,
+    finite_range, format_log_tick, format_tick, plot_err, title_font, y_label_count,
+};
+
+/// One series of a [`BarChart`]: a value per category.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BarSeries {
+    /// Legend entry (empty: none).
+    pub label: String,
+    /// One value per category (non-finite: no bar, and `n/a` as its label).
+    pub values: Vec<f64>,
+    /// Half-width of the error bar per category (empty: none).
+    pub errors: Vec<f64>,
+    /// Series with the same `Some(k)` are stacked on one bar, in series
+    /// order, bottom up; `None`: a bar of its own.
+    pub stack: Option<usize>,
+}
+
+/// Bars over categories: one slot per series (or per stack of series) in
+/// each category, side by side.
+///
+/// Error bars sit on the top of their own segment. With `value_labels`,
+/// each bar (or each stack's total) has its value written above it. On a
+/// log axis a bar starts at the bottom of the axis; values that are not
+/// positive are not drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarChart {
+    /// Figure title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label with unit.
+    pub y_label: String,
+    /// Category labels along x.
+    pub categories: Vec<String>,
+    /// The series.
+    pub series: Vec<BarSeries>,
+    /// Logarithmic y axis.
+    pub log_y: bool,
+    /// Write the value above each bar (stacks: their total).
+    pub value_labels: bool,
+    /// The y range (`None`: from 0, or the data's minimum if negative, to
+    /// the maximum plus room for the labels; on a log axis the positive
+    /// data's decades).
+    pub y_range: Option<(f64, f64)>,
+    /// Where the legend goes.
+    pub legend: LegendPosition,
+    /// Size of the figure in pixels.
+    pub size: (u32, u32),
+}
+
+impl Default for BarChart {
+    fn default() -> Self {
+        BarChart {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            categories: Vec::new(),
+            series: Vec::new(),
+            log_y: false,
+            value_labels: false,
+            y_range: None,
+            legend: LegendPosition::default(),
+            size: (800, 500),
+        }
+    }
+}
+
+/// One drawn segment: category, slot, value range, series.
+struct Segment {
+    category: usize,
+    slot: usize,
+    bottom: f64,
+    top: f64,
+    series: usize,
+}
+
+impl BarChart {
+    fn check(&self) -> anyhow::Result<()> {
+        check_range("y_range", self.y_range)?;
+        if self.log_y
+            && let Some((lo, _)) = self.y_range
+            && lo <= 0.0
+        {
+            return Err(anyhow!(
+                "bar chart `{}`: y_range starts at {lo}; a log axis needs a positive range",
+                self.title
+            ));
+        }
+        let n = self.categories.len();
+        for (k, s) in self.series.iter().enumerate() {
+            if s.values.len() != n {
+                return Err(anyhow!(
+                    "bar chart `{}`: series {k} (`{}`) has {} values for {n} categories",
+                    self.title,
+                    s.label,
+                    s.values.len()
+                ));
+            }
+            if !s.errors.is_empty() && s.errors.len() != n {
+                return Err(anyhow!(
+                    "bar chart `{}`: series {k} (`{}`) has {} error bars for {n} categories",
+                    self.title,
+                    s.label,
+                    s.errors.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Slot of each series and the number of slots per category.
+    fn slots(&self) -> (Vec<usize>, usize) {
+        let mut slot_of = Vec::with_capacity(self.series.len());
+        let mut next = 0;
+        let mut stack_slot: Vec<(usize, usize)> = Vec::new();
+        for s in &self.series {
+            match s.stack {
+                Some(key) => match stack_slot.iter().find(|(k, _)| *k == key) {
+                    Some(&(_, slot)) => slot_of.push(slot),
+                    None => {
+                        stack_slot.push((key, next));
+                        slot_of.push(next);
+                        next += 1;
+                    }
+                },
+                None => {
+                    slot_of.push(next);
+                    next += 1;
+                }
+            }
+        }
+        (slot_of, next.max(1))
+    }
+
+    /// Segments in data units (stacked segments accumulate from 0).
+    fn segments(&self, slot_of: &[usize]) -> Vec<Segment> {
+        let mut out = Vec::new();
+        for c in 0..self.categories.len() {
+            let mut level: Vec<(usize, f64)> = Vec::new();
+            for (k, s) in self.series.iter().enumerate() {
+                let v = s.values[c];
+                if !v.is_finite() {
+                    continue;
+                }
+                let slot = slot_of[k];
+                let bottom = if s.stack.is_some() {
+                    match level.iter_mut().find(|(sl, _)| *sl == slot) {
+                        Some((_, l)) => {
+                            let b = *l;
+                            *l += v;
+                            b
+                        }
+                        None => {
+                            level.push((slot, v));
+                            0.0
+                        }
+                    }
+                } else {
+                    0.0
+                };
+                out.push(Segment {
+                    category: c,
+                    slot,
+                    bottom,
+                    top: bottom + v,
+                    series: k,
+                });
+            }
+        }
+        out
+    }
+}
+
+impl Figure for BarChart {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+        self.check()?;
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (slot_of, slots) = self.slots();
+        let segments = self.segments(&slot_of);
+        let err_of = |s: &Segment| {
+            self.series[s.series]
+                .errors
+                .get(s.category)
+                .copied()
+                .filter(|e| e.is_finite())
+                .map_or(0.0, f64::abs)
+        };
+        let ty = |v: f64| {
+            if !self.log_y {
+                v
+            } else if v > 0.0 {
+                v.log10()
+            } else {
+                f64::NAN
+            }
+        };
+        let (y0, y1) = match self.y_range {
+            Some((a, b)) => (ty(a), ty(b)),
+            None if self.log_y => {
+                let vals = segments.iter().flat_map(|s| [s.top, s.top + err_of(s)]);
+                match finite_range(vals.filter(|v| *v > 0.0).map(f64::log10)) {
+                    Some((a, b)) => {
+                        // Bars need room below their value to be seen.
+                        let lo = (a - 0.3).floor();
+                        (lo, (b + 0.25).max(lo + 1.0))
+                    }
+                    None => (0.0, 1.0),
+                }
+            }
+            None => {
+                let vals = segments
+                    .iter()
+                    .flat_map(|s| [s.bottom, s.top, s.top + err_of(s), s.top - err_of(s)]);
+                match finite_range(vals) {
+                    Some((a, b)) => {
+                        let (a, b) = (a.min(0.0), b.max(0.0));
+                        let span = if b > a { b - a } else { 1.0 };
+                        let room = if self.value_labels { 0.12 } else { 0.05 };
+                        (
+                            if a < 0.0 { a - room * span } else { 0.0 },
+                            if b > 0.0 {
+                                b + room * span
+                            } else {
+                                span * room
+                            },
+                        )
+                    }
+                    None => (0.0, 1.0),
+                }
+            }
+        };
+        let n = self.categories.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, title_font(20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..n, y0..y1)
+            .map_err(plot_err)?;
+        let y_fmt = |v: &f64| {
+            if self.log_y {
+                format_log_tick(*v)
+            } else {
+                format_tick(*v)
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.08))
+            .x_labels(0)
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .y_label_formatter(&y_fmt)
+            .y_labels(y_label_count(self.log_y, (y0, y1)))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(plot_err)?;
+        let width = 0.8 / slots as f64;
+        let slot_x = |c: usize, slot: usize| {
+            let a = c as f64 + 0.1 + width * slot as f64;
+            (a, a + width)
+        };
+        let clamp = |v: f64| v.clamp(y0, y1);
+        let bar_bottom = |s: &Segment| {
+            if self.log_y {
+                if s.bottom > 0.0 { ty(s.bottom) } else { y0 }
+            } else {
+                s.bottom
+            }
+        };
+        let mut any = false;
+        let mut labelled = false;
+        for (k, series) in self.series.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let mine: Vec<&Segment> = segments
+                .iter()
+                .filter(|s| s.series == k && ty(s.top).is_finite())
+                .collect();
+            any |= !mine.is_empty();
+            let anno = chart
+                .draw_series(mine.iter().map(|s| {
+                    let (xa, xb) = slot_x(s.category, s.slot);
+                    Rectangle::new(
+                        [(xa, clamp(bar_bottom(s))), (xb, clamp(ty(s.top)))],
+                        colour.mix(0.85).filled(),
+                    )
+                }))
+                .map_err(plot_err)?;
+            if !series.label.is_empty() {
+                labelled = true;
+                anno.label(&series.label).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.mix(0.85).filled())
+                });
+            }
+            if !series.errors.is_empty() {
+                chart
+                    .draw_series(mine.iter().filter(|s| err_of(s) > 0.0).map(|s| {
+                        let (xa, xb) = slot_x(s.category, s.slot);
+                        let e = err_of(s);
+                        let lo = ty(s.top - e);
+                        let lo = if lo.is_finite() { clamp(lo) } else { y0 };
+                        ErrorBar::new_vertical(
+                            0.5 * (xa + xb),
+                            lo,
+                            clamp(ty(s.top)),
+                            clamp(ty(s.top + e)),
+                            BLACK.stroke_width(1),
+                            8,
+                        )
+                    }))
+                    .map_err(plot_err)?;
+            }
+        }
+        if self.value_labels {
+            // The top of each slot: a lone bar, or a stack's total.
+            let mut tops: Vec<(usize, usize, f64, f64)> = Vec::new();
+            for s in &segments {
+                let e = err_of(s);
+                match tops.iter_mut().find(|t| t.0 == s.category && t.1 == s.slot) {
+                    Some(t) => {
+                        t.2 = s.top;
+                        t.3 = e;
+                    }
+                    None => tops.push((s.category, s.slot, s.top, e)),
+                }
+            }
+            let style = ("sans-serif", 12)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            let px_per_unit = {
+                let (_, py) = chart.plotting_area().get_pixel_range();
+                f64::from(py.end - py.start) / (y1 - y0)
+            };
+            chart
+                .draw_series(tops.iter().map(|&(c, slot, v, e)| {
+                    let (xa, xb) = slot_x(c, slot);
+                    let anchor = clamp(ty(v + e.max(0.0)));
+                    let anchor = if anchor.is_finite() { anchor } else { y0 };
+                    // 3 pixels above the bar or its error bar.
+                    let y = (anchor + 3.0 / px_per_unit).min(y1);
+                    Text::new(format_tick(v), (0.5 * (xa + xb), y), style.clone())
+                }))
+                .map_err(plot_err)?;
+        }
+        for c in 0..self.categories.len() {
+            for (k, s) in self.series.iter().enumerate() {
+                if !s.values[c].is_finite() {
+                    let (xa, xb) = slot_x(c, slot_of[k]);
+                    let style = ("sans-serif", 12)
+                        .into_font()
+                        .color(&RGBColor(0x70, 0x70, 0x70))
+                        .pos(Pos::new(HPos::Center, VPos::Bottom));
+                    let y = y0 + 0.02 * (y1 - y0);
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            "n/a",
+                            (0.5 * (xa + xb), y),
+                            style,
+                        )))
+                        .map_err(plot_err)?;
+                }
+            }
+        }
+        if !self.log_y && y0 < 0.0 && y1 > 0.0 {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(0.0, 0.0), (n, 0.0)],
+                    BLACK.stroke_width(1),
+                )))
+                .map_err(plot_err)?;
+        }
+        let labels = self
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(c, l)| (c as f64 + 0.5, l.clone()));
+        draw_category_labels(root, &chart, y0, labels)?;
+        if !any {
+            draw_no_data(&chart.plotting_area().strip_coord_spec())?;
+        }
+        if labelled {
+            draw_legend(&mut chart, self.legend)?;
+        }
+        Ok(())
+    }
+}
