@@ -7,6 +7,21 @@ use readout::ZeroShotReport;
 
 use super::Ctx;
 use super::report::Report;
+use crate::plot::{self, BarChart, BarSeries, ColourScale, Heatmap, LegendPosition, ScatterPlot};
+
+fn fig(
+    ctx: &Ctx<'_>,
+    report: &mut Report,
+    stem: &str,
+    caption: &str,
+    figure: &impl plot::Figure,
+) -> Result<()> {
+    plot::save_png_and_svg(figure, &ctx.out.path(stem))?;
+    report
+        .figures
+        .push((caption.to_owned(), format!("{stem}.png")));
+    Ok(())
+}
 
 /// Everything the panels show.
 pub struct Panels<'a> {
@@ -29,7 +44,7 @@ pub struct Panels<'a> {
 }
 
 /// Writes every panel's data (and figure) and adds captions to the report.
-pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, _report: &mut Report) -> Result<()> {
+pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
     ctx.out.write_csv(
         "tsne.csv",
         &["x", "y", "digit", "modality", "seen"],
@@ -48,6 +63,178 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, _report: &mut Report) -> Result<()> 
             ]
         }),
     )?;
+    let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+    fig(
+        ctx,
+        report,
+        "tsne",
+        "t-SNE of the projected test embeddings (software LSM): colour = digit, marker = modality; digits 8 and 9 were never trained on",
+        &ScatterPlot {
+            title: "Zero-shot embeddings (t-SNE)".into(),
+            x_label: "t-SNE 1".into(),
+            y_label: "t-SNE 2".into(),
+            points: (0..p.embedding.nrows())
+                .map(|i| (p.embedding[(i, 0)], p.embedding[(i, 1)]))
+                .collect(),
+            classes: p.labels.clone(),
+            class_names: digits.clone(),
+            shapes: (0..p.embedding.nrows())
+                .map(|i| usize::from(i >= p.modality_split))
+                .collect(),
+            shape_names: vec!["image".into(), "audio".into()],
+            point_size: 4,
+            size: (900, 760),
+        },
+    )?;
+
+    // Retrieval accuracy (top-1) beside the paper's.
+    let a2i = |z: &ZeroShotReport| {
+        [
+            100.0 * z.seen.audio_to_image.top1(),
+            100.0 * z.unseen.audio_to_image.top1(),
+        ]
+    };
+    let i2a = |z: &ZeroShotReport| {
+        [
+            100.0 * z.seen.image_to_audio.top1(),
+            100.0 * z.unseen.image_to_audio.top1(),
+        ]
+    };
+    let categories = vec![
+        "seen digits (1-7)".to_owned(),
+        "unseen digits (8, 9)".to_owned(),
+    ];
+    let series = |label: &str, v: [f64; 2]| BarSeries {
+        label: label.into(),
+        values: v.to_vec(),
+        errors: Vec::new(),
+        stack: None,
+    };
+    fig(
+        ctx,
+        report,
+        "retrieval",
+        "Audio-search-image top-1 accuracy: this run's LSM (software, hardware) and prototypical network beside the paper's LSM",
+        &BarChart {
+            title: "Zero-shot audio-search-image (top-1)".into(),
+            x_label: "test classes".into(),
+            y_label: "top-1 accuracy (%)".into(),
+            categories: categories.clone(),
+            series: vec![
+                series("LSM software (this run)", a2i(p.software)),
+                series("LSM hardware (this run)", a2i(p.hardware)),
+                series("prototypical (this run)", a2i(p.protonet)),
+                series("LSM software (paper)", [66.1, 88.0]),
+                series("LSM hardware (paper)", [67.42, 87.5]),
+            ],
+            log_y: false,
+            value_labels: true,
+            y_range: Some((0.0, 110.0)),
+            legend: LegendPosition::UpperLeft,
+            size: (1000, 560),
+        },
+    )?;
+    fig(
+        ctx,
+        report,
+        "retrieval_image_to_audio",
+        "Image-search-audio top-1 accuracy of this run",
+        &BarChart {
+            title: "Zero-shot image-search-audio (top-1)".into(),
+            x_label: "test classes".into(),
+            y_label: "top-1 accuracy (%)".into(),
+            categories,
+            series: vec![
+                series("LSM software", i2a(p.software)),
+                series("LSM hardware", i2a(p.hardware)),
+                series("prototypical", i2a(p.protonet)),
+            ],
+            log_y: false,
+            value_labels: true,
+            y_range: Some((0.0, 110.0)),
+            legend: LegendPosition::UpperLeft,
+            size: (900, 520),
+        },
+    )?;
+    for (stem, label, b) in [
+        ("retrieval_confusion_seen_map", "seen", &p.software.seen),
+        (
+            "retrieval_confusion_unseen_map",
+            "unseen",
+            &p.software.unseen,
+        ),
+    ] {
+        let c = &b.audio_to_image.confusion;
+        let present: Vec<usize> = (0..c.n_classes)
+            .filter(|&t| (0..c.n_classes).any(|q| c.count(t, q) > 0 || c.count(q, t) > 0))
+            .collect();
+        let n = present.len();
+        let values: Vec<f64> = present
+            .iter()
+            .flat_map(|&t| {
+                let total: u64 = (0..c.n_classes).map(|q| c.count(t, q)).sum();
+                present.iter().map(move |&q| {
+                    if total > 0 {
+                        100.0 * c.count(t, q) as f64 / total as f64
+                    } else {
+                        f64::NAN
+                    }
+                })
+            })
+            .collect();
+        let ticks: Vec<String> = present.iter().map(|d| d.to_string()).collect();
+        fig(
+            ctx,
+            report,
+            stem,
+            &format!(
+                "Retrieval confusion, {label} digits, software LSM: query digit (audio) versus the digit of the nearest image (row-normalised, percent)"
+            ),
+            &Heatmap {
+                title: format!("Audio query vs retrieved image digit ({label})"),
+                x_label: "digit of the nearest image".into(),
+                y_label: "spoken digit (query)".into(),
+                rows: n,
+                cols: n,
+                values,
+                scale: ColourScale::Sequential {
+                    min: 0.0,
+                    max: 100.0,
+                },
+                colour_label: "% of the queries".into(),
+                x_extent: None,
+                y_extent: None,
+                x_ticks: ticks.clone(),
+                y_ticks: ticks,
+                annotate: Some(0),
+                size: (640, 560),
+            },
+        )?;
+    }
+    fig(
+        ctx,
+        report,
+        "training_macs",
+        "Training multiply-accumulates per image-audio pair under the paper's convention (docs/costmodel.md)",
+        &BarChart {
+            title: "Zero-shot training cost per pair".into(),
+            x_label: "model".into(),
+            y_label: "MACs per training pair".into(),
+            categories: p.training.iter().map(|r| r.model.clone()).collect(),
+            series: vec![BarSeries {
+                label: String::new(),
+                values: p.training.iter().map(|r| r.cost).collect(),
+                errors: Vec::new(),
+                stack: None,
+            }],
+            log_y: true,
+            value_labels: true,
+            y_range: None,
+            legend: LegendPosition::Hidden,
+            size: (800, 500),
+        },
+    )?;
+
     let mut rows = Vec::new();
     for (model, z) in [
         ("lsm_software", p.software),

@@ -632,6 +632,7 @@ where
             confusion_software: &sw.test,
             confusion_hardware: &hw.test,
             costs: &costs,
+            baselines: &[],
         },
         &mut report,
     )?;

@@ -9,7 +9,10 @@ use readout::ClassificationReport;
 use super::Ctx;
 use super::report::Report;
 use super::supervised::{Costs, Task};
-use crate::plot::{self, ColourScale, FrameGrid, HeatFrame, LinePlot, RasterPlot, Series};
+use crate::plot::{
+    self, BarChart, BarSeries, ColourScale, FrameGrid, HeatFrame, Heatmap, LegendPosition,
+    LinePlot, RasterPlot, ScatterPlot, ScatterPlot3d, Series,
+};
 
 /// Everything the panels show.
 pub struct Panels<'a> {
@@ -33,6 +36,8 @@ pub struct Panels<'a> {
     pub confusion_hardware: &'a ClassificationReport,
     /// Costs.
     pub costs: &'a Costs,
+    /// Measured baselines: (name as in the paper's list, test accuracy in percent).
+    pub baselines: &'a [(String, f64)],
 }
 
 fn fig(
@@ -231,6 +236,229 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 }),
         )?;
     }
+    let names: Vec<String> = (0..p.task.classes).map(p.task.class_name).collect();
+    for (stem, label, r) in [
+        ("confusion_software", "software", p.confusion_software),
+        ("confusion_hardware", "hardware", p.confusion_hardware),
+    ] {
+        let n = r.confusion.n_classes;
+        // Rows normalised to the true class's count: recall per cell, in percent.
+        let values: Vec<f64> = (0..n)
+            .flat_map(|t| {
+                let total: u64 = (0..n).map(|q| r.confusion.count(t, q)).sum();
+                (0..n).map(move |q| {
+                    if total > 0 {
+                        100.0 * r.confusion.count(t, q) as f64 / total as f64
+                    } else {
+                        f64::NAN
+                    }
+                })
+            })
+            .collect();
+        fig(
+            ctx,
+            report,
+            stem,
+            &format!(
+                "Confusion matrix of the {label} LSM on the test set (row-normalised, percent); accuracy {:.2} %",
+                100.0 * r.accuracy
+            ),
+            &Heatmap {
+                title: format!(
+                    "{}: confusion, {label} LSM ({:.2} %)",
+                    p.task.dataset,
+                    100.0 * r.accuracy
+                ),
+                x_label: "predicted class".into(),
+                y_label: "true class".into(),
+                rows: n,
+                cols: n,
+                values,
+                scale: ColourScale::Sequential {
+                    min: 0.0,
+                    max: 100.0,
+                },
+                colour_label: "% of the true class".into(),
+                x_extent: None,
+                y_extent: None,
+                x_ticks: names.clone(),
+                y_ticks: names.clone(),
+                annotate: Some(0),
+                size: (720, 640),
+            },
+        )?;
+    }
+    let classes: Vec<usize> = p.embedding_labels.to_vec();
+    if p.embedding.ncols() >= 3 {
+        fig(
+            ctx,
+            report,
+            "tsne",
+            &format!(
+                "3-D t-SNE of the software LSM's scaled spike counts for {} test samples",
+                p.embedding.nrows()
+            ),
+            &ScatterPlot3d {
+                title: format!("{}: t-SNE of LSM features", p.task.dataset),
+                axis_labels: ["t-SNE 1".into(), "t-SNE 2".into(), "t-SNE 3".into()],
+                points: (0..p.embedding.nrows())
+                    .map(|i| {
+                        [
+                            p.embedding[(i, 0)],
+                            p.embedding[(i, 1)],
+                            p.embedding[(i, 2)],
+                        ]
+                    })
+                    .collect(),
+                classes,
+                class_names: names.clone(),
+                shapes: Vec::new(),
+                shape_names: Vec::new(),
+                point_size: 3,
+                size: (900, 760),
+            },
+        )?;
+    } else if p.embedding.ncols() == 2 {
+        fig(
+            ctx,
+            report,
+            "tsne",
+            &format!(
+                "2-D t-SNE of the software LSM's scaled spike counts for {} test samples",
+                p.embedding.nrows()
+            ),
+            &ScatterPlot {
+                title: format!("{}: t-SNE of LSM features", p.task.dataset),
+                x_label: "t-SNE 1".into(),
+                y_label: "t-SNE 2".into(),
+                points: (0..p.embedding.nrows())
+                    .map(|i| (p.embedding[(i, 0)], p.embedding[(i, 1)]))
+                    .collect(),
+                classes,
+                class_names: names.clone(),
+                shapes: Vec::new(),
+                shape_names: Vec::new(),
+                point_size: 3,
+                size: (860, 720),
+            },
+        )?;
+    }
+
+    // Accuracy: ours (measured) beside the paper's; baselines only where measured.
+    let (psw, phw) = p.task.paper_accuracy;
+    let mut categories = vec!["LSM-ANN software".to_owned(), "LSM-ANN hardware".to_owned()];
+    let mut ours = vec![
+        100.0 * p.confusion_software.accuracy,
+        100.0 * p.confusion_hardware.accuracy,
+    ];
+    let mut paper = vec![psw, phw];
+    for (name, acc) in p.task.paper_baselines {
+        categories.push((*name).to_owned());
+        ours.push(
+            p.baselines
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(f64::NAN, |(_, a)| *a),
+        );
+        paper.push(*acc);
+    }
+    ctx.out.write_csv(
+        "accuracy.csv",
+        &["model", "ours_percent", "paper_percent"],
+        categories
+            .iter()
+            .zip(&ours)
+            .zip(&paper)
+            .map(|((c, o), q)| vec![c.clone(), format!("{o}"), format!("{q}")]),
+    )?;
+    fig(
+        ctx,
+        report,
+        "accuracy",
+        "Test accuracy: this run beside the paper (n/a: not measured in this run)",
+        &BarChart {
+            title: format!("{}: test accuracy", p.task.dataset),
+            x_label: "model".into(),
+            y_label: "test accuracy (%)".into(),
+            categories,
+            series: vec![
+                BarSeries {
+                    label: "this run".into(),
+                    values: ours,
+                    errors: Vec::new(),
+                    stack: None,
+                },
+                BarSeries {
+                    label: "paper".into(),
+                    values: paper,
+                    errors: Vec::new(),
+                    stack: None,
+                },
+            ],
+            log_y: false,
+            value_labels: true,
+            y_range: Some((0.0, 105.0)),
+            legend: LegendPosition::LowerRight,
+            size: (900, 520),
+        },
+    )?;
+
+    // Training cost per sample (paper convention), log scale.
+    fig(
+        ctx,
+        report,
+        "training_macs",
+        "Training multiply-accumulates per sample under the paper's convention (docs/costmodel.md)",
+        &BarChart {
+            title: format!("{}: training cost per sample", p.task.dataset),
+            x_label: "model".into(),
+            y_label: "MACs per training sample".into(),
+            categories: p.costs.training.iter().map(|(m, _)| m.clone()).collect(),
+            series: vec![BarSeries {
+                label: String::new(),
+                values: p.costs.training.iter().map(|(_, v)| *v).collect(),
+                errors: Vec::new(),
+                stack: None,
+            }],
+            log_y: true,
+            value_labels: true,
+            y_range: None,
+            legend: LegendPosition::Hidden,
+            size: (800, 500),
+        },
+    )?;
+
+    // Inference energy per sample, per layer, digital vs hybrid (counted events).
+    let layer_series: Vec<BarSeries> = p
+        .costs
+        .layers
+        .iter()
+        .map(|(name, d, h)| BarSeries {
+            label: name.clone(),
+            values: vec![d * 1e6, h * 1e6],
+            errors: Vec::new(),
+            stack: Some(0),
+        })
+        .collect();
+    fig(
+        ctx,
+        report,
+        "energy",
+        "Inference energy per sample from this run's counted events, per layer: all-digital (event-driven) versus the hybrid system (crossbar read every step)",
+        &BarChart {
+            title: format!("{}: inference energy per sample", p.task.dataset),
+            x_label: "system".into(),
+            y_label: "energy per sample (uJ)".into(),
+            categories: vec!["digital".into(), "hybrid".into()],
+            series: layer_series,
+            log_y: false,
+            value_labels: true,
+            y_range: None,
+            legend: LegendPosition::UpperRight,
+            size: (760, 520),
+        },
+    )?;
+
     ctx.out.write_csv(
         "training_macs.csv",
         &["model", "macs_per_sample_paper_convention"],
