@@ -14,8 +14,9 @@ pub enum Error {
         /// The allowed range, in words.
         allowed: String,
     },
-    /// The device model rejected its parameters or the programming.
-    #[error("device model: {0}")]
+    /// The device model rejected its parameters or the programming (its
+    /// message as is: device errors name their own field or file).
+    #[error(transparent)]
     Device(#[from] rram_device::Error),
     /// A partition-layout file could not be parsed.
     #[error("cannot parse layout `{file}`: {message}")]
@@ -26,7 +27,7 @@ pub enum Error {
         message: String,
     },
     /// A file could not be read.
-    #[error("cannot read `{file}`: {source}")]
+    #[error("cannot read `{file}`")]
     Io {
         /// The file.
         file: String,
@@ -120,4 +121,24 @@ pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
 /// A finite value greater than or equal to zero.
 pub(crate) fn non_negative(field: &str, v: f64) -> Result<()> {
     ensure(v.is_finite() && v >= 0.0, field, v, "finite and >= 0")
+}
+
+#[cfg(test)]
+mod tests {
+    /// With anyhow's `{:#}` (or any walk of `source()`) the operating
+    /// system's message appears once, after the message naming the file.
+    #[test]
+    fn io_errors_name_the_file_and_print_the_cause_once() {
+        let missing = std::env::temp_dir()
+            .join("no-such-dir-7f3a")
+            .join("missing.toml");
+        let err = crate::layout::Layout::from_file(&missing).expect_err("missing file");
+        let chain: Vec<String> =
+            std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        assert!(chain[0].contains("missing.toml"), "{chain:?}");
+        assert!(!chain[0].contains(&chain[1]), "{chain:?}");
+    }
 }

@@ -17,11 +17,12 @@ pub enum Error {
         allowed: String,
     },
     /// A technology table file could not be read.
-    #[error("cannot read technology table {}: {source}", path.display())]
+    #[error("cannot read technology table {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
+        #[source]
         source: std::io::Error,
     },
     /// A technology table is not valid TOML or does not follow the schema.
@@ -120,3 +121,23 @@ pub enum Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    /// With anyhow's `{:#}` (or any walk of `source()`) the operating
+    /// system's message appears once, after the message naming the file.
+    #[test]
+    fn io_errors_name_the_file_and_print_the_cause_once() {
+        let missing = std::env::temp_dir()
+            .join("no-such-dir-7f3a")
+            .join("missing.toml");
+        let err = crate::tech::TechTable::load(&missing).expect_err("missing file");
+        let chain: Vec<String> =
+            std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        assert!(chain[0].contains("missing.toml"), "{chain:?}");
+        assert!(!chain[0].contains(&chain[1]), "{chain:?}");
+    }
+}

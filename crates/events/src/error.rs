@@ -38,7 +38,7 @@ pub enum Error {
         entries: usize,
     },
     /// Reading or writing a file failed.
-    #[error("{file}: {source}")]
+    #[error("I/O error on `{file}`")]
     Io {
         /// The file (or directory) concerned.
         file: String,
@@ -240,5 +240,25 @@ pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_
     move |source| Error::Io {
         file: display(path),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// With anyhow's `{:#}` (or any walk of `source()`) the operating
+    /// system's message appears once, after the message naming the file.
+    #[test]
+    fn io_errors_name_the_file_and_print_the_cause_once() {
+        let missing = std::env::temp_dir()
+            .join("no-such-dir-7f3a")
+            .join("missing.bin");
+        let err = crate::dataset::DatasetFormat::detect(&missing).expect_err("missing file");
+        let chain: Vec<String> =
+            std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        assert!(chain[0].contains("missing.bin"), "{chain:?}");
+        assert!(!chain[0].contains(&chain[1]), "{chain:?}");
     }
 }

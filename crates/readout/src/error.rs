@@ -96,11 +96,12 @@ pub enum Error {
         why: String,
     },
     /// Reading or writing a model file failed.
-    #[error("{path}: {source}")]
+    #[error("cannot read or write model file `{path}`")]
     Io {
         /// The file.
         path: String,
         /// The underlying error.
+        #[source]
         source: std::io::Error,
     },
 }
@@ -114,5 +115,27 @@ pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str)
         field: field.to_owned(),
         value: value.to_string(),
         allowed: allowed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Persist;
+
+    /// With anyhow's `{:#}` (or any walk of `source()`) the operating
+    /// system's message appears once, after the message naming the file.
+    #[test]
+    fn io_errors_name_the_file_and_print_the_cause_once() {
+        let missing = std::env::temp_dir()
+            .join("no-such-dir-7f3a")
+            .join("missing.json");
+        let err = crate::Scaler::load(&missing).expect_err("missing file");
+        let chain: Vec<String> =
+            std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        assert!(chain[0].contains("missing.json"), "{chain:?}");
+        assert!(!chain[0].contains(&chain[1]), "{chain:?}");
     }
 }

@@ -27,7 +27,7 @@ pub enum Error {
         reason: String,
     },
     /// A file could not be read.
-    #[error("cannot read `{file}`: {source}")]
+    #[error("cannot read `{file}`")]
     Io {
         /// The file.
         file: String,
@@ -102,4 +102,25 @@ pub(crate) fn fraction(field: &str, v: f64) -> Result<()> {
 /// Any finite value.
 pub(crate) fn finite(field: &str, v: f64) -> Result<()> {
     ensure(v.is_finite(), field, v, "finite")
+}
+
+#[cfg(test)]
+mod tests {
+    /// With anyhow's `{:#}` (or any walk of `source()`) the operating
+    /// system's message appears once, after the message naming the file.
+    #[test]
+    fn io_errors_name_the_file_and_print_the_cause_once() {
+        let missing = std::env::temp_dir()
+            .join("no-such-dir-7f3a")
+            .join("missing.csv");
+        let err = crate::fit::read_conductances_us(&missing, &crate::fit::Column::default())
+            .expect_err("missing file");
+        let chain: Vec<String> =
+            std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        assert!(chain[0].contains("missing.csv"), "{chain:?}");
+        assert!(!chain[0].contains(&chain[1]), "{chain:?}");
+    }
 }
