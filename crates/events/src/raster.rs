@@ -11,7 +11,14 @@ use crate::error::{Error, Result};
 /// number of events that fell into each (channel, step) bin. This is exactly
 /// what an event-driven reservoir consumes: at step `t` it touches only the
 /// fan-out of [`SpikeRaster::step`]`(t)`.
+///
+/// Deserialisation checks the stored form (offsets start at 0, never
+/// decrease and end at the number of entries; every channel is below
+/// `channels` and strictly increasing within its step; counts, when
+/// present, are one per entry and at least 1), so a crafted file is an
+/// error, never a panic in [`SpikeRaster::step`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RasterRepr")]
 pub struct SpikeRaster {
     channels: u32,
     /// `offsets[t]..offsets[t + 1]` indexes the entries of step `t`.
@@ -20,6 +27,78 @@ pub struct SpikeRaster {
     indices: Vec<u32>,
     /// Event count of each entry (>= 1), when the raster keeps counts.
     counts: Option<Vec<u32>>,
+}
+
+/// The stored form of a [`SpikeRaster`], unchecked; validated by
+/// `TryFrom` on deserialisation.
+#[derive(Deserialize)]
+struct RasterRepr {
+    channels: u32,
+    offsets: Vec<u32>,
+    indices: Vec<u32>,
+    #[serde(default)]
+    counts: Option<Vec<u32>>,
+}
+
+impl TryFrom<RasterRepr> for SpikeRaster {
+    type Error = String;
+
+    fn try_from(r: RasterRepr) -> std::result::Result<SpikeRaster, String> {
+        if r.offsets.first() != Some(&0) {
+            return Err(format!(
+                "raster offsets must start with 0, found {:?}",
+                r.offsets.first()
+            ));
+        }
+        let last = r.offsets.last().map_or(0, |&o| o as usize);
+        if last != r.indices.len() {
+            return Err(format!(
+                "raster: the last offset ({last}) must equal the number of indices ({})",
+                r.indices.len()
+            ));
+        }
+        // Non-decreasing and ending at `indices.len()`: every offset is in
+        // range, so the slices below cannot panic.
+        if let Some((t, w)) = r.offsets.windows(2).enumerate().find(|(_, w)| w[0] > w[1]) {
+            return Err(format!(
+                "raster step {t}: offsets decrease ({} > {})",
+                w[0], w[1]
+            ));
+        }
+        for (t, w) in r.offsets.windows(2).enumerate() {
+            let step = &r.indices[w[0] as usize..w[1] as usize];
+            if let Some(p) = step.windows(2).find(|p| p[0] >= p[1]) {
+                return Err(format!(
+                    "raster step {t}: channels must be strictly increasing, found {} then {}",
+                    p[0], p[1]
+                ));
+            }
+            if let Some(&c) = step.last().filter(|&&c| c >= r.channels) {
+                return Err(format!(
+                    "raster step {t}: channel {c} is outside 0..{}",
+                    r.channels
+                ));
+            }
+        }
+        if let Some(counts) = &r.counts {
+            if counts.len() != r.indices.len() {
+                return Err(format!(
+                    "raster: {} counts for {} entries (one per entry)",
+                    counts.len(),
+                    r.indices.len()
+                ));
+            }
+            if let Some(k) = counts.iter().position(|&n| n == 0) {
+                return Err(format!("raster entry {k}: count 0, must be >= 1"));
+            }
+        }
+        Ok(SpikeRaster {
+            channels: r.channels,
+            offsets: r.offsets,
+            indices: r.indices,
+            counts: r.counts,
+        })
+    }
 }
 
 impl SpikeRaster {
