@@ -257,6 +257,13 @@ impl<S: EventSource> Dataset<S> {
         &self.labels
     }
 
+    /// The labels as `usize` class indices, one per sample of this view:
+    /// what `readout` and `baselines` take (labels are `u16` here because
+    /// that is what the file formats carry).
+    pub fn labels_usize(&self) -> Vec<usize> {
+        self.labels.iter().map(|&l| usize::from(l)).collect()
+    }
+
     /// Label of sample `i` of this view. Panics if `i >= len()`, like slice
     /// indexing.
     pub fn label(&self, i: usize) -> u16 {
@@ -612,6 +619,7 @@ mod tests {
         assert_eq!(d.len(), 12);
         let f = d.filter_classes(&[0, 2]);
         assert_eq!(f.labels(), &[0, 0, 0, 2, 2, 2, 2, 2]);
+        assert_eq!(f.labels_usize(), vec![0usize, 0, 0, 2, 2, 2, 2, 2]);
         let positions: Vec<usize> = (0..f.len()).map(|i| f.source_index(i)).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]));
         let train = d.split(Split::Train);
