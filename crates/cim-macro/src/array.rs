@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use costmodel::OpCounts;
+use costmodel::{DAC_CONVERSIONS_PER_ANALOGUE_ROW, DAC_CONVERSIONS_PER_SPIKE_ROW, OpCounts};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use rram_device::{ConductanceMap, DeviceParams, NoiseModel, Program, ReadNoiseParams};
@@ -1023,9 +1023,11 @@ impl Macro {
             // Plus code minus minus code, per pair and cycle.
             ops.add_int += cycles * cols;
         }
+        // The workspace's DAC rule (costmodel): a spike row is switched onto
+        // the held DC read level, an analogue row needs its own conversion.
         let rows = &s.rows[..k as usize];
         if dense {
-            ops.dac_conversions += k;
+            ops.dac_conversions += k * DAC_CONVERSIONS_PER_ANALOGUE_ROW;
             ops.cell_conductance_sum_s += rows
                 .iter()
                 .zip(&s.x)
@@ -1033,6 +1035,7 @@ impl Macro {
                 .sum::<f64>();
         } else {
             ops.row_drives += k;
+            ops.dac_conversions += k * DAC_CONVERSIONS_PER_SPIKE_ROW;
             ops.cell_conductance_sum_s +=
                 rows.iter().map(|&r| d.row_g_sum_s[r as usize]).sum::<f64>();
         }

@@ -191,7 +191,7 @@
 //! | `macro_cycles` | `c` |
 //! | `tia_activations`, `adc_conversions` | `c S` |
 //! | `row_drives` (spikes: the DAC level already exists) | `k` |
-//! | `dac_conversions` (dense inputs) | `k` |
+//! | `dac_conversions` (spikes / dense inputs) | `0` / `k` |
 //! | `cell_reads` | `2 n k` |
 //! | `cell_conductance_sum_s` | `sum_i x_i^2 sum_{c in partition} G_ic` (so `V_s^2` times it is the read power) |
 //! | `mul_fp32` (codes to weight units) | `c n` |
@@ -199,6 +199,18 @@
 //! | `add_int` (digital sensing: plus code - minus code) | `c n` |
 //!
 //! A read with no active row does nothing: zero outputs, nothing counted.
+//!
+//! DAC conversions follow the workspace's one rule, the constants
+//! [`costmodel::DAC_CONVERSIONS_PER_SPIKE_ROW`] (0: a spike row is switched
+//! by the multiplexer onto the DC read level the DAC holds) and
+//! [`costmodel::DAC_CONVERSIONS_PER_ANALOGUE_ROW`] (1: an analogue input
+//! needs its own level), so counted reads and `costmodel`'s dense and mapped
+//! estimates price the same work the same way. A dense read of every row
+//! of a partition with `read.parallel_rows` at least its rows costs exactly
+//! what [`costmodel::dense_hybrid`] charges per step (a test prices both);
+//! with the default 64 parallel rows it takes `ceil(rows / 64)` cycles, each
+//! with its own TIA and ADC conversions, where the dense estimate assumes
+//! one read per step.
 //!
 //! # Parameters
 //!

@@ -72,6 +72,28 @@ impl DigitalBaseline {
     }
 }
 
+/// DAC conversions per spike row and read cycle: 0.
+///
+/// The counting rule of the whole workspace (the macro counts its reads
+/// with it, [`CrossbarMapping`] prices mapped and dense runs with it). A DAC
+/// conversion is a new code loaded into a DAC channel. The paper's
+/// periphery has an 8-channel 16-bit DAC giving 64 parallel analogue inputs,
+/// and applies spikes as a DC read voltage routed to the rows through a
+/// multiplexer: the read level is converted once and held, and a spike only
+/// switches its row onto it (a [`OpCounts::row_drives`] count). Setting the
+/// level once per run is not counted. So a binary spike row costs no
+/// conversion, whatever the number of DAC channels.
+pub const DAC_CONVERSIONS_PER_SPIKE_ROW: u64 = 0;
+
+/// DAC conversions per analogue-valued row and read cycle: 1.
+///
+/// An analogue input needs its own level on its row in every cycle it is
+/// read, so each driven row is one conversion (the 8 channels times the
+/// multiplexer's 8 lines are how the chip drives 64 such rows in
+/// parallel; the count is per row, not per channel). See
+/// [`DAC_CONVERSIONS_PER_SPIKE_ROW`].
+pub const DAC_CONVERSIONS_PER_ANALOGUE_ROW: u64 = 1;
+
 /// How synapse layers map onto the crossbar macro when a run did not count
 /// the macro's operations itself (ideal backend) and for the dense estimate.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,10 +105,6 @@ pub struct CrossbarMapping {
     /// are subtracted before the TIA/ADC, "a 200-column read" per step as the
     /// paper's constant per-step cost implies; 2: both columns converted).
     pub sensed_per_output: u64,
-    /// DAC conversions per read cycle (8: the paper's 8-channel DAC sets the
-    /// read level; binary spike rows are switched onto it through the
-    /// multiplexer and counted as row drives, not conversions).
-    pub dac_per_cycle: u64,
     /// Mean cell conductance, siemens (14.25 uS: the Gaussian fitted to the
     /// same group's 40 nm TaOx cells, PAPER.md).
     pub g_mean_s: f64,
@@ -102,7 +120,6 @@ impl Default for CrossbarMapping {
         CrossbarMapping {
             cells_per_weight: 2,
             sensed_per_output: 1,
-            dac_per_cycle: 8,
             g_mean_s: 14.25e-6,
             shared_read: true,
         }
@@ -142,24 +159,25 @@ impl CrossbarMapping {
     }
 
     /// Analogue counts of the column side of `cycles` reads of `columns`
-    /// output neurons: cycles, DAC conversions, TIA activations, ADC
-    /// conversions.
+    /// output neurons: cycles, TIA activations, ADC conversions.
     pub fn column_side(&self, cycles: u64, columns: u64) -> OpCounts {
         OpCounts {
             macro_cycles: cycles,
-            dac_conversions: cycles * self.dac_per_cycle,
             tia_activations: cycles * columns * self.sensed_per_output,
             adc_conversions: cycles * columns * self.sensed_per_output,
             ..OpCounts::default()
         }
     }
 
-    /// Analogue counts of the row side: `rows` row drives and the cells of
-    /// `synaptic_events` weights read with their conductance sum.
+    /// Analogue counts of the row side: `rows` spike rows driven (row
+    /// drives, and [`DAC_CONVERSIONS_PER_SPIKE_ROW`] conversions each) and
+    /// the cells of `synaptic_events` weights read with their conductance
+    /// sum.
     pub fn row_side(&self, rows: u64, synaptic_events: u64) -> OpCounts {
         let cells = synaptic_events * self.cells_per_weight;
         OpCounts {
             row_drives: rows,
+            dac_conversions: rows * DAC_CONVERSIONS_PER_SPIKE_ROW,
             cell_reads: cells,
             cell_conductance_sum_s: cells as f64 * self.g_mean_s,
             ..OpCounts::default()
@@ -437,6 +455,7 @@ mod tests {
         assert_eq!(input.mac_fp32, 0);
         let rec = w.layer("recurrent").map(|l| l.counts).unwrap_or_default();
         assert_eq!((rec.row_drives, rec.cell_reads), (10, 40));
+        // Spike rows: no DAC conversion (DAC_CONVERSIONS_PER_SPIKE_ROW).
         assert_eq!(
             (
                 rec.macro_cycles,
@@ -444,8 +463,9 @@ mod tests {
                 rec.adc_conversions,
                 rec.tia_activations
             ),
-            (5, 40, 10, 10)
+            (5, 0, 10, 10)
         );
+        assert_eq!(input.dac_conversions, 0);
         assert!((rec.cell_conductance_sum_s - 40.0 * 14.25e-6).abs() < 1e-15);
         assert_eq!(w.layer("projection").map(|l| l.counts.mac_fp32), Some(6));
         let split = CrossbarMapping {

@@ -56,8 +56,12 @@
 //! * Event-driven digital ([`all_digital_view`]): one addition per synaptic
 //!   event.
 //! * Hybrid: one shared read per time step ([`CrossbarMapping`]), two cells
-//!   per signed weight, one conversion per output column, eight DAC
-//!   conversions per cycle, binary spike rows as row drives.
+//!   per signed weight, one conversion per output column, binary spike rows
+//!   as row drives without DAC conversions
+//!   ([`DAC_CONVERSIONS_PER_SPIKE_ROW`] = 0: the read level is a DC voltage
+//!   the DAC holds and the multiplexer routes), one DAC conversion per
+//!   analogue-valued row and cycle ([`DAC_CONVERSIONS_PER_ANALOGUE_ROW`]).
+//!   `cim-macro` counts its reads with the same two constants.
 //!
 //! # Parameters
 //!
@@ -67,7 +71,8 @@
 //! | [`DigitalBaseline::weight_reads`] | - | false | arithmetic only, as the paper's digital totals imply |
 //! | [`CrossbarMapping::cells_per_weight`] | cells | 2 | differential pairs `G+ - G-` (paper) |
 //! | [`CrossbarMapping::sensed_per_output`] | conversions | 1 | "a 200-column read" per step, implied by the paper's constant per-step hybrid cost |
-//! | [`CrossbarMapping::dac_per_cycle`] | conversions | 8 | the paper's 8-channel DAC |
+//! | [`DAC_CONVERSIONS_PER_SPIKE_ROW`] | conversions | 0 | paper: spikes are a DC read voltage routed by a multiplexer |
+//! | [`DAC_CONVERSIONS_PER_ANALOGUE_ROW`] | conversions | 1 | paper: the 8-channel DAC gives 64 parallel analogue inputs, one level per row |
 //! | [`CrossbarMapping::g_mean_s`] | S | 14.25e-6 | Gaussian fitted to the group's 40 nm TaOx cells (PAPER.md) |
 //! | [`CrossbarMapping::shared_read`] | - | true | input and recurrent currents sum on the same columns (Eq. 1) |
 //! | paper sizes ([`paper`]) | - | 256/64 in, 200 hidden, 10/11 classes, 50/129 steps, 64-d projections, 7 seen classes | paper and the authors' scripts |
@@ -102,8 +107,9 @@ pub use energy::{
 };
 pub use error::{Error, Result};
 pub use inference::{
-    CrossbarMapping, DigitalBaseline, Head, LIF_OPS, LsmShape, ReadGeometry, all_digital_view,
-    dense_digital, dense_events, dense_hybrid, hybrid_view,
+    CrossbarMapping, DAC_CONVERSIONS_PER_ANALOGUE_ROW, DAC_CONVERSIONS_PER_SPIKE_ROW,
+    DigitalBaseline, Head, LIF_OPS, LsmShape, ReadGeometry, all_digital_view, dense_digital,
+    dense_events, dense_hybrid, hybrid_view,
 };
 pub use tech::{
     ANALOGUE_ENTRIES, AnalogueTech, DIGITAL_ENTRIES, DigitalTech, Entry, EntrySpec, TECH_DIR,

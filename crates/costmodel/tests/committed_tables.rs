@@ -128,12 +128,9 @@ fn literature_tables_give_the_expected_dense_totals() {
         row.digital_j
     );
     // Crossbar per step: 456 rows x 8 fJ, 182,400 cells x 0.04 V^2 x
-    // 14.25 uS x 10 ns, 10 pJ cycle, 8 DAC x 131.072 pJ, 200 x (1 pJ TIA +
-    // 32.768 pJ ADC).
-    let step = 456.0 * 8e-15
-        + 182_400.0 * 0.04 * 14.25e-6 * 10e-9
-        + 10e-12
-        + 8.0 * 131.072e-12
-        + 200.0 * (1e-12 + 32.768e-12);
+    // 14.25 uS x 10 ns, 10 pJ cycle, 200 x (1 pJ TIA + 32.768 pJ ADC); the
+    // spike rows need no DAC conversion (DAC_CONVERSIONS_PER_SPIKE_ROW).
+    let step =
+        456.0 * 8e-15 + 182_400.0 * 0.04 * 14.25e-6 * 10e-9 + 10e-12 + 200.0 * (1e-12 + 32.768e-12);
     assert!((row.crossbar_per_step_j / step - 1.0).abs() < 1e-9);
 }
