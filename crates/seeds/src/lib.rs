@@ -23,10 +23,24 @@
 //!   [`Seeds::stream`] stream (whose key is expanded from `seed` alone).
 //! * [`Seeds::child`]`(p, key)`: a new experiment seed (for example one per sweep
 //!   point and repeat), the first `u64` of the keyed stream.
+//! * [`scoped_key`]`(scope, item)`: a key naming a component and one of its
+//!   work items, so that components sharing a purpose (every trained model
+//!   draws `ModelInit`) do not share streams; crates document their scopes.
+//!
+//! # Seeded index utilities
+//!
+//! The workspace's one [`shuffle`] (Fisher-Yates with a documented draw
+//! order), one [`stratified_split`] (the fraction's side first, per class in
+//! ascending label order) and one [`pair_by_label`] (cross-modal pairs of
+//! positions with equal labels) live here, beside the streams they draw
+//! from, because every crate that splits, shuffles or pairs depends on this
+//! one: the dataset views, the readouts and the baselines then draw the same
+//! subsets and orders from the same stream.
 //!
 //! # What this crate must not know
 //!
-//! It knows nothing of devices, neurons or data: it only names streams.
+//! It knows nothing of devices, neurons, models or data formats: it names
+//! streams and permutes, splits and pairs positions given only label slices.
 //!
 //! ```
 //! use rand::RngExt;
@@ -42,6 +56,9 @@
 //! assert_eq!(a, Seeds::new(10).stream(Purpose::DeviceForming).random::<f64>());
 //! ```
 
+mod index;
+
+pub use index::{pair_by_label, scoped_key, shuffle, stratified_split};
 use rand::SeedableRng;
 pub use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
