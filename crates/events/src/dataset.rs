@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use rand::{Rng, RngExt};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -358,7 +358,8 @@ impl<S: EventSource> Dataset<S> {
     /// A stratified random split: in every class, `round(n_c * fraction)` of
     /// its `n_c` samples go to the first part and the rest to the second.
     /// Which samples is drawn from `rng` (take it from
-    /// `seeds::Purpose::DataSplit`); both parts keep view order.
+    /// `seeds::Purpose::DataSplit`) by [`seeds::stratified_split`], whose
+    /// convention this is; both parts keep view order.
     pub fn stratified_split<R: Rng + ?Sized>(
         &self,
         fraction: f64,
@@ -371,18 +372,7 @@ impl<S: EventSource> Dataset<S> {
                 allowed: "in [0, 1]".into(),
             });
         }
-        let mut first = Vec::new();
-        let mut second = Vec::new();
-        for (_, mut members) in self.by_class() {
-            shuffle(&mut members, rng);
-            // n_c * fraction <= n_c, so the rounded count never exceeds n_c.
-            let take = ((members.len() as f64) * fraction).round() as usize;
-            let take = take.min(members.len());
-            first.extend_from_slice(&members[..take]);
-            second.extend_from_slice(&members[take..]);
-        }
-        first.sort_unstable();
-        second.sort_unstable();
+        let (first, second) = seeds::stratified_split(&self.labels, fraction, 0, rng);
         Ok((self.subset(&first), self.subset(&second)))
     }
 
@@ -425,7 +415,7 @@ impl<S: EventSource> Dataset<S> {
                 });
             }
             let mut members = members;
-            shuffle(&mut members, rng);
+            seeds::shuffle(&mut members, rng);
             chosen.extend_from_slice(&members[..want]);
         }
         chosen.sort_unstable();
@@ -448,31 +438,10 @@ impl<S: EventSource> Dataset<S> {
 /// shuffled with `rng` and zipped, giving `min(n_a, n_b)` pairs; each item
 /// is used at most once. Pairs are grouped by ascending label. Labels must
 /// mean the same digit in both collections (for N-TIDIGITS pick the
-/// [`crate::ntidigits::LabelMap`] that matches the other modality).
+/// [`crate::ntidigits::LabelMap`] that matches the other modality). This is
+/// [`seeds::pair_by_label`] with one pair per item of the smaller side.
 pub fn pair_by_label<R: Rng + ?Sized>(a: &[u16], b: &[u16], rng: &mut R) -> Vec<(usize, usize)> {
-    let mut classes: BTreeMap<u16, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-    for (i, &l) in a.iter().enumerate() {
-        classes.entry(l).or_default().0.push(i);
-    }
-    for (j, &l) in b.iter().enumerate() {
-        classes.entry(l).or_default().1.push(j);
-    }
-    let mut pairs = Vec::new();
-    for (_, (mut ia, mut ib)) in classes {
-        shuffle(&mut ia, rng);
-        shuffle(&mut ib, rng);
-        pairs.extend(ia.into_iter().zip(ib));
-    }
-    pairs
-}
-
-/// Fisher-Yates shuffle (written out so that the order drawn from a seed
-/// does not change with the `rand` crate's slice helpers).
-pub(crate) fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
-    for i in (1..items.len()).rev() {
-        let j = rng.random_range(0..=i);
-        items.swap(i, j);
-    }
+    seeds::pair_by_label(a, b, None, rng)
 }
 
 /// The on-disk formats this crate reads.
@@ -711,15 +680,6 @@ mod tests {
         );
         let err = Dataset::new(s).unwrap_err();
         assert!(err.to_string().contains("man-im-a-75"), "{err}");
-    }
-
-    #[test]
-    fn shuffle_is_a_permutation() {
-        let mut v: Vec<u32> = (0..100).collect();
-        shuffle(&mut v, &mut rng(5));
-        assert_ne!(v, (0..100).collect::<Vec<_>>());
-        v.sort_unstable();
-        assert_eq!(v, (0..100).collect::<Vec<_>>());
     }
 
     #[test]

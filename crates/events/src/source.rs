@@ -76,7 +76,7 @@ use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
 use crate::binning::{AudioBinning, VisionBinning};
-use crate::dataset::{Dataset, EventSource, SampleInfo, Split, index_error, shuffle};
+use crate::dataset::{Dataset, EventSource, SampleInfo, Split, index_error};
 use crate::emulate::cochlea::{CochleaEmulator, CochleaParams};
 use crate::emulate::dvs::{DvsEmulator, DvsParams};
 use crate::emulate::{Audio, GreyImage, check_range, invalid, read_wav};
@@ -713,19 +713,11 @@ fn mnist_files(dir: &Path) -> Result<Vec<(PathBuf, PathBuf, Option<Split>)>> {
 }
 
 /// A stratified split: in every class `round(n_c * fraction)` members,
-/// drawn from `rng`, go to the test split.
+/// drawn from `rng`, go to the test split ([`seeds::stratified_split`]).
 fn stratified_test<R: Rng + ?Sized>(labels: &[u16], fraction: f64, rng: &mut R) -> Vec<Split> {
-    let mut by_class: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
-    for (i, &l) in labels.iter().enumerate() {
-        by_class.entry(l).or_default().push(i);
-    }
     let mut split = vec![Split::Train; labels.len()];
-    for (_, mut members) in by_class {
-        shuffle(&mut members, rng);
-        let take = ((members.len() as f64 * fraction).round() as usize).min(members.len());
-        for &i in &members[..take] {
-            split[i] = Split::Test;
-        }
+    for i in seeds::stratified_split(labels, fraction, 0, rng).0 {
+        split[i] = Split::Test;
     }
     split
 }
@@ -1089,7 +1081,7 @@ fn audio_splits(
         let n = ((speakers.len() as f64 * options.test_fraction).round() as usize)
             .clamp(1, speakers.len() - 1);
         let mut all: Vec<&str> = speakers.iter().copied().collect();
-        shuffle(&mut all, &mut rng);
+        seeds::shuffle(&mut all, &mut rng);
         all[..n].iter().map(|s| (*s).to_owned()).collect()
     } else {
         for s in &options.test_speakers {
