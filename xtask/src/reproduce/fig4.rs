@@ -25,7 +25,9 @@ use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
 use super::report::{Report, Row, Summary, pct};
-use super::supervised::{TEST_KEYS, encode, per_sample_workload, rasters, snake, tech_tables};
+use super::supervised::{
+    TEST_KEYS, cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables,
+};
 use super::{Ctx, FigureOutput};
 
 /// One modality's encoder settings.
@@ -52,6 +54,9 @@ pub struct Protocol {
     pub unseen: Vec<usize>,
     /// Test samples per digit and modality (at most).
     pub test_per_class: usize,
+    /// Training samples per seen digit (at most; the audio count, which the
+    /// images are subsampled to).
+    pub train_per_class: usize,
     /// Retrieval depths reported.
     pub ks: Vec<usize>,
 }
@@ -196,22 +201,38 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         Ok((preset.data.vision(seeds)?, preset.data.audio(seeds)?))
     })?;
     let (img_train, aud_train, img_test, aud_test) = ctx.stages.run("split", || {
-        let aud_train = audio.split(Split::Train).filter_classes(&seen16);
-        let img_train = vision
-            .split(Split::Train)
-            .filter_classes(&seen16)
-            .subsample_to_counts(
-                &aud_train.class_counts(),
-                &mut seeds.keyed(Purpose::DataSplit, 41),
-            )?;
-        let img_test = vision
-            .split(Split::Test)
-            .filter_classes(&all)
-            .subsample_per_class(p.test_per_class, &mut seeds.keyed(Purpose::DataSplit, 42))?;
-        let aud_test = audio
-            .split(Split::Test)
-            .filter_classes(&all)
-            .subsample_per_class(p.test_per_class, &mut seeds.keyed(Purpose::DataSplit, 43))?;
+        // Per seen digit: the audio count (capped), never more than the
+        // images available; both modalities then hold that many.
+        let aud_all = audio.split(Split::Train).filter_classes(&seen16);
+        let img_all = vision.split(Split::Train).filter_classes(&seen16);
+        let images = img_all.class_counts();
+        let counts = aud_all
+            .class_counts()
+            .into_iter()
+            .map(|(c, n)| {
+                (
+                    c,
+                    n.min(p.train_per_class)
+                        .min(images.get(&c).copied().unwrap_or(0)),
+                )
+            })
+            .collect();
+        let aud_train =
+            aud_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?;
+        let img_train =
+            img_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?;
+        let img_test = cap_per_class(
+            &vision.split(Split::Test).filter_classes(&all),
+            p.test_per_class,
+            seeds,
+            42,
+        )?;
+        let aud_test = cap_per_class(
+            &audio.split(Split::Test).filter_classes(&all),
+            p.test_per_class,
+            seeds,
+            43,
+        )?;
         for (what, d) in [
             ("image train", img_train.len()),
             ("audio train", aud_train.len()),

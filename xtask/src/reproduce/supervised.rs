@@ -344,10 +344,10 @@ where
         let mut train = data.split(Split::Train);
         let mut test = data.split(Split::Test);
         if let Some(n) = limits.train_per_class {
-            train = train.subsample_per_class(n, &mut seeds.keyed(Purpose::DataSplit, 1))?;
+            train = cap_per_class(&train, n, seeds, 1)?;
         }
         if let Some(n) = limits.test_per_class {
-            test = test.subsample_per_class(n, &mut seeds.keyed(Purpose::DataSplit, 2))?;
+            test = cap_per_class(&test, n, seeds, 2)?;
         }
         ensure!(
             !train.is_empty() && !test.is_empty(),
@@ -383,6 +383,22 @@ where
         train_r,
         test_r,
     })
+}
+
+/// At most `cap` samples of every class (all of a class that has fewer),
+/// drawn with the `DataSplit` stream keyed by `key`.
+pub fn cap_per_class<S: EventSource>(
+    data: &Dataset<S>,
+    cap: usize,
+    seeds: Seeds,
+    key: u64,
+) -> Result<Dataset<S>> {
+    let counts = data
+        .class_counts()
+        .into_iter()
+        .map(|(c, n)| (c, n.min(cap)))
+        .collect();
+    Ok(data.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, key))?)
 }
 
 /// Spike-count features of both splits on one reservoir.
