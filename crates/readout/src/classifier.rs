@@ -8,11 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::cost::{TrainingCost, dense_step, optimizer_ops};
 use crate::data::{
-    Op, check_features, check_labels, check_width, gather_columns, shuffle, stratified_split,
+    Op, check_features, check_labels, check_width, gather_columns, validation_split,
 };
 use crate::error::{Error, Result, invalid};
-use crate::nn::{Activation, Dense, DenseGrad, activate, activation_backward, input_grad};
+use crate::nn::{
+    Activation, Dense, DenseGrad, activate, activation_backward, input_grad, slot_sizes,
+    update_layers,
+};
 use crate::optim::{Optimizer, OptimizerParams};
+use crate::streams::{CLASSIFIER, model_stream};
 
 /// The optional hidden layer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,6 +111,33 @@ impl ClassifierParams {
 
     /// Checks every field; errors name the field and its allowed range.
     pub fn validate(&self) -> Result<()> {
+        self.validate_training()?;
+        if !(0.0..=0.9).contains(&self.validation_fraction) {
+            return Err(invalid(
+                "classifier.validation_fraction",
+                self.validation_fraction,
+                "in [0, 0.9]",
+            ));
+        }
+        if self.uses_validation() && self.validation_fraction == 0.0 {
+            return Err(invalid(
+                "classifier.validation_fraction",
+                0,
+                "> 0 when selection is by validation or patience is set (or use selection = last-epoch)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether training evaluates a validation set (selection by validation
+    /// or early stopping).
+    fn uses_validation(&self) -> bool {
+        self.selection != Selection::LastEpoch || self.patience.is_some()
+    }
+
+    /// Every check but those of `validation_fraction` (which an explicit
+    /// validation set makes moot).
+    fn validate_training(&self) -> Result<()> {
         self.optimizer.validate("classifier.optimizer")?;
         if let Some(h) = self.hidden
             && h.units == 0
@@ -122,23 +153,8 @@ impl ClassifierParams {
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
             return Err(invalid("classifier.l2", self.l2, "finite and >= 0"));
         }
-        if !(0.0..=0.9).contains(&self.validation_fraction) {
-            return Err(invalid(
-                "classifier.validation_fraction",
-                self.validation_fraction,
-                "in [0, 0.9]",
-            ));
-        }
         if self.patience == Some(0) {
             return Err(invalid("classifier.patience", 0, ">= 1 or absent"));
-        }
-        let needs_val = self.selection != Selection::LastEpoch || self.patience.is_some();
-        if needs_val && self.validation_fraction == 0.0 {
-            return Err(invalid(
-                "classifier.validation_fraction",
-                0,
-                "> 0 when selection is by validation or patience is set (or use selection = last-epoch)",
-            ));
         }
         if self.patience.is_some() && self.selection == Selection::LastEpoch {
             return Err(invalid(
@@ -188,9 +204,11 @@ pub struct ClassifierFit {
     pub selected_epoch: usize,
     /// True when early stopping ended training before `epochs`.
     pub stopped_early: bool,
-    /// Indices (into the training data) of the samples trained on.
+    /// Indices (into the training data) of the samples trained on
+    /// ([`Classifier::fit_with_validation`]: `0..` its training rows).
     pub train_indices: Vec<usize>,
-    /// Indices (into the training data) of the validation split.
+    /// Indices (into the training data) of the validation split
+    /// ([`Classifier::fit_with_validation`]: `0..` its validation rows).
     pub validation_indices: Vec<usize>,
     /// Operations counted over the whole training run.
     pub cost: TrainingCost,
@@ -261,11 +279,19 @@ impl Classifier {
         (h + self.output.inputs() * self.output.outputs()) as u64
     }
 
-    /// Trains on `x` (samples x features) with labels in `0..n_classes`.
+    /// Trains on `x` (samples x features) with labels in `0..n_classes`,
+    /// carving a stratified validation split of `params.validation_fraction`
+    /// from `x` itself (every class keeps at least one training sample).
     ///
-    /// Random streams (from `seeds`): `DataSplit` for the validation split,
-    /// `ModelInit` for the initial weights, `DataShuffle` keyed by epoch for
-    /// the minibatch order. Same seed, same weights, bit for bit.
+    /// To fit a feature scaler on the training part only, or to give the
+    /// same validation samples to other models, carve the split yourself and
+    /// call [`Classifier::fit_with_validation`]; this function is that call
+    /// after its own carve.
+    ///
+    /// Random streams (from `seeds`, scope [`crate::streams::CLASSIFIER`]):
+    /// `DataSplit` for the validation split, `ModelInit` for the initial
+    /// weights, `DataShuffle` keyed by epoch for the minibatch order. Same
+    /// seed, same weights, bit for bit.
     pub fn fit(
         params: &ClassifierParams,
         x: &DMatrix<f64>,
@@ -275,19 +301,16 @@ impl Classifier {
     ) -> Result<ClassifierFit> {
         params.validate()?;
         check_features("classifier training features", x)?;
-        if n_classes < 2 {
-            return Err(invalid("n_classes", n_classes, ">= 2"));
-        }
+        check_classes(n_classes)?;
         check_labels("classifier training labels", labels, x.nrows(), n_classes)?;
 
         let (train_idx, val_idx) = if params.validation_fraction > 0.0 {
-            let mut rng = seeds.stream(Purpose::DataSplit);
-            stratified_split(labels, n_classes, params.validation_fraction, &mut rng)
+            let mut rng = model_stream(seeds, Purpose::DataSplit, CLASSIFIER, 0);
+            validation_split(labels, params.validation_fraction, &mut rng)
         } else {
             ((0..labels.len()).collect(), Vec::new())
         };
-        let uses_val = params.selection != Selection::LastEpoch || params.patience.is_some();
-        if uses_val && val_idx.is_empty() {
+        if params.uses_validation() && val_idx.is_empty() {
             return Err(Error::InsufficientData {
                 what: "classifier validation split".into(),
                 why: format!(
@@ -297,20 +320,96 @@ impl Classifier {
                 ),
             });
         }
+        let pick = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| labels[i]).collect() };
+        let mut fit = Classifier::train(
+            params,
+            &x.select_rows(&train_idx),
+            &pick(&train_idx),
+            &x.select_rows(&val_idx),
+            &pick(&val_idx),
+            n_classes,
+            seeds,
+        )?;
+        fit.train_indices = train_idx;
+        fit.validation_indices = val_idx;
+        Ok(fit)
+    }
+
+    /// Trains on `train_x` / `train_y` and selects the epoch (and stops
+    /// early) on the explicit validation set `val_x` / `val_y`, which may be
+    /// empty (zero rows) when `params.selection` is
+    /// [`Selection::LastEpoch`] and no patience is set.
+    /// `params.validation_fraction` is not used. In the result,
+    /// `train_indices` and `validation_indices` are `0..` the rows of
+    /// `train_x` and `val_x`.
+    ///
+    /// This lets an orchestrator carve one validation split, fit a
+    /// [`crate::Scaler`] on the remaining training part only, and give the
+    /// same split to other models. Random streams as [`Classifier::fit`]
+    /// (without the split's).
+    pub fn fit_with_validation(
+        params: &ClassifierParams,
+        train_x: &DMatrix<f64>,
+        train_y: &[usize],
+        val_x: &DMatrix<f64>,
+        val_y: &[usize],
+        n_classes: usize,
+        seeds: Seeds,
+    ) -> Result<ClassifierFit> {
+        params.validate_training()?;
+        check_features("classifier training features", train_x)?;
+        check_classes(n_classes)?;
+        check_labels(
+            "classifier training labels",
+            train_y,
+            train_x.nrows(),
+            n_classes,
+        )?;
+        check_labels(
+            "classifier validation labels",
+            val_y,
+            val_x.nrows(),
+            n_classes,
+        )?;
+        if val_x.nrows() > 0 {
+            check_features("classifier validation features", val_x)?;
+            check_width("classifier validation features", val_x, train_x.ncols())?;
+        } else if params.uses_validation() {
+            return Err(Error::InsufficientData {
+                what: "classifier validation set".into(),
+                why: format!(
+                    "is empty, but selection {:?} / patience {:?} needs one",
+                    params.selection, params.patience
+                ),
+            });
+        }
+        let mut fit = Classifier::train(params, train_x, train_y, val_x, val_y, n_classes, seeds)?;
+        fit.train_indices = (0..train_y.len()).collect();
+        fit.validation_indices = (0..val_y.len()).collect();
+        Ok(fit)
+    }
+
+    /// The training loop on checked inputs (an empty validation set is not
+    /// evaluated); the index fields of the result are left empty.
+    fn train(
+        params: &ClassifierParams,
+        x: &DMatrix<f64>,
+        labels: &[usize],
+        x_val: &DMatrix<f64>,
+        y_val: &[usize],
+        n_classes: usize,
+        seeds: Seeds,
+    ) -> Result<ClassifierFit> {
         // Training data stored features x samples: a minibatch is a gather of
         // contiguous columns.
         let xt = x.transpose();
-        let x_val = x.select_rows(&val_idx);
-        let y_val: Vec<usize> = val_idx.iter().map(|&i| labels[i]).collect();
-
         let mut model = Classifier::new(
             x.ncols(),
             n_classes,
             params.hidden,
-            &mut seeds.stream(Purpose::ModelInit),
+            &mut model_stream(seeds, Purpose::ModelInit, CLASSIFIER, 0),
         );
-        let sizes = model.slot_sizes();
-        let mut opt = Optimizer::new(params.optimizer, &sizes);
+        let mut opt = Optimizer::new(params.optimizer, &slot_sizes(model.layers()));
         let mut grads = model.zero_grads();
         let mut ws = Workspace::default();
         let mut xb = DMatrix::zeros(0, 0);
@@ -326,13 +425,11 @@ impl Classifier {
         let mut best: Option<(f64, usize, Classifier)> = None;
         let mut since_best = 0;
         let mut stopped_early = false;
-        let mut order = train_idx.clone();
+        let mut order: Vec<usize> = (0..labels.len()).collect();
         for epoch in 0..params.epochs {
-            order.copy_from_slice(&train_idx);
-            shuffle(
-                &mut order,
-                &mut seeds.keyed(Purpose::DataShuffle, epoch as u64),
-            );
+            order.sort_unstable();
+            let mut rng = model_stream(seeds, Purpose::DataShuffle, CLASSIFIER, epoch as u64);
+            seeds::shuffle(&mut order, &mut rng);
             let mut loss_sum = 0.0;
             for batch in order.chunks(params.batch_size) {
                 gather_columns(&xt, batch, &mut xb);
@@ -347,10 +444,16 @@ impl Classifier {
                     });
                 }
                 loss_sum += data_loss * batch.len() as f64;
-                let before = opt.updates;
-                model.apply(&mut opt, &grads);
+                let before = opt.updates();
+                opt.begin_step();
+                update_layers(&mut opt, model.layers_mut().into_iter().zip(&grads))?;
                 model.count_step(&mut cost, batch.len());
-                optimizer_ops(&mut cost, &params.optimizer, opt.updates - before, decayed);
+                optimizer_ops(
+                    &mut cost,
+                    &params.optimizer,
+                    opt.updates() - before,
+                    decayed,
+                );
             }
             let train_loss = loss_sum / order.len() as f64;
             let mut rec = EpochRecord {
@@ -359,9 +462,9 @@ impl Classifier {
                 validation_loss: None,
                 validation_accuracy: None,
             };
-            if !val_idx.is_empty() {
-                let (vl, va) = model.loss_and_accuracy(&x_val, &y_val)?;
-                cost.validation_mac += model.inference_mac_per_sample() * val_idx.len() as u64;
+            if !y_val.is_empty() {
+                let (vl, va) = model.loss_and_accuracy(x_val, y_val)?;
+                cost.validation_mac += model.inference_mac_per_sample() * y_val.len() as u64;
                 rec.validation_loss = Some(vl);
                 rec.validation_accuracy = Some(va);
             }
@@ -395,8 +498,8 @@ impl Classifier {
             history,
             selected_epoch,
             stopped_early,
-            train_indices: train_idx,
-            validation_indices: val_idx,
+            train_indices: Vec::new(),
+            validation_indices: Vec::new(),
             cost,
         })
     }
@@ -528,26 +631,11 @@ impl Classifier {
         self.layers().iter().map(|d| d.w.len()).sum()
     }
 
-    fn slot_sizes(&self) -> Vec<usize> {
-        self.layers()
-            .iter()
-            .flat_map(|d| [d.w.len(), d.b.len()])
-            .collect()
-    }
-
     pub(crate) fn zero_grads(&self) -> Vec<DenseGrad> {
         self.layers()
             .into_iter()
             .map(DenseGrad::zeros_like)
             .collect()
-    }
-
-    fn apply(&mut self, opt: &mut Optimizer, grads: &[DenseGrad]) {
-        opt.begin_step();
-        for (k, (layer, g)) in self.layers_mut().into_iter().zip(grads).enumerate() {
-            opt.update(2 * k, layer.w.as_mut_slice(), g.w.as_slice());
-            opt.update(2 * k + 1, layer.b.as_mut_slice(), g.b.as_slice());
-        }
     }
 
     fn count_step(&self, cost: &mut TrainingCost, batch: usize) {
@@ -595,6 +683,14 @@ impl Classifier {
         }
         Ok(())
     }
+}
+
+/// At least two classes.
+fn check_classes(n_classes: usize) -> Result<()> {
+    if n_classes < 2 {
+        return Err(invalid("n_classes", n_classes, ">= 2"));
+    }
+    Ok(())
 }
 
 fn argmax_row(z: &DMatrix<f64>, i: usize) -> usize {

@@ -6,16 +6,15 @@ use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
 use crate::cost::{TrainingCost, dense_step, optimizer_ops};
-use crate::data::{
-    Op, check_features, check_labels, gather_columns, gemm, shuffle, stratified_split,
-};
+use crate::data::{Op, check_features, check_labels, gather_columns, gemm, validation_split};
 use crate::error::{Error, Result, invalid};
-use crate::nn::{Activation, DenseGrad};
+use crate::nn::{Activation, DenseGrad, slot_sizes, update_layers};
 use crate::optim::{Optimizer, OptimizerParams};
 use crate::projection::{ProjCache, Projection};
 use crate::retrieval::{
     CrossModalEmbedder, Direction, LabeledSet, Similarity, cross_modal_retrieval,
 };
+use crate::streams::{CONTRASTIVE, model_stream};
 
 /// Smallest and largest temperature a learned temperature may reach (CLIP
 /// clamps its logit scale the same way, at 100).
@@ -240,9 +239,11 @@ impl ContrastiveModel {
     /// `images`/`image_labels` and `audio`/`audio_labels` are the training
     /// features (samples x features) of the two modalities; classes present in
     /// both are paired (image i and audio i of a minibatch share a class), the
-    /// others are ignored. Random streams: `DataSplit` (validation split),
-    /// `ModelInit` (weights), `Minibatch` keyed by epoch (pairing),
-    /// `DataShuffle` keyed by epoch (pair order when pairs are not resampled).
+    /// others are ignored. Random streams (scope
+    /// [`crate::streams::CONTRASTIVE`]): `DataSplit` (validation split),
+    /// `ModelInit` (weights), `Minibatch` keyed by epoch (pairing, by
+    /// [`seeds::pair_by_label`], and pair order), `DataShuffle` keyed by
+    /// epoch (pair order when pairs are not resampled).
     pub fn fit(
         params: &ContrastiveParams,
         images: &DMatrix<f64>,
@@ -269,19 +270,9 @@ impl ContrastiveModel {
         )?;
 
         let (it, iv, at, av) = if params.validation_fraction > 0.0 {
-            let mut rng = seeds.stream(Purpose::DataSplit);
-            let (it, iv) = stratified_split(
-                image_labels,
-                n_classes,
-                params.validation_fraction,
-                &mut rng,
-            );
-            let (at, av) = stratified_split(
-                audio_labels,
-                n_classes,
-                params.validation_fraction,
-                &mut rng,
-            );
+            let mut rng = model_stream(seeds, Purpose::DataSplit, CONTRASTIVE, 0);
+            let (it, iv) = validation_split(image_labels, params.validation_fraction, &mut rng);
+            let (at, av) = validation_split(audio_labels, params.validation_fraction, &mut rng);
             (it, iv, at, av)
         } else {
             (
@@ -292,6 +283,7 @@ impl ContrastiveModel {
             )
         };
         let pools = PairPools::new(&it, image_labels, &at, audio_labels, n_classes);
+        let pairing = Pairing::new(&it, image_labels, &at, audio_labels);
         if pools.classes.is_empty() {
             return Err(Error::InsufficientData {
                 what: "contrastive training".into(),
@@ -316,17 +308,13 @@ impl ContrastiveModel {
             images.ncols(),
             audio.ncols(),
             params,
-            &mut seeds.stream(Purpose::ModelInit),
+            &mut model_stream(seeds, Purpose::ModelInit, CONTRASTIVE, 0),
         );
         let xit = images.transpose();
         let xat = audio.transpose();
-        let sizes = [
-            model.image.layer.w.len(),
-            model.image.layer.b.len(),
-            model.audio.layer.w.len(),
-            model.audio.layer.b.len(),
-            1,
-        ];
+        // Slots 0-3: the projections' weights and biases; 4: ln tau.
+        let mut sizes = slot_sizes([&model.image.layer, &model.audio.layer]);
+        sizes.push(1);
         let mut opt = Optimizer::new(params.optimizer, &sizes);
         let mut grads = model.zero_grads();
         let mut ws = Workspace::default();
@@ -339,7 +327,7 @@ impl ContrastiveModel {
             0
         };
         let fixed_pairs =
-            (!params.resample_pairs).then(|| pools.draw(params.pairs_per_class, &seeds, 0));
+            (!params.resample_pairs).then(|| pairing.draw(params.pairs_per_class, seeds, 0));
 
         let mut history = Vec::with_capacity(params.epochs);
         let mut best: Option<(f64, usize, ContrastiveModel)> = None;
@@ -349,10 +337,12 @@ impl ContrastiveModel {
             let pairs = match &fixed_pairs {
                 Some(p) => {
                     let mut p = p.clone();
-                    shuffle_pairs(&mut p, &mut seeds.keyed(Purpose::DataShuffle, epoch as u64));
+                    let e = epoch as u64;
+                    let mut rng = model_stream(seeds, Purpose::DataShuffle, CONTRASTIVE, e);
+                    seeds::shuffle(&mut p, &mut rng);
                     p
                 }
-                None => pools.draw(params.pairs_per_class, &seeds, epoch as u64),
+                None => pairing.draw(params.pairs_per_class, seeds, epoch as u64),
             };
             let mut loss_sum = 0.0;
             for batch in pairs.chunks(params.batch_size) {
@@ -371,36 +361,28 @@ impl ContrastiveModel {
                     });
                 }
                 loss_sum += loss * batch.len() as f64;
-                let before = opt.updates;
+                let before = opt.updates();
                 opt.begin_step();
-                opt.update(
-                    0,
-                    model.image.layer.w.as_mut_slice(),
-                    grads.image.w.as_slice(),
-                );
-                opt.update(
-                    1,
-                    model.image.layer.b.as_mut_slice(),
-                    grads.image.b.as_slice(),
-                );
-                opt.update(
-                    2,
-                    model.audio.layer.w.as_mut_slice(),
-                    grads.audio.w.as_slice(),
-                );
-                opt.update(
-                    3,
-                    model.audio.layer.b.as_mut_slice(),
-                    grads.audio.b.as_slice(),
-                );
+                update_layers(
+                    &mut opt,
+                    [
+                        (&mut model.image.layer, &grads.image),
+                        (&mut model.audio.layer, &grads.audio),
+                    ],
+                )?;
                 if params.learn_temperature {
                     let mut lt = [model.log_temperature];
-                    opt.update(4, &mut lt, &[grads.log_temperature]);
+                    opt.update(4, &mut lt, &[grads.log_temperature])?;
                     let (lo, hi) = TEMPERATURE_RANGE;
                     model.log_temperature = lt[0].clamp(lo.ln(), hi.ln());
                 }
                 model.count_step(&mut cost, batch.len(), params.learn_temperature);
-                optimizer_ops(&mut cost, &params.optimizer, opt.updates - before, decayed);
+                optimizer_ops(
+                    &mut cost,
+                    &params.optimizer,
+                    opt.updates() - before,
+                    decayed,
+                );
             }
             let mut rec = ContrastiveEpoch {
                 epoch,
@@ -480,51 +462,22 @@ impl ContrastiveModel {
         grads: &mut Grads,
         ws: &mut Workspace,
     ) -> f64 {
-        let n = y.len();
         self.image.forward_train(xi, &mut ws.ci);
         self.audio.forward_train(xa, &mut ws.ca);
         let scale = (-self.log_temperature).exp();
         let (a, b) = (&ws.ci.out, &ws.ca.out);
-        gemm(&mut ws.logits, scale, Op::N(a), Op::T(b));
-        if ws.g.shape() != (n, n) {
-            ws.g = DMatrix::zeros(n, n);
-        }
-        let z = &ws.logits;
-        // Targets: row i spreads unit mass over the same-class columns.
-        let counts: Vec<f64> = y
-            .iter()
-            .map(|yi| y.iter().filter(|yj| *yj == yi).count() as f64)
-            .collect();
-        let target = |i: usize, j: usize| if y[i] == y[j] { 1.0 / counts[i] } else { 0.0 };
-        let inv_n = 1.0 / n as f64;
-        let mut loss = 0.0;
-        ws.g.fill(0.0);
-        // Row softmax (image -> audio).
-        for i in 0..n {
-            let m = (0..n).map(|j| z[(i, j)]).fold(f64::NEG_INFINITY, f64::max);
-            let lse = m + (0..n).map(|j| (z[(i, j)] - m).exp()).sum::<f64>().ln();
-            for j in 0..n {
-                let t = target(i, j);
-                loss -= 0.5 * inv_n * t * (z[(i, j)] - lse);
-                ws.g[(i, j)] += 0.5 * inv_n * ((z[(i, j)] - lse).exp() - t);
-            }
-        }
-        // Column softmax (audio -> image); the targets are symmetric.
-        for j in 0..n {
-            let col = z.column(j);
-            let m = col.max();
-            let lse = m + col.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-            for i in 0..n {
-                let t = target(j, i);
-                loss -= 0.5 * inv_n * t * (z[(i, j)] - lse);
-                ws.g[(i, j)] += 0.5 * inv_n * ((z[(i, j)] - lse).exp() - t);
-            }
-        }
+        let loss = embedding_loss_grad(
+            a,
+            b,
+            y,
+            scale,
+            &mut ws.logits,
+            &mut ws.g,
+            &mut ws.ga,
+            &mut ws.gb,
+        );
         // dL/d(ln tau) = -sum dZ .* Z.
-        grads.log_temperature = -ws.g.dot(z);
-        // dA = s dZ B, dB = s dZ^T A.
-        gemm(&mut ws.ga, scale, Op::N(&ws.g), Op::N(b));
-        gemm(&mut ws.gb, scale, Op::T(&ws.g), Op::N(a));
+        grads.log_temperature = -ws.g.dot(&ws.logits);
         self.image
             .backward(xi, &ws.ci, &mut ws.ga, &mut grads.image);
         self.audio
@@ -567,6 +520,131 @@ impl ContrastiveModel {
     }
 }
 
+/// The symmetric contrastive loss of one minibatch and its gradients (see
+/// [`contrastive_loss`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContrastiveLoss {
+    /// The loss.
+    pub loss: f64,
+    /// `dL/dA`, the shape of `a`.
+    pub grad_a: DMatrix<f64>,
+    /// `dL/dB`, the shape of `b`.
+    pub grad_b: DMatrix<f64>,
+    /// `dL/d(ln tau)`.
+    pub grad_log_temperature: f64,
+}
+
+/// The symmetric multi-positive contrastive loss (paper Eqs. 5-7) of
+/// embeddings `a` and `b` (`n x d`, one row per pair, used as given: L2-
+/// normalise them first for the paper's cosine logits) with shared labels
+/// `labels`, and its gradients:
+///
+/// `Z = A B^T / tau`; `T_ij = [y_i = y_j] / #{k: y_k = y_i}`;
+/// `L = 1/2 (mean_i CE(T_i., softmax(Z_i.)) + mean_j CE(T_.j, softmax(Z_.j)))`.
+///
+/// The loss of [`ContrastiveModel`] and of the `baselines` SRNN-CLIP.
+/// Errors if the shapes disagree, `n = 0` or `temperature` is not finite
+/// and positive.
+pub fn contrastive_loss(
+    a: &DMatrix<f64>,
+    b: &DMatrix<f64>,
+    labels: &[usize],
+    temperature: f64,
+) -> Result<ContrastiveLoss> {
+    let n = labels.len();
+    if a.shape() != b.shape() || a.nrows() != n {
+        return Err(Error::ShapeMismatch {
+            what: "contrastive embeddings".into(),
+            expected: format!("two {n} x d matrices (one row per label)"),
+            found: format!("{:?} and {:?}", a.shape(), b.shape()),
+        });
+    }
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "contrastive minibatch".into(),
+            why: "a loss needs at least one pair".into(),
+        });
+    }
+    if !(temperature.is_finite() && temperature > 0.0) {
+        return Err(invalid("temperature", temperature, "finite and > 0"));
+    }
+    let (mut z, mut g) = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0));
+    let (mut grad_a, mut grad_b) = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0));
+    let loss = embedding_loss_grad(
+        a,
+        b,
+        labels,
+        1.0 / temperature,
+        &mut z,
+        &mut g,
+        &mut grad_a,
+        &mut grad_b,
+    );
+    Ok(ContrastiveLoss {
+        loss,
+        grad_a,
+        grad_b,
+        grad_log_temperature: -g.dot(&z),
+    })
+}
+
+/// The loss of embeddings `a`, `b` (`n x d`) at logit scale `scale =
+/// 1 / tau`, leaving the logits in `z`, `dL/dZ` in `g`, `dL/dA` in `ga` and
+/// `dL/dB` in `gb` (buffers resized as needed). Shapes are the caller's to
+/// check.
+#[allow(clippy::too_many_arguments)]
+fn embedding_loss_grad(
+    a: &DMatrix<f64>,
+    b: &DMatrix<f64>,
+    y: &[usize],
+    scale: f64,
+    z: &mut DMatrix<f64>,
+    g: &mut DMatrix<f64>,
+    ga: &mut DMatrix<f64>,
+    gb: &mut DMatrix<f64>,
+) -> f64 {
+    let n = y.len();
+    gemm(z, scale, Op::N(a), Op::T(b));
+    if g.shape() != (n, n) {
+        *g = DMatrix::zeros(n, n);
+    }
+    let z = &*z;
+    // Targets: row i spreads unit mass over the same-class columns.
+    let counts: Vec<f64> = y
+        .iter()
+        .map(|yi| y.iter().filter(|yj| *yj == yi).count() as f64)
+        .collect();
+    let target = |i: usize, j: usize| if y[i] == y[j] { 1.0 / counts[i] } else { 0.0 };
+    let inv_n = 1.0 / n as f64;
+    let mut loss = 0.0;
+    g.fill(0.0);
+    // Row softmax (image -> audio).
+    for i in 0..n {
+        let m = (0..n).map(|j| z[(i, j)]).fold(f64::NEG_INFINITY, f64::max);
+        let lse = m + (0..n).map(|j| (z[(i, j)] - m).exp()).sum::<f64>().ln();
+        for j in 0..n {
+            let t = target(i, j);
+            loss -= 0.5 * inv_n * t * (z[(i, j)] - lse);
+            g[(i, j)] += 0.5 * inv_n * ((z[(i, j)] - lse).exp() - t);
+        }
+    }
+    // Column softmax (audio -> image); the targets are symmetric.
+    for j in 0..n {
+        let col = z.column(j);
+        let m = col.max();
+        let lse = m + col.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        for i in 0..n {
+            let t = target(j, i);
+            loss -= 0.5 * inv_n * t * (z[(i, j)] - lse);
+            g[(i, j)] += 0.5 * inv_n * ((z[(i, j)] - lse).exp() - t);
+        }
+    }
+    // dA = s dZ B, dB = s dZ^T A.
+    gemm(ga, scale, Op::N(g), Op::N(b));
+    gemm(gb, scale, Op::T(g), Op::N(a));
+    loss
+}
+
 impl CrossModalEmbedder for ContrastiveModel {
     fn embed_image(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
         self.image.embed(x)
@@ -588,12 +666,40 @@ fn pick(labels: &[usize], idx: &[usize]) -> Vec<usize> {
 /// (image index, audio index, class)
 type Pair = (usize, usize, usize);
 
-fn shuffle_pairs<R: rand::Rng + ?Sized>(p: &mut [Pair], rng: &mut R) {
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    shuffle(&mut order, rng);
-    let copy = p.to_vec();
-    for (dst, &src) in p.iter_mut().zip(&order) {
-        *dst = copy[src];
+/// The training samples of both modalities, for pairing by label.
+struct Pairing {
+    images: Vec<usize>,
+    image_labels: Vec<usize>,
+    audio: Vec<usize>,
+    audio_labels: Vec<usize>,
+}
+
+impl Pairing {
+    fn new(
+        image_idx: &[usize],
+        image_labels: &[usize],
+        audio_idx: &[usize],
+        audio_labels: &[usize],
+    ) -> Pairing {
+        Pairing {
+            images: image_idx.to_vec(),
+            image_labels: pick(image_labels, image_idx),
+            audio: audio_idx.to_vec(),
+            audio_labels: pick(audio_labels, audio_idx),
+        }
+    }
+
+    /// The pairs of one epoch ([`seeds::pair_by_label`]), in a seeded
+    /// random order (the same `Minibatch` stream, keyed by `key`).
+    fn draw(&self, per_class: Option<usize>, seeds: Seeds, key: u64) -> Vec<Pair> {
+        let mut rng = model_stream(seeds, Purpose::Minibatch, CONTRASTIVE, key);
+        let mut pairs: Vec<Pair> =
+            seeds::pair_by_label(&self.image_labels, &self.audio_labels, per_class, &mut rng)
+                .into_iter()
+                .map(|(i, a)| (self.images[i], self.audio[a], self.image_labels[i]))
+                .collect();
+        seeds::shuffle(&mut pairs, &mut rng);
+        pairs
     }
 }
 
@@ -634,28 +740,59 @@ impl PairPools {
     pub(crate) fn pools(&self) -> (&[Vec<usize>], &[Vec<usize>]) {
         (&self.images, &self.audio)
     }
-
-    /// The pairs of one epoch, in a seeded random order.
-    fn draw(&self, per_class: Option<usize>, seeds: &Seeds, key: u64) -> Vec<Pair> {
-        let mut rng = seeds.keyed(Purpose::Minibatch, key);
-        let mut pairs = Vec::new();
-        for &c in &self.classes {
-            let mut im = self.images[c].clone();
-            let mut au = self.audio[c].clone();
-            shuffle(&mut im, &mut rng);
-            shuffle(&mut au, &mut rng);
-            let n = per_class.unwrap_or(im.len().min(au.len()));
-            pairs.extend((0..n).map(|k| (im[k % im.len()], au[k % au.len()], c)));
-        }
-        shuffle_pairs(&mut pairs, &mut rng);
-        pairs
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::{assert_grad_close, central_difference, gaussian_blobs};
+
+    #[test]
+    fn public_loss_matches_closed_form_and_finite_differences() {
+        // Aligned orthonormal pairs, one per class: each row has logit 1/tau
+        // on the diagonal and 0 elsewhere: loss = ln(1 + (n-1) e^{-1/tau}).
+        let eye = DMatrix::<f64>::identity(4, 4);
+        let l = contrastive_loss(&eye, &eye, &[0, 1, 2, 3], 0.5).unwrap();
+        assert!((l.loss - (1.0 + 3.0 * (-2.0f64).exp()).ln()).abs() < 1e-12);
+        // Multi-positive labels, arbitrary embeddings: central differences
+        // for A, B and ln tau (assert_grad_close's tolerance).
+        let a = DMatrix::from_fn(4, 3, |i, j| (((i * 3 + j) * 7 % 5) as f64 - 2.0) * 0.3);
+        let b = DMatrix::from_fn(4, 3, |i, j| (((i * 3 + j) * 3 % 7) as f64 - 3.0) * 0.2);
+        let y = [0, 1, 0, 2];
+        let tau = 0.7;
+        let g = contrastive_loss(&a, &b, &y, tau).unwrap();
+        let at = |a: &DMatrix<f64>, b: &DMatrix<f64>, t: f64| {
+            contrastive_loss(a, b, &y, t).map_or(f64::NAN, |l| l.loss)
+        };
+        for i in 0..4 {
+            for j in 0..3 {
+                let fa = central_difference(
+                    |d| {
+                        let mut a2 = a.clone();
+                        a2[(i, j)] += d;
+                        at(&a2, &b, tau)
+                    },
+                    1e-5,
+                );
+                assert_grad_close(g.grad_a[(i, j)], fa, &format!("a[{i},{j}]"));
+                let fb = central_difference(
+                    |d| {
+                        let mut b2 = b.clone();
+                        b2[(i, j)] += d;
+                        at(&a, &b2, tau)
+                    },
+                    1e-5,
+                );
+                assert_grad_close(g.grad_b[(i, j)], fb, &format!("b[{i},{j}]"));
+            }
+        }
+        let ft = central_difference(|d| at(&a, &b, (tau.ln() + d).exp()), 1e-5);
+        assert_grad_close(g.grad_log_temperature, ft, "ln tau");
+        // Shapes and temperature are checked.
+        assert!(contrastive_loss(&a, &b, &y[..3], tau).is_err());
+        assert!(contrastive_loss(&a, &b.columns(0, 2).clone_owned(), &y, tau).is_err());
+        assert!(contrastive_loss(&a, &b, &y, 0.0).is_err());
+    }
 
     fn full_loss(
         m: &ContrastiveModel,

@@ -5,7 +5,6 @@
 
 use nalgebra::{DMatrix, DMatrixView, Dyn};
 use rand::Rng;
-use rand::seq::SliceRandom;
 
 use crate::error::{Error, Result};
 
@@ -100,8 +99,12 @@ pub(crate) fn check_len(what: &str, len: usize, n_samples: usize) -> Result<()> 
     Ok(())
 }
 
-/// Checks that there is one label per sample and every label is below `n_classes`.
-pub(crate) fn check_labels(
+/// Checks that there is one label per sample (`labels.len() == n_samples`,
+/// else [`Error::ShapeMismatch`]) and every label is below `n_classes`
+/// (else [`Error::LabelOutOfRange`] naming the first bad sample); `what`
+/// names the labels in the error. Every trainer of this crate (and of
+/// `baselines`) checks its labels with it.
+pub fn check_labels(
     what: &str,
     labels: &[usize],
     n_samples: usize,
@@ -200,48 +203,17 @@ pub(crate) fn gather_columns(src: &DMatrix<f64>, idx: &[usize], dst: &mut DMatri
     }
 }
 
-/// Seeded Fisher-Yates shuffle (rand's `SliceRandom::shuffle`).
-pub(crate) fn shuffle<R: Rng + ?Sized>(v: &mut [usize], rng: &mut R) {
-    v.shuffle(rng);
-}
-
-/// Indices of each class, in increasing order: `out[c]` lists the samples of class `c`.
-pub(crate) fn class_indices(labels: &[usize], n_classes: usize) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new(); n_classes];
-    for (i, &l) in labels.iter().enumerate() {
-        if l < n_classes {
-            out[l].push(i);
-        }
-    }
-    out
-}
-
-/// A stratified split: from each class, `round(fraction * count)` samples go
-/// to the second set (chosen by a seeded shuffle of the class's samples), but
-/// never all of them: a class keeps at least one sample in the first set.
-/// Both index lists are returned in increasing order.
-///
-/// Labels must be below `n_classes` (checked by the caller).
-pub fn stratified_split<R: Rng + ?Sized>(
+/// A validation carve: `(train, validation)` indices, both increasing. In
+/// every class `round(fraction * n_c)` samples go to validation, but never
+/// all of them (a class keeps at least one training sample):
+/// [`seeds::stratified_split`] with `keep_in_rest = 1`.
+pub(crate) fn validation_split<R: Rng + ?Sized>(
     labels: &[usize],
-    n_classes: usize,
     fraction: f64,
     rng: &mut R,
 ) -> (Vec<usize>, Vec<usize>) {
-    let mut first = Vec::with_capacity(labels.len());
-    let mut second = Vec::new();
-    for mut idx in class_indices(labels, n_classes) {
-        if idx.is_empty() {
-            continue;
-        }
-        shuffle(&mut idx, rng);
-        let n_second = ((fraction * idx.len() as f64).round() as usize).min(idx.len() - 1);
-        second.extend_from_slice(&idx[..n_second]);
-        first.extend_from_slice(&idx[n_second..]);
-    }
-    first.sort_unstable();
-    second.sort_unstable();
-    (first, second)
+    let (validation, train) = seeds::stratified_split(labels, fraction, 1, rng);
+    (train, validation)
 }
 
 #[cfg(test)]
@@ -282,20 +254,20 @@ mod tests {
     }
 
     #[test]
-    fn stratified_split_is_per_class_and_disjoint() {
+    fn validation_split_is_per_class_and_disjoint() {
         let labels: Vec<usize> = (0..100).map(|i| i % 4).collect();
         let mut rng = seeds::ChaCha8Rng::seed_from_u64(1);
-        let (a, b) = stratified_split(&labels, 5, 0.2, &mut rng);
+        let (a, b) = validation_split(&labels, 0.2, &mut rng);
         assert_eq!(a.len() + b.len(), 100);
         for c in 0..4 {
-            // 25 per class, round(0.2 * 25) = 5 in the second set.
+            // 25 per class, round(0.2 * 25) = 5 in the validation set.
             assert_eq!(b.iter().filter(|&&i| labels[i] == c).count(), 5);
         }
         let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
-        // A single-sample class stays in the first set.
-        let (a, b) = stratified_split(&[0, 1, 1], 2, 0.5, &mut rng);
+        // A single-sample class stays in the training set.
+        let (a, b) = validation_split(&[0, 1, 1], 0.5, &mut rng);
         assert!(a.contains(&0) && !b.contains(&0));
     }
 

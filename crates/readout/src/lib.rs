@@ -32,7 +32,9 @@
 //!   `mean_i [logsumexp(z_i) - z_i,y_i] + l2/2 sum W^2`. Adam or SGD with
 //!   momentum, minibatches in a seeded shuffled order, model selection and
 //!   early stopping on a stratified validation split carved from the training
-//!   data (never the test set). Linear probing is this classifier on frozen
+//!   data (never the test set), or on an explicit validation set
+//!   ([`Classifier::fit_with_validation`], so a caller can fit its scaler
+//!   on the training part only and share the split with other models). Linear probing is this classifier on frozen
 //!   features.
 //! * **Contrastive projections** ([`ContrastiveModel`], [`ContrastiveParams`];
 //!   paper Eqs. 5-7): `a_i = normalize(act(x^img_i W_img + b_img))`,
@@ -64,8 +66,15 @@
 //! `DataSplit` (validation split), `ModelInit` (weights), `DataShuffle` keyed
 //! by epoch (minibatch order), `Minibatch` keyed by epoch or episode
 //! (contrastive pairings, prototypical episodes), `Embedding` (t-SNE
-//! initialisation). Training runs on one thread; results are identical bit
-//! for bit for a given seed whatever the caller's thread pool.
+//! initialisation). Each model keys these streams by its own scope
+//! ([`streams`]: classifier 1, contrastive projections 2, prototypical
+//! network 3, through [`seeds::scoped_key`]), so one seed given to several
+//! models gives them independent weights, splits and batch orders, and the
+//! validation carve never repeats the `seeds.stream(DataSplit)` draw of a
+//! dataset split. Shuffles, stratified splits and pairings are `seeds`'
+//! ([`seeds::shuffle`], [`seeds::stratified_split`],
+//! [`seeds::pair_by_label`]). Training runs on one thread; results are
+//! identical bit for bit for a given seed whatever the caller's thread pool.
 //!
 //! # Training cost
 //!
@@ -122,6 +131,7 @@ mod projection;
 mod protonet;
 mod retrieval;
 mod scale;
+pub mod streams;
 pub mod synthetic;
 #[cfg(test)]
 mod testutil;
@@ -133,14 +143,15 @@ pub use classifier::{
     Classifier, ClassifierFit, ClassifierParams, EpochRecord, HiddenLayerParams, Selection,
 };
 pub use contrastive::{
-    ContrastiveEpoch, ContrastiveFit, ContrastiveModel, ContrastiveParams, TEMPERATURE_RANGE,
+    ContrastiveEpoch, ContrastiveFit, ContrastiveLoss, ContrastiveModel, ContrastiveParams,
+    TEMPERATURE_RANGE, contrastive_loss,
 };
 pub use cost::TrainingCost;
-pub use data::{matrix_from_rows, select_classes, select_rows, stratified_split};
+pub use data::{check_labels, matrix_from_rows, select_classes, select_rows};
 pub use error::{Error, Result};
 pub use metrics::{ClassificationReport, ConfusionMatrix, accuracy};
 pub use nn::Activation;
-pub use optim::OptimizerParams;
+pub use optim::{Float, Optimizer, OptimizerParams};
 pub use persist::{FORMAT_TAG, FORMAT_VERSION, Persist};
 pub use projection::Projection;
 pub use protonet::{ProtoNet, ProtoNetFit, ProtoNetParams};

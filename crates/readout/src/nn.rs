@@ -7,6 +7,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Op, gemm};
+use crate::optim::Optimizer;
 
 /// A pointwise non-linearity after a hidden or projection layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +47,13 @@ impl Activation {
     }
 }
 
+/// The standard normal CDF, for GELU. `rram-device` has its own
+/// (`rram_device::normal_cdf`, statrs) for formation probabilities; the two
+/// stay apart on purpose: no crate both depend on may hold it (`readout`
+/// depends on `costmodel` and `seeds` only, neither of which is a numerics
+/// crate), and the needs differ: the exact GELU and its finite-difference
+/// checks want libm's erfc (about 1 ulp), where statrs 0.19 is off by
+/// 1.4e-11 at 1, which is immaterial for a formed fraction.
 fn std_normal_cdf(x: f64) -> f64 {
     0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
@@ -90,6 +98,28 @@ impl Dense {
             col.add_scalar_mut(self.b[j]);
         }
     }
+}
+
+/// Optimiser slot sizes of dense layers: layer `k` owns slots `2k`
+/// (weights) and `2k + 1` (bias).
+pub(crate) fn slot_sizes<'a>(layers: impl IntoIterator<Item = &'a Dense>) -> Vec<usize> {
+    layers
+        .into_iter()
+        .flat_map(|d| [d.w.len(), d.b.len()])
+        .collect()
+}
+
+/// One optimiser update of dense layers from their gradients, layer `k` in
+/// slots `2k` and `2k + 1` (see [`slot_sizes`]); the caller begins the step.
+pub(crate) fn update_layers<'a>(
+    opt: &mut Optimizer,
+    layers: impl IntoIterator<Item = (&'a mut Dense, &'a DenseGrad)>,
+) -> crate::Result<()> {
+    for (k, (layer, g)) in layers.into_iter().enumerate() {
+        opt.update(2 * k, layer.w.as_mut_slice(), g.w.as_slice())?;
+        opt.update(2 * k + 1, layer.b.as_mut_slice(), g.b.as_slice())?;
+    }
+    Ok(())
 }
 
 /// Gradients of one dense layer.

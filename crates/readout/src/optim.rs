@@ -1,8 +1,9 @@
-//! Optimisers: Adam and SGD with momentum, with PyTorch's update rules.
+//! Optimisers: Adam and SGD with momentum, with PyTorch's update rules,
+//! over `f64` (this crate) or `f32` (the `baselines` networks).
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, invalid};
+use crate::error::{Error, Result, invalid};
 
 /// Which optimiser and its hyper-parameters.
 ///
@@ -130,32 +131,95 @@ impl OptimizerParams {
     }
 }
 
+/// The floating-point types an [`Optimizer`] updates: `f64` (this crate's
+/// training) and `f32` (the `baselines` networks). Sealed.
+pub trait Float:
+    Copy
+    + Default
+    + std::fmt::Debug
+    + PartialEq
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::SubAssign
+    + Send
+    + Sync
+    + sealed::Sealed
+    + 'static
+{
+    /// The nearest value of this type.
+    fn from_f64(x: f64) -> Self;
+    /// The square root.
+    fn sqrt(self) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+impl Float for f64 {
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+impl Float for f32 {
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
+
 /// Moment buffers of one parameter tensor.
 #[derive(Clone, Debug)]
-struct Slot {
-    m: Vec<f64>,
-    v: Vec<f64>,
+struct Slot<T> {
+    m: Vec<T>,
+    v: Vec<T>,
 }
 
-/// Optimiser state over a fixed list of parameter tensors (slots).
+/// Optimiser state over a fixed list of parameter tensors (slots), with
+/// PyTorch's update rules (see [`OptimizerParams`]).
+///
+/// A training step is [`Optimizer::begin_step`] (advances Adam's time step)
+/// followed by one [`Optimizer::update`] per slot. The hyper-parameters are
+/// converted to `T` once per step and the arithmetic runs in `T`; the bias
+/// corrections `1 / (1 - beta^t)` are computed in `f64` and converted.
+///
+/// ```
+/// use readout::{Optimizer, OptimizerParams};
+/// let mut opt = Optimizer::<f32>::new(OptimizerParams::adam(0.1), &[2]);
+/// let mut p = [1.0f32, 1.0];
+/// opt.begin_step();
+/// opt.update(0, &mut p, &[3.0, -0.5]).unwrap();
+/// // The first Adam step is lr * g / (|g| + eps).
+/// assert!((p[0] - 0.9).abs() < 1e-6 && (p[1] - 1.1).abs() < 1e-6);
+/// assert_eq!(opt.updates(), 2);
+/// ```
 #[derive(Clone, Debug)]
-pub(crate) struct Optimizer {
+pub struct Optimizer<T = f64> {
     params: OptimizerParams,
-    slots: Vec<Slot>,
+    slots: Vec<Slot<T>>,
     t: u64,
-    /// Parameter updates performed (for the cost record).
-    pub(crate) updates: u64,
+    updates: u64,
 }
 
-impl Optimizer {
-    /// State for tensors of the given sizes.
-    pub(crate) fn new(params: OptimizerParams, sizes: &[usize]) -> Optimizer {
+impl<T: Float> Optimizer<T> {
+    /// Fresh state (zero moments) for tensors of the given sizes.
+    pub fn new(params: OptimizerParams, sizes: &[usize]) -> Optimizer<T> {
         let slots = sizes
             .iter()
             .map(|&n| Slot {
-                m: vec![0.0; n],
+                m: vec![T::default(); n],
                 v: match params {
-                    OptimizerParams::Adam { .. } => vec![0.0; n],
+                    OptimizerParams::Adam { .. } => vec![T::default(); n],
                     OptimizerParams::SgdMomentum { .. } => Vec::new(),
                 },
             })
@@ -168,17 +232,43 @@ impl Optimizer {
         }
     }
 
+    /// The hyper-parameters.
+    pub fn params(&self) -> &OptimizerParams {
+        &self.params
+    }
+
+    /// Parameter values updated so far (one per element per
+    /// [`Optimizer::update`]), for operation counts.
+    pub fn updates(&self) -> u64 {
+        self.updates
+    }
+
     /// Starts a step (advances Adam's time step).
-    pub(crate) fn begin_step(&mut self) {
+    pub fn begin_step(&mut self) {
         self.t += 1;
     }
 
-    /// Updates tensor `slot` in place from its gradient.
-    pub(crate) fn update(&mut self, slot: usize, p: &mut [f64], g: &[f64]) {
-        let s = &mut self.slots[slot];
-        debug_assert_eq!(p.len(), g.len());
-        debug_assert_eq!(p.len(), s.m.len());
+    /// Updates tensor `slot` in place from its gradient. Errors (and changes
+    /// nothing) if `slot` does not exist or `p`, `g` and the slot differ in
+    /// length.
+    pub fn update(&mut self, slot: usize, p: &mut [T], g: &[T]) -> Result<()> {
+        let n_slots = self.slots.len();
+        let Some(s) = self.slots.get_mut(slot) else {
+            return Err(invalid(
+                "optimizer slot",
+                slot,
+                &format!("below the {n_slots} slots the optimiser was built with"),
+            ));
+        };
+        if p.len() != g.len() || p.len() != s.m.len() {
+            return Err(Error::ShapeMismatch {
+                what: format!("optimizer slot {slot}"),
+                expected: format!("{} parameters and gradients", s.m.len()),
+                found: format!("{} parameters, {} gradients", p.len(), g.len()),
+            });
+        }
         self.updates += p.len() as u64;
+        let one = T::from_f64(1.0);
         match self.params {
             OptimizerParams::Adam {
                 lr,
@@ -187,11 +277,13 @@ impl Optimizer {
                 eps,
             } => {
                 let t = self.t.min(i32::MAX as u64) as i32;
-                let c1 = 1.0 / (1.0 - beta1.powi(t));
-                let c2 = 1.0 / (1.0 - beta2.powi(t));
+                let c1 = T::from_f64(1.0 / (1.0 - beta1.powi(t)));
+                let c2 = T::from_f64(1.0 / (1.0 - beta2.powi(t)));
+                let (b1, b2) = (T::from_f64(beta1), T::from_f64(beta2));
+                let (lr, eps) = (T::from_f64(lr), T::from_f64(eps));
                 for (((pv, &gv), m), v) in p.iter_mut().zip(g).zip(&mut s.m).zip(&mut s.v) {
-                    *m = beta1 * *m + (1.0 - beta1) * gv;
-                    *v = beta2 * *v + (1.0 - beta2) * gv * gv;
+                    *m = b1 * *m + (one - b1) * gv;
+                    *v = b2 * *v + (one - b2) * gv * gv;
                     *pv -= lr * (*m * c1) / ((*v * c2).sqrt() + eps);
                 }
             }
@@ -200,13 +292,15 @@ impl Optimizer {
                 momentum,
                 nesterov,
             } => {
+                let (lr, mu) = (T::from_f64(lr), T::from_f64(momentum));
                 for ((pv, &gv), u) in p.iter_mut().zip(g).zip(&mut s.m) {
-                    *u = momentum * *u + gv;
-                    let step = if nesterov { gv + momentum * *u } else { *u };
+                    *u = mu * *u + gv;
+                    let step = if nesterov { gv + mu * *u } else { *u };
                     *pv -= lr * step;
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -217,25 +311,55 @@ mod tests {
     #[test]
     fn adam_first_step_moves_by_lr_times_sign() {
         // With bias correction the first Adam step is lr * g / (|g| + eps).
-        let mut o = Optimizer::new(OptimizerParams::adam(0.1), &[2]);
+        let mut o = Optimizer::<f64>::new(OptimizerParams::adam(0.1), &[2]);
         let mut p = [1.0, 1.0];
         o.begin_step();
-        o.update(0, &mut p, &[3.0, -0.5]);
+        o.update(0, &mut p, &[3.0, -0.5]).unwrap();
         assert!(
             (p[0] - 0.9).abs() < 1e-8 && (p[1] - 1.1).abs() < 1e-7,
             "{p:?}"
         );
-        assert_eq!(o.updates, 2);
+        assert_eq!(o.updates(), 2);
+    }
+
+    #[test]
+    fn f32_and_f64_take_the_same_steps_to_f32_precision() {
+        // Three Adam steps of the same gradients in both types: the f32
+        // state rounds each operation to 2^-24 relative, so 1e-5 absolute
+        // on values of order 1 bounds a few dozen roundings.
+        let mut a = Optimizer::<f64>::new(OptimizerParams::adam(0.05), &[3]);
+        let mut b = Optimizer::<f32>::new(OptimizerParams::adam(0.05), &[3]);
+        let (mut pa, mut pb) = ([0.5f64, -1.0, 2.0], [0.5f32, -1.0, 2.0]);
+        for g in [[0.3, -2.0, 1e-3], [0.1, 0.5, -0.2], [-1.0, 0.0, 0.7]] {
+            a.begin_step();
+            b.begin_step();
+            a.update(0, &mut pa, &g).unwrap();
+            b.update(0, &mut pb, &g.map(|x| x as f32)).unwrap();
+        }
+        for (x, y) in pa.iter().zip(&pb) {
+            assert!((x - f64::from(*y)).abs() < 1e-5, "{pa:?} {pb:?}");
+        }
+    }
+
+    #[test]
+    fn bad_slots_and_lengths_are_errors() {
+        let mut o = Optimizer::<f64>::new(OptimizerParams::adam(0.1), &[2]);
+        o.begin_step();
+        let mut p = [1.0, 1.0];
+        assert!(o.update(1, &mut p, &[0.0, 0.0]).is_err());
+        assert!(o.update(0, &mut p, &[0.0]).is_err());
+        assert!(o.update(0, &mut p[..1], &[0.0]).is_err());
+        assert_eq!((p, o.updates()), ([1.0, 1.0], 0));
     }
 
     #[test]
     fn sgd_momentum_accumulates() {
-        let mut o = Optimizer::new(OptimizerParams::sgd_momentum(0.5, 0.9), &[1]);
+        let mut o = Optimizer::<f64>::new(OptimizerParams::sgd_momentum(0.5, 0.9), &[1]);
         let mut p = [0.0];
         o.begin_step();
-        o.update(0, &mut p, &[1.0]); // u = 1, p = -0.5
+        o.update(0, &mut p, &[1.0]).unwrap(); // u = 1, p = -0.5
         o.begin_step();
-        o.update(0, &mut p, &[1.0]); // u = 1.9, p = -0.5 - 0.95
+        o.update(0, &mut p, &[1.0]).unwrap(); // u = 1.9, p = -0.5 - 0.95
         assert!((p[0] + 1.45).abs() < 1e-15);
     }
 

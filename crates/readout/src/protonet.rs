@@ -11,10 +11,11 @@ use crate::contrastive::PairPools;
 use crate::cost::{TrainingCost, dense_step, optimizer_ops};
 use crate::data::{Op, check_features, check_labels, gather_columns, gemm};
 use crate::error::{Error, Result, invalid};
-use crate::nn::{Activation, DenseGrad};
+use crate::nn::{Activation, DenseGrad, slot_sizes, update_layers};
 use crate::optim::{Optimizer, OptimizerParams};
 use crate::projection::{ProjCache, Projection};
 use crate::retrieval::{CrossModalEmbedder, Similarity};
+use crate::streams::{PROTONET, model_stream};
 
 /// Training parameters of the prototypical baseline.
 ///
@@ -165,8 +166,9 @@ impl ProtoNet {
 
     /// Trains both backbones with cross-modal episodes.
     ///
-    /// Random streams: `ModelInit` (weights), `Minibatch` keyed by the global
-    /// episode index (classes and samples of the episode).
+    /// Random streams (scope [`crate::streams::PROTONET`]): `ModelInit`
+    /// (weights), `Minibatch` keyed by the global episode index (classes and
+    /// samples of the episode).
     pub fn fit(
         params: &ProtoNetParams,
         images: &DMatrix<f64>,
@@ -216,16 +218,11 @@ impl ProtoNet {
             images.ncols(),
             audio.ncols(),
             params,
-            &mut seeds.stream(Purpose::ModelInit),
+            &mut model_stream(seeds, Purpose::ModelInit, PROTONET, 0),
         );
         let xit = images.transpose();
         let xat = audio.transpose();
-        let sizes = [
-            model.image.layer.w.len(),
-            model.image.layer.b.len(),
-            model.audio.layer.w.len(),
-            model.audio.layer.b.len(),
-        ];
+        let sizes = slot_sizes([&model.image.layer, &model.audio.layer]);
         let mut opt = Optimizer::new(params.optimizer, &sizes);
         let mut grads = model.zero_grads();
         let mut ws = Workspace::default();
@@ -247,7 +244,7 @@ impl ProtoNet {
             let mut sum = 0.0;
             for e in 0..params.episodes_per_epoch {
                 let key = (epoch * params.episodes_per_epoch + e) as u64;
-                let mut rng = seeds.keyed(Purpose::Minibatch, key);
+                let mut rng = model_stream(seeds, Purpose::Minibatch, PROTONET, key);
                 let chosen: Vec<usize> = sample(&mut rng, classes.len(), way)
                     .into_iter()
                     .map(|k| classes[k])
@@ -277,30 +274,22 @@ impl ProtoNet {
                     });
                 }
                 sum += loss;
-                let before = opt.updates;
+                let before = opt.updates();
                 opt.begin_step();
-                opt.update(
-                    0,
-                    model.image.layer.w.as_mut_slice(),
-                    grads.image.w.as_slice(),
-                );
-                opt.update(
-                    1,
-                    model.image.layer.b.as_mut_slice(),
-                    grads.image.b.as_slice(),
-                );
-                opt.update(
-                    2,
-                    model.audio.layer.w.as_mut_slice(),
-                    grads.audio.w.as_slice(),
-                );
-                opt.update(
-                    3,
-                    model.audio.layer.b.as_mut_slice(),
-                    grads.audio.b.as_slice(),
-                );
+                update_layers(
+                    &mut opt,
+                    [
+                        (&mut model.image.layer, &grads.image),
+                        (&mut model.audio.layer, &grads.audio),
+                    ],
+                )?;
                 model.count_step(&mut cost, &ep);
-                optimizer_ops(&mut cost, &params.optimizer, opt.updates - before, decayed);
+                optimizer_ops(
+                    &mut cost,
+                    &params.optimizer,
+                    opt.updates() - before,
+                    decayed,
+                );
             }
             epoch_loss.push(sum / params.episodes_per_epoch as f64);
         }

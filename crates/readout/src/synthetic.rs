@@ -5,14 +5,12 @@
 
 use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
 use seeds::{Purpose, Seeds};
 
-/// One standard normal draw (Box-Muller on two uniforms; one value per call).
+/// One standard normal draw (`rand_distr::StandardNormal`, a ziggurat).
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    // 1 - u is in (0, 1], so the logarithm is finite.
-    let u1 = 1.0 - rng.random::<f64>();
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    rng.sample(StandardNormal)
 }
 
 /// `n_samples` points in `n_features` dimensions, sample `i` of class
