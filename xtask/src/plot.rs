@@ -37,8 +37,10 @@
 //!   an empty figure draws its axes and "no data".
 //! * Log y axes plot `log10(y)` on a linear axis whose ticks are labelled
 //!   with `10^v` (non-positive values cannot be shown and are skipped).
-//! * Colours: [`PALETTE`] for series (6 colours, cycled), [`CLASS_PALETTE`]
-//!   (10 colours, Tableau 10) for classes; [`ColourScale`] for heat maps.
+//! * Colours: [`PALETTE`] for series (6 colours), or [`CLASS_PALETTE`]
+//!   (10 colours, Tableau 10) when a figure needs more distinct colours
+//!   ([`series_colour`]; both cycle beyond); [`CLASS_PALETTE`] for classes;
+//!   [`ColourScale`] for heat maps.
 //! * Large heat maps (more than [`Heatmap::VECTOR_CELLS_MAX`] cells) are
 //!   drawn as one bitmap resampled to the plotting area; in SVG files it is
 //!   embedded as a PNG image (plotters-svg's `bitmap_encoder`, enabled
@@ -295,6 +297,16 @@ pub const CLASS_PALETTE: [RGBColor; 10] = [
     RGBColor(0xbc, 0xbd, 0x22),
     RGBColor(0x17, 0xbe, 0xcf),
 ];
+
+/// Colour `k` of a figure that needs `n` distinct colours: [`PALETTE`]
+/// when it has enough, else [`CLASS_PALETTE`] (both cycle beyond).
+pub fn series_colour(k: usize, n: usize) -> RGBColor {
+    if n <= PALETTE.len() {
+        PALETTE[k % PALETTE.len()]
+    } else {
+        CLASS_PALETTE[k % CLASS_PALETTE.len()]
+    }
+}
 
 /// Grey of missing (non-finite) values.
 const MISSING: RGBColor = RGBColor(0xc8, 0xc8, 0xc8);

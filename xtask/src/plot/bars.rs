@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Figure, LegendPosition, PALETTE, check_range, draw_category_labels, draw_legend, draw_no_data,
-    finite_range, format_log_tick, format_tick, plot_err, title_font, y_label_count,
+    Figure, LegendPosition, check_range, draw_category_labels, draw_legend, draw_no_data,
+    finite_range, format_log_tick, format_tick, plot_err, series_colour, title_font, y_label_count,
 };
 
 /// One series of a [`BarChart`]: a value per category.
@@ -287,7 +287,7 @@ impl Figure for BarChart {
         let mut any = false;
         let mut labelled = false;
         for (k, series) in self.series.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
+            let colour = series_colour(k, self.series.len());
             let mine: Vec<&Segment> = segments
                 .iter()
                 .filter(|s| s.series == k && ty(s.top).is_finite())

@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Figure, LegendPosition, PALETTE, Series, check_range, draw_legend, draw_no_data, finite_range,
-    format_log_tick, format_tick, plot_err, title_font, widen, y_label_count,
+    Figure, LegendPosition, Series, check_range, draw_legend, draw_no_data, finite_range,
+    format_log_tick, format_tick, plot_err, series_colour, title_font, widen, y_label_count,
 };
 
 /// One data set of a [`Histogram`].
@@ -251,8 +251,9 @@ impl Figure for Histogram {
             .map_err(plot_err)?;
         let mut labelled = false;
         let mut any = false;
+        let colours = self.sets.len() + self.curves.len();
         for (k, set) in self.sets.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
+            let colour = series_colour(k, colours);
             let h = &binned.heights[k];
             let e = &binned.edges;
             let visible = |v: f64| v > 0.0 && ty(v).is_finite();
@@ -306,7 +307,7 @@ impl Figure for Histogram {
             }
         }
         for (j, c) in self.curves.iter().enumerate() {
-            let colour = PALETTE[(self.sets.len() + j) % PALETTE.len()];
+            let colour = series_colour(self.sets.len() + j, colours);
             let pts: Vec<(f64, f64)> = c
                 .points
                 .iter()

@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Figure, LegendPosition, PALETTE, check_range, draw_legend, draw_no_data, finite_range,
-    format_log_tick, format_tick, padded, plot_err, title_font, widen, y_label_count,
+    Figure, LegendPosition, check_range, draw_legend, draw_no_data, finite_range, format_log_tick,
+    format_tick, padded, plot_err, series_colour, title_font, widen, y_label_count,
 };
 
 /// One series of a [`SweepPlot`].
@@ -23,8 +23,9 @@ pub struct SweepSeries {
     pub line: bool,
     /// Draw a marker at each point.
     pub markers: bool,
-    /// Colour as an index into [`PALETTE`] (`None`: the series' index), so a
-    /// closed form and its simulation can share a colour.
+    /// Colour index (`None`: the series' index), so a closed form and its
+    /// simulation can share a colour: [`super::PALETTE`] when the plot uses
+    /// at most 6 indices, else [`super::CLASS_PALETTE`].
     pub colour: Option<usize>,
 }
 
@@ -135,6 +136,13 @@ impl Figure for SweepPlot {
                 "y_range starts at {lo}: a log axis needs a positive range"
             ));
         }
+        let colours = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| s.colour.unwrap_or(k))
+            .max()
+            .map_or(0, |m| m + 1);
         let lines: Vec<Line<'_>> = self
             .series
             .iter()
@@ -145,7 +153,7 @@ impl Figure for SweepPlot {
                 y_err: &s.y_err,
                 line: s.line,
                 markers: s.markers,
-                colour: PALETTE[s.colour.unwrap_or(k) % PALETTE.len()],
+                colour: series_colour(s.colour.unwrap_or(k), colours),
             })
             .collect();
         check_errors(&lines)?;

@@ -52,8 +52,8 @@
 //! * Random streams: forming and faults from the seed's
 //!   `DeviceForming`/`DeviceFaults` streams (through the libraries), the
 //!   read statistics from `ReadNoise` keyed 0, the traces from `ReadNoise`
-//!   keyed 1, and the choice of traced cells from `Analysis` children keyed
-//!   `(1 << 32) + k` for the k-th cell.
+//!   keyed 1, and the choice of traced cells ([`seeds::shuffle`] of the
+//!   cell indices) from `Analysis` keyed 1.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -73,7 +73,7 @@ use super::report::{Report, Row, Summary, pct};
 use super::{Ctx, FigureOutput};
 use crate::plot::{
     self, ColourScale, Heatmap, Histogram, HistogramSet, HistogramStyle, LegendPosition, Series,
-    SweepPlot, SweepSeries,
+    SweepPlot, SweepSeries, format_tick,
 };
 use crate::results::progress_bar;
 
@@ -285,9 +285,7 @@ enum ScanKind {
 /// What a scan point keeps of its array.
 struct ScanPoint {
     kind: ScanKind,
-    program: Program,
     summary: MapSummary,
-    predicted: Prediction,
     /// Weights of adjacent column pairs, uS (sweep histograms only).
     weights_us: Vec<f64>,
     /// Conductances of formed cells, uS (compliance scan only).
@@ -357,7 +355,9 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         )?)
     })?;
 
-    let array = ctx.stages.run("array statistics", || array_stats(p, &chip))?;
+    let array = ctx
+        .stages
+        .run("array statistics", || array_stats(p, &chip))?;
 
     let reads = ctx
         .stages
@@ -457,10 +457,7 @@ fn array_stats(p: &Fig1Preset, chip: &Macro) -> Result<ArrayStats> {
     let macro_scale = match chip.partition("nmnist") {
         Ok(part) => Some(("nmnist".to_owned(), chip.g_scale_s(&part)?)),
         Err(_) => match chip.partitions().first() {
-            Some(part) => Some((
-                chip.layout_of(part)?.name.clone(),
-                chip.g_scale_s(part)?,
-            )),
+            Some(part) => Some((chip.layout_of(part)?.name.clone(), chip.g_scale_s(part)?)),
             None => None,
         },
     };
@@ -479,7 +476,7 @@ fn array_stats(p: &Fig1Preset, chip: &Macro) -> Result<ArrayStats> {
 
 /// Kolmogorov-Smirnov distance `sup |F_n(x) - Phi((x - mean) / std)|`.
 fn ks_normal(values: &[f64], mean: f64, std: f64) -> f64 {
-    if values.is_empty() || !(std > 0.0) {
+    if values.is_empty() || std.is_nan() || std <= 0.0 {
         return f64::NAN;
     }
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
@@ -514,18 +511,14 @@ fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<
         &model,
         &mut seeds.keyed(Purpose::ReadNoise, 0),
     )?;
-    // Distinct random cells: a partial Fisher-Yates shuffle of the indices,
-    // step k drawing one 64-bit word from the `Analysis` stream keyed
-    // (TRACE_CHOICE_KEY, k) and scaling it to k..n (multiply-shift).
+    // Distinct random cells: the first of the cell indices in the order of
+    // the workspace's seeded shuffle.
     let n = sub.len();
     let mut idx: Vec<usize> = (0..n).collect();
-    for k in 0..s.trace_cells {
-        let word = seeds
-            .child(Purpose::Analysis, (TRACE_CHOICE_KEY << 32) + k as u64)
-            .seed();
-        let j = k + ((u128::from(word) * (n - k) as u128) >> 64) as usize;
-        idx.swap(k, j);
-    }
+    seeds::shuffle(
+        &mut idx,
+        &mut seeds.keyed(Purpose::Analysis, TRACE_CHOICE_KEY),
+    );
     let cells: Vec<(usize, usize)> = idx[..s.trace_cells]
         .iter()
         .map(|&i| (i / sub.cols(), i % sub.cols()))
@@ -600,8 +593,16 @@ fn programming_scans(p: &Fig1Preset, seeds: Seeds) -> Result<Vec<ScanPoint>> {
     let s = &p.fig1;
     let mut kinds: Vec<ScanKind> = Vec::new();
     kinds.extend(s.pulse_v_scan_v.iter().map(|&v| ScanKind::Pulse(v)));
-    kinds.extend(s.sweep_stop_v_scan_v.iter().map(|&v| ScanKind::SweepStop(v)));
-    kinds.extend(s.compliance_scan_ua.iter().map(|&i| ScanKind::Compliance(i)));
+    kinds.extend(
+        s.sweep_stop_v_scan_v
+            .iter()
+            .map(|&v| ScanKind::SweepStop(v)),
+    );
+    kinds.extend(
+        s.compliance_scan_ua
+            .iter()
+            .map(|&i| ScanKind::Compliance(i)),
+    );
     kinds.push(ScanKind::Breakdown);
     let bar = progress_bar(kinds.len() as u64, "fig1 scans");
     let g_scale_s = p.device.differential.g_scale_s();
@@ -617,15 +618,9 @@ fn programming_scans(p: &Fig1Preset, seeds: Seeds) -> Result<Vec<ScanPoint>> {
         .into_par_iter()
         .map(|kind| {
             let program = scan_program(p, &kind);
-            let map = ConductanceMap::form_seeded(
-                s.scan_rows,
-                s.scan_cols,
-                &p.device,
-                &program,
-                seeds,
-            )
-            .with_context(|| format!("scan point {kind:?}"))?;
-            let predicted = predict(&p.device, &program)?;
+            let map =
+                ConductanceMap::form_seeded(s.scan_rows, s.scan_cols, &p.device, &program, seeds)
+                    .with_context(|| format!("scan point {kind:?}"))?;
             let summary = map.summary(g_scale_s);
             let weights_us = match kind {
                 ScanKind::SweepStop(v) if keep_weights(v) => map.column_pair_weights(1e-6),
@@ -659,9 +654,7 @@ fn programming_scans(p: &Fig1Preset, seeds: Seeds) -> Result<Vec<ScanPoint>> {
             bar.inc(1);
             Ok(ScanPoint {
                 kind,
-                program,
                 summary,
-                predicted,
                 weights_us,
                 formed_us,
                 breakdown_v,
@@ -762,7 +755,11 @@ fn predicted_fractions(
 fn span(values: &[f64]) -> (f64, f64) {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) }
+    if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    }
 }
 
 fn fill_summary(
@@ -815,7 +812,10 @@ fn fill_summary(
     out.num("weight_mean", wm.map_or(nan, |m| m.mean));
     out.num("weight_std", wm.map_or(nan, |m| m.std));
     out.num("weight_skewness", wm.map_or(nan, |m| m.skewness));
-    out.num("weight_excess_kurtosis", wm.map_or(nan, |m| m.excess_kurtosis));
+    out.num(
+        "weight_excess_kurtosis",
+        wm.map_or(nan, |m| m.excess_kurtosis),
+    );
     out.num("weight_ks_distance", a.weight_ks);
     out.num("weight_std_predicted", a.predicted.weight.std);
     out.num(
@@ -981,6 +981,20 @@ fn fill_summary(
 
 fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
     let g = |k: &str| s.get_f64(k).unwrap_or(f64::NAN);
+    let i_c_ua = p.program.compliance().current_a(&p.device.compliance) * 1e6;
+    let program = match &p.program {
+        Program::Pulse(x) => format!(
+            "a {} V, {} ms pulse",
+            format_tick(x.v_v),
+            format_tick(x.width_s * 1e3)
+        ),
+        Program::Sweep(x) => format!(
+            "a sweep from {} V to {} V in {} V steps",
+            format_tick(x.v_start_v),
+            format_tick(x.v_stop_v),
+            format_tick(x.v_step_v)
+        ),
+    };
     let n = |x: f64, d: usize| {
         if x.is_finite() {
             format!("{x:.d$}")
@@ -997,7 +1011,12 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
             n(g("formed_g_mean_predicted_us"), 2)
         ),
         &format!("{PUBLISHED_G_MEAN_US} uS (ESGNN fit)"),
-        "The compliance current sets the mean (I_C / V_C = 5.7 uA / 0.4 V); the difference is sampling error of the array's cells.",
+        &format!(
+            "The compliance current sets the mean, I_C / V_C = {} uA / {} V; the difference is sampling error of the {} formed cells.",
+            format_tick(i_c_ua),
+            format_tick(p.device.compliance.v_c_v),
+            g("formed_cells")
+        ),
     ));
     rows.push(Row::new(
         "formed conductance, standard deviation",
@@ -1023,7 +1042,10 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         "formed fraction of the array",
         pct(100.0 * g("formed_fraction")),
         "-",
-        "Every cell receives the same forming pulse; the default 4.5 V, 10 ms pulse forms all but a fraction 6.5e-9 of the cells, and the paper does not report unformed cells.",
+        &format!(
+            "Every cell receives the same program ({program}), which leaves a fraction {:.2e} unformed in closed form; the paper does not report unformed cells.",
+            1.0 - g("formed_fraction_predicted")
+        ),
     ));
     rows.push(Row::new(
         "read sigma below 0.14 uS",
@@ -1034,7 +1056,11 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
             pct(100.0 * g("read_sigma_below_0_14_us_fraction_model"))
         ),
         "most cells (30,000 reads)",
-        "The read-noise model sigma = 0.01 uS + 0.007 G is calibrated so that about 95 % of formed cells stay below 0.14 uS (read as a standard deviation).",
+        &format!(
+            "The read-noise model sigma = {} uS + {} G is calibrated so that most formed cells (95 % with the defaults) stay below 0.14 uS, read as a standard deviation; the model column counts cells whose true sigma is below it.",
+            format_tick(p.device.read_noise.s0_us),
+            format_tick(p.device.read_noise.s1)
+        ),
     ));
     rows.push(Row::new(
         "read sigma, median",
@@ -1051,7 +1077,15 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
             n(g("trace_max_deviation_us"), 3)
         ),
         "40 cells stable over repeated reads",
-        "Reads scatter around a fixed conductance with no drift (retention drift and telegraph noise are off by default, as the paper reports stable reads).",
+        &format!(
+            "Reads scatter around each cell's conductance by its read noise ({}); the largest deviation is the extreme of {} reads.",
+            if p.device.read_noise.is_stateful() {
+                "Gaussian plus telegraph and/or 1/f noise, as configured"
+            } else {
+                "Gaussian only: telegraph and 1/f noise are off by default, as the paper reports stable reads"
+            },
+            g("trace_cells") * p.fig1.read_cycles as f64
+        ),
     ));
     rows.push(Row::new(
         "weights (G+ - G-), shape",
@@ -1212,7 +1246,10 @@ fn figures(
         ),
         csv: matrix_csv(cols, &g_us, 4),
         panel: Panel::Heat(Heatmap {
-            title: format!("Formed conductances, {rows} x {cols} cells ({} pairs)", s.sub_pairs),
+            title: format!(
+                "Formed conductances, {rows} x {cols} cells ({} pairs)",
+                s.sub_pairs
+            ),
             x_label: "physical column (pairs: plus = even, minus = odd)".into(),
             y_label: "row (0-255 inputs, 256-455 recurrent)".into(),
             rows,
@@ -1230,7 +1267,11 @@ fn figures(
 
     // Differential map.
     let d_std = Moments::of(&a.diff_us).map_or(1.0, |m| m.std);
-    let limit = if d_std > 0.0 { (4.0 * d_std).ceil() } else { 1.0 };
+    let limit = if d_std > 0.0 {
+        (4.0 * d_std).ceil()
+    } else {
+        1.0
+    };
     out.push(Output {
         stem: "differential_map",
         caption: format!(
@@ -1281,14 +1322,14 @@ fn figures(
     };
     if std.is_finite() && std > 0.0 {
         h.curves.push(normal_curve(
-            &format!("fitted normal ({mean:.2} +- {std:.2} uS)"),
+            &format!("fitted normal ({mean:.2} ± {std:.2} uS)"),
             mean,
             std,
             range,
         ));
     }
     h.curves.push(normal_curve(
-        &format!("published ({PUBLISHED_G_MEAN_US} +- {PUBLISHED_G_STD_US} uS)"),
+        &format!("published ({PUBLISHED_G_MEAN_US} ± {PUBLISHED_G_STD_US} uS)"),
         PUBLISHED_G_MEAN_US,
         PUBLISHED_G_STD_US,
         range,
@@ -1338,7 +1379,7 @@ fn figures(
     };
     if wstd.is_finite() && wstd > 0.0 {
         h.curves.push(normal_curve(
-            &format!("fitted normal ({wmean:.2} +- {wstd:.2})"),
+            &format!("fitted normal ({wmean:.2} ± {wstd:.2})"),
             wmean,
             wstd,
             wrange,
@@ -1535,10 +1576,7 @@ fn figures(
         .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
         .collect();
     let closed = |i: f64| -> Result<(f64, f64)> {
-        let pr = predict(
-            &p.device,
-            &scan_program(p, &ScanKind::Compliance(i)),
-        )?;
+        let pr = predict(&p.device, &scan_program(p, &ScanKind::Compliance(i)))?;
         Ok((pr.formed_g.mean * 1e6, pr.formed_g.std * 1e6))
     };
     let closed_pts = dense
@@ -1557,7 +1595,7 @@ fn figures(
         )
         .colour(0),
         SweepSeries::markers(
-            "mean +- std, simulated",
+            "mean ± std, simulated",
             sim.iter().map(|&(i, m, _)| (i, m)).collect(),
             sim.iter().map(|&(_, _, sd)| sd).collect(),
         )
@@ -1628,7 +1666,13 @@ fn figures(
         .find(|sp| matches!(sp.kind, ScanKind::Breakdown))
         .map(|sp| sp.breakdown_v.clone())
         .unwrap_or_default();
-    let steps = sweep.step_count().max(1);
+    // Up to two steps past the last one a cell reaches with probability
+    // above 1e-5 (the rest of the staircase is empty).
+    let last = q
+        .iter()
+        .rposition(|&qk| total > 0.0 && qk / total > 1e-5)
+        .unwrap_or(q.len().saturating_sub(1));
+    let steps = (last + 3).min(sweep.step_count()).max(1);
     let range = (
         sweep.v_start_v - 0.5 * step,
         sweep.v_start_v + (steps as f64 - 0.5) * step,
@@ -1637,6 +1681,7 @@ fn figures(
         .voltages_v()
         .iter()
         .zip(&q)
+        .take(steps)
         .map(|(&v, &qk)| (v, if total > 0.0 { qk / total / step } else { 0.0 }))
         .collect();
     let h = Histogram {
@@ -1690,7 +1735,9 @@ mod tests {
         let v: Vec<f64> = (1..=20).map(f64::from).collect();
         assert_eq!(quantile(&v, 0.95), 19.0);
         // y = 2x + 1 exactly.
-        let line: Vec<(f64, f64)> = (0..5).map(|i| (f64::from(i), 2.0 * f64::from(i) + 1.0)).collect();
+        let line: Vec<(f64, f64)> = (0..5)
+            .map(|i| (f64::from(i), 2.0 * f64::from(i) + 1.0))
+            .collect();
         assert!((slope(&line) - 2.0).abs() < 1e-12);
         // Crossing 0.5 between (1, 0.2) and (2, 0.8): at 1.5.
         assert!((crossing(&[(0.0, 0.0), (1.0, 0.2), (2.0, 0.8)], 0.5) - 1.5).abs() < 1e-12);
