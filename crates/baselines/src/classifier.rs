@@ -3,7 +3,7 @@
 
 use nalgebra::DMatrix;
 use rayon::prelude::*;
-use readout::{ClassificationReport, OptimizerParams};
+use readout::{ClassificationReport, OptimizerParams, check_labels};
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
@@ -16,10 +16,11 @@ use crate::params::{
 };
 use crate::real::Real;
 use crate::rnn::{self, RnnParams, RnnReadout, RnnTrace};
-use crate::seq::SparseSeq;
+use crate::seq::{SpikeSteps, check_steps};
 use crate::srnn::{
     self, Direct, Lif, Sg, SnnHeadLayout, SnnHeadNet, SnnHeadTrace, SrnnLayout, SrnnTrace,
 };
+use crate::streams::{RNN_ANN, SRNN_ANN, SRNN_SNN, model_stream};
 use crate::train::{EpochRecord, Fit, LabeledSeqs, SampleModel, fit_loop, predict_all};
 
 /// The head of an SRNN classifier.
@@ -38,7 +39,7 @@ pub enum SrnnHead {
 
 /// Everything that defines an SRNN classifier and its training.
 ///
-/// `bin_steps` is read by whoever bins the events into [`SparseSeq`]s (the
+/// `bin_steps` is read by whoever bins the events into [`SparseSeq`](crate::SparseSeq)s (the
 /// reproduction pipeline); the model itself processes the first
 /// `time_window` steps of each sequence (all of them if `None` or if the
 /// sequence is shorter), so sequences of any length are accepted.
@@ -91,7 +92,7 @@ impl SrnnClassifierParams {
     /// |---|---|---|
     /// | inputs, hidden, classes | 256, 200, 10 | `LSM-NMNIST/train_srnn_ann.py` (`ARCHI`) |
     /// | decay, gain, `v_th` | 0.9, 0.03, 0.3 | `run_srnn_ann.sh` (`--const 0.03 --Vth 0.3`), `Decay_lsm` default |
-    /// | surrogate | rectangle, half-width 0.25 | `lens=0.25` |
+    /// | surrogate | rectangle, half-width 0.25, height 1 | `lens=0.25`; height of the STBP code (see [`crate::Surrogate`]) |
     /// | initialisation | PyTorch bounds, input scale calibrated to 5 % initial firing | our choice (unpublished; see [`InitParams`]) |
     /// | head | linear 200 -> 10 | `Read_ANN` (model file unpublished; linear assumed) |
     /// | loss | MSE on one-hot targets | `nn.MSELoss()` |
@@ -280,12 +281,14 @@ impl RnnClassifierParams {
 }
 
 /// Steps processed of `seq`.
-fn processed(window: Option<usize>, seq: &SparseSeq) -> usize {
+fn processed<S: SpikeSteps + ?Sized>(window: Option<usize>, seq: &S) -> usize {
     window.map_or(seq.steps(), |w| w.min(seq.steps()))
 }
 
-/// Checks sequences (and labels) against a model's input width.
-pub(crate) fn check_seqs(what: &str, seqs: &[SparseSeq], inputs: usize) -> Result<()> {
+/// Checks sequences against a model's input width: at least one, each of
+/// `inputs` channels with at least one step, every step keeping the
+/// [`SpikeSteps`] contract.
+pub(crate) fn check_seqs<S: SpikeSteps>(what: &str, seqs: &[S], inputs: usize) -> Result<()> {
     if seqs.is_empty() {
         return Err(Error::Empty {
             what: what.into(),
@@ -293,7 +296,7 @@ pub(crate) fn check_seqs(what: &str, seqs: &[SparseSeq], inputs: usize) -> Resul
         });
     }
     for (i, s) in seqs.iter().enumerate() {
-        if s.channels() as usize != inputs {
+        if s.channels() != inputs {
             return Err(Error::ShapeMismatch {
                 what: format!("{what}, sequence {i}"),
                 expected: format!("{inputs} channels (the model's inputs)"),
@@ -306,32 +309,20 @@ pub(crate) fn check_seqs(what: &str, seqs: &[SparseSeq], inputs: usize) -> Resul
                 why: "has no time step".into(),
             });
         }
+        check_steps(&format!("{what}, sequence {i}"), s)?;
     }
     Ok(())
 }
 
-pub(crate) fn check_labels(what: &str, labels: &[usize], n: usize, n_classes: usize) -> Result<()> {
-    if labels.len() != n {
-        return Err(Error::ShapeMismatch {
-            what: format!("{what} labels"),
-            expected: format!("one per sequence ({n})"),
-            found: labels.len().to_string(),
-        });
-    }
-    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, l)| **l >= n_classes) {
-        return Err(Error::LabelOutOfRange {
-            what: what.into(),
-            sample: i,
-            label: l,
-            n_classes,
-        });
-    }
-    Ok(())
-}
-
-fn check_data(what: &str, d: LabeledSeqs<'_>, inputs: usize, n_classes: usize) -> Result<()> {
+/// Checks labelled sequences: [`check_seqs`] and `readout`'s label check.
+pub(crate) fn check_data<S: SpikeSteps>(
+    what: &str,
+    d: LabeledSeqs<'_, S>,
+    inputs: usize,
+    n_classes: usize,
+) -> Result<()> {
     check_seqs(what, d.seqs, inputs)?;
-    check_labels(what, d.labels, d.seqs.len(), n_classes)
+    Ok(check_labels(what, d.labels, d.seqs.len(), n_classes)?)
 }
 
 fn check_classes(n_classes: usize) -> Result<()> {
@@ -344,12 +335,12 @@ fn check_classes(n_classes: usize) -> Result<()> {
 // ---------------------------------------------------------------- SRNN
 
 /// Mean firing probability per output neuron and step of a spiking head.
-fn output_rate(arch: &SrnnArch, theta: &[f32], seqs: &[SparseSeq]) -> f64 {
+fn output_rate<S: SpikeSteps>(arch: &SrnnArch, theta: &[f32], seqs: &[S]) -> f64 {
     let (spikes, steps) = seqs
         .par_iter()
         .map_init(SrnnWs::default, |ws, s| {
             let mut c = TrainingCounts::default();
-            srnn_sample::<f32, false>(arch, theta, s, None, ws, &mut c);
+            srnn_sample::<f32, false, _>(arch, theta, s, None, ws, &mut c);
             (c.output_spikes, c.time_steps)
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -401,9 +392,17 @@ impl SrnnArch {
         }
     }
 
+    /// The scope of the model's random streams: SRNN-ANN or SRNN-SNN.
+    pub(crate) fn stream_scope(&self) -> u16 {
+        match self.head {
+            HeadLayout::Ann(_) => SRNN_ANN,
+            HeadLayout::Snn(..) => SRNN_SNN,
+        }
+    }
+
     pub(crate) fn init(&self, seeds: Seeds) -> Vec<f32> {
         let mut theta = vec![0.0; self.n_params()];
-        let mut rng = seeds.stream(Purpose::ModelInit);
+        let mut rng = model_stream(seeds, Purpose::ModelInit, self.stream_scope(), 0);
         let p = &self.params.srnn;
         self.srnn.init(
             &mut theta,
@@ -439,10 +438,10 @@ pub(crate) struct SrnnWs<R> {
 
 /// Forward (and, with a target, backward) pass of one sample: returns the
 /// loss (0 without target) and the predicted class; outputs in `ws.y`.
-pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
+pub(crate) fn srnn_sample<R: Real, const SOFT: bool, S: SpikeSteps + ?Sized>(
     arch: &SrnnArch,
     theta: &[R],
-    seq: &SparseSeq,
+    seq: &S,
     target: Option<(usize, &mut [R])>,
     ws: &mut SrnnWs<R>,
     c: &mut TrainingCounts,
@@ -451,7 +450,7 @@ pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
     let steps = processed(arch.params.time_window, seq);
     let sg = Sg::new(&p.surrogate);
     let net = arch.srnn.view(theta, Lif::new(&p.lif), sg, p.detach_reset);
-    srnn::forward::<R, SOFT>(&net, seq, steps, &mut ws.tr, c);
+    srnn::forward::<R, SOFT, _>(&net, seq, steps, &mut ws.tr, c);
     c.time_steps += steps as u64;
     let inv_t = R::ONE / R::from_f64(steps as f64);
     let nc = arch.classes;
@@ -491,7 +490,14 @@ pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
             }
             c.backward.mul += ws.gx.len() as u64;
             let mut gv = arch.srnn.grad_view(grad);
-            srnn::backward::<R, SOFT>(&net, seq, &mut ws.tr, &Direct::Constant(&ws.gx), &mut gv, c);
+            srnn::backward::<R, SOFT, _>(
+                &net,
+                seq,
+                &mut ws.tr,
+                &Direct::Constant(&ws.gx),
+                &mut gv,
+                c,
+            );
         }
         HeadLayout::Snn(lay, h) => {
             let hn = snn_net(lay, h);
@@ -504,7 +510,7 @@ pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
                 classes: nc,
                 d_io: &ws.htr.d_io,
             };
-            srnn::backward::<R, SOFT>(&net, seq, &mut ws.tr, &direct, &mut gv, c);
+            srnn::backward::<R, SOFT, _>(&net, seq, &mut ws.tr, &direct, &mut gv, c);
         }
     }
     (loss, pred)
@@ -513,24 +519,28 @@ pub(crate) fn srnn_sample<R: Real, const SOFT: bool>(
 impl SampleModel for SrnnArch {
     type Ws = SrnnWs<f32>;
 
-    fn loss_grad(
+    fn loss_grad<S: SpikeSteps + ?Sized>(
         &self,
         theta: &[f32],
-        seq: &SparseSeq,
+        seq: &S,
         label: usize,
         ws: &mut Self::Ws,
         grad: &mut [f32],
         c: &mut TrainingCounts,
     ) -> (f64, usize) {
-        srnn_sample::<f32, false>(self, theta, seq, Some((label, grad)), ws, c)
+        srnn_sample::<f32, false, S>(self, theta, seq, Some((label, grad)), ws, c)
     }
 
-    fn predict(&self, theta: &[f32], seq: &SparseSeq, ws: &mut Self::Ws) -> usize {
-        srnn_sample::<f32, false>(self, theta, seq, None, ws, &mut TrainingCounts::default()).1
+    fn predict<S: SpikeSteps + ?Sized>(&self, theta: &[f32], seq: &S, ws: &mut Self::Ws) -> usize {
+        srnn_sample::<f32, false, S>(self, theta, seq, None, ws, &mut TrainingCounts::default()).1
     }
 
     fn spiking_hidden(&self) -> Option<usize> {
         Some(self.params.srnn.hidden)
+    }
+
+    fn scope(&self) -> u16 {
+        self.stream_scope()
     }
 }
 
@@ -601,7 +611,8 @@ pub struct RecurrentWeights<'a> {
 
 impl SrnnClassifier {
     /// A freshly initialised (untrained) classifier for `n_classes` classes;
-    /// weights from the `ModelInit` stream of `seeds`.
+    /// weights from the `ModelInit` stream of `seeds` (scope
+    /// [`crate::streams::SRNN_ANN`] or [`crate::streams::SRNN_SNN`]).
     pub fn new(
         params: &SrnnClassifierParams,
         n_classes: usize,
@@ -620,10 +631,10 @@ impl SrnnClassifier {
     /// The classifier training starts from: [`SrnnClassifier::new`], then,
     /// if `params.srnn.init.target_rate` is set, the input scale calibrated
     /// on `train` (see [`crate::InitParams`]).
-    pub fn initialized(
+    pub fn initialized<S: SpikeSteps>(
         params: &SrnnClassifierParams,
         n_classes: usize,
-        train: &[SparseSeq],
+        train: &[S],
         seeds: Seeds,
     ) -> Result<SrnnClassifier> {
         let mut model = SrnnClassifier::new(params, n_classes, seeds)?;
@@ -657,14 +668,15 @@ impl SrnnClassifier {
         Ok(model)
     }
 
-    /// Trains a classifier on labelled sequences; with a validation set the
-    /// epoch of best validation accuracy is kept, otherwise the last.
-    /// Random streams: `ModelInit` (weights), `DataShuffle` keyed by epoch
-    /// (sample order).
-    pub fn fit(
+    /// Trains a classifier on labelled sequences (any [`SpikeSteps`]
+    /// storage); with a validation set the epoch of best validation
+    /// accuracy is kept, otherwise the last. Random streams (scope
+    /// [`crate::streams::SRNN_ANN`] or [`crate::streams::SRNN_SNN`]):
+    /// `ModelInit` (weights), `DataShuffle` keyed by epoch (sample order).
+    pub fn fit<S: SpikeSteps>(
         params: &SrnnClassifierParams,
-        train: LabeledSeqs<'_>,
-        validation: Option<LabeledSeqs<'_>>,
+        train: LabeledSeqs<'_, S>,
+        validation: Option<LabeledSeqs<'_, S>>,
         n_classes: usize,
         seeds: Seeds,
     ) -> Result<Fit<SrnnClassifier>> {
@@ -673,112 +685,29 @@ impl SrnnClassifier {
 
     /// [`SrnnClassifier::fit`], calling `observer` after every epoch (for
     /// progress reports).
-    pub fn fit_with_observer(
+    pub fn fit_with_observer<S: SpikeSteps>(
         params: &SrnnClassifierParams,
-        train: LabeledSeqs<'_>,
-        validation: Option<LabeledSeqs<'_>>,
+        train: LabeledSeqs<'_, S>,
+        validation: Option<LabeledSeqs<'_, S>>,
         n_classes: usize,
         seeds: Seeds,
         observer: &mut dyn FnMut(&EpochRecord),
     ) -> Result<Fit<SrnnClassifier>> {
         params.validate()?;
-        check_data("training data", train, params.srnn.inputs, n_classes)?;
-        if let Some(v) = validation {
-            check_data("validation data", v, params.srnn.inputs, n_classes)?;
-        }
+        check_inputs(params.srnn.inputs, n_classes, train, validation)?;
         let model = SrnnClassifier::initialized(params, n_classes, train.seqs, seeds)?;
         model.continue_training(train, validation, seeds, observer)
     }
 
-    /// Trains this model further with its own parameters (`training`,
-    /// `loss`, ...), starting from its current weights with a fresh
-    /// optimiser state: resumes a run, fine-tunes, or trains a model built
-    /// with [`SrnnClassifier::initialized`].
-    pub fn continue_training(
-        mut self,
-        train: LabeledSeqs<'_>,
-        validation: Option<LabeledSeqs<'_>>,
-        seeds: Seeds,
-        observer: &mut dyn FnMut(&EpochRecord),
-    ) -> Result<Fit<SrnnClassifier>> {
-        let (inputs, n_classes) = (self.params.srnn.inputs, self.n_classes);
-        check_data("training data", train, inputs, n_classes)?;
-        if let Some(v) = validation {
-            check_data("validation data", v, inputs, n_classes)?;
-        }
-        let arch = SrnnArch::new(&self.params, n_classes);
-        let (history, selected_epoch, counts) = fit_loop(
-            &arch,
-            &mut self.theta,
-            &self.params.training,
-            train,
-            validation,
-            seeds,
-            observer,
-        )?;
-        Ok(Fit {
-            model: self,
-            history,
-            selected_epoch,
-            counts,
-        })
-    }
-
-    /// The parameters the classifier was built with.
-    pub fn params(&self) -> &SrnnClassifierParams {
-        &self.params
-    }
-
-    /// Replaces the training-loop parameters used by
-    /// [`SrnnClassifier::continue_training`] (e.g. fewer epochs, another learning
-    /// rate); errors if they are invalid.
-    pub fn set_training(&mut self, training: TrainingParams) -> Result<()> {
-        training.validate("training")?;
-        self.params.training = training;
-        Ok(())
-    }
-
-    /// Number of classes.
-    pub fn n_classes(&self) -> usize {
-        self.n_classes
-    }
-
-    /// Number of trainable parameters.
-    pub fn n_params(&self) -> usize {
-        self.theta.len()
-    }
-
-    /// Every parameter in its flat storage order (see the field docs).
-    pub fn parameters(&self) -> &[f32] {
-        &self.theta
-    }
-
-    /// The recurrent layer's weights.
-    pub fn recurrent_weights(&self) -> RecurrentWeights<'_> {
-        let l = SrnnArch::new(&self.params, self.n_classes).srnn;
-        RecurrentWeights {
-            input: &self.theta[l.w_in.clone()],
-            recurrent: &self.theta[l.w_rec.clone()],
-            bias: l.bias.map(|b| &self.theta[b]),
-        }
-    }
-
-    /// Predicted classes, one per sequence (in parallel, order kept).
-    pub fn predict(&self, seqs: &[SparseSeq]) -> Result<Vec<usize>> {
-        check_seqs("sequences to classify", seqs, self.params.srnn.inputs)?;
-        let arch = SrnnArch::new(&self.params, self.n_classes);
-        Ok(predict_all(&arch, &self.theta, seqs))
-    }
-
     /// The head's outputs, samples x classes (ANN head: its output layer;
     /// spiking head: output spike counts / steps).
-    pub fn outputs(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn outputs<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         self.per_sample(seqs, |ws| &ws.y, self.n_classes)
     }
 
     /// Hidden spike counts divided by the processed steps, samples x hidden
     /// (the SRNN's features, e.g. for t-SNE).
-    pub fn hidden_rates(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn hidden_rates<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         let h = self.params.srnn.hidden;
         let rows = self.per_sample_rows(seqs, |ws, steps| {
             ws.tr
@@ -790,27 +719,15 @@ impl SrnnClassifier {
         Ok(DMatrix::from_fn(rows.len(), h, |i, j| rows[i][j]))
     }
 
-    /// Accuracy, per-class accuracy, F1 and confusion on labelled data.
-    pub fn evaluate(&self, data: LabeledSeqs<'_>) -> Result<ClassificationReport> {
-        check_labels(
-            "evaluation data",
-            data.labels,
-            data.seqs.len(),
-            self.n_classes,
-        )?;
-        let p = self.predict(data.seqs)?;
-        Ok(ClassificationReport::new(data.labels, &p, self.n_classes)?)
-    }
-
     /// Operations of one forward pass (inference) over `seqs`.
-    pub fn forward_counts(&self, seqs: &[SparseSeq]) -> Result<TrainingCounts> {
+    pub fn forward_counts<S: SpikeSteps>(&self, seqs: &[S]) -> Result<TrainingCounts> {
         check_seqs("sequences", seqs, self.params.srnn.inputs)?;
-        let arch = SrnnArch::new(&self.params, self.n_classes);
+        let arch = self.arch();
         let counts: Vec<TrainingCounts> = seqs
             .par_iter()
             .map_init(SrnnWs::default, |ws, s| {
                 let mut c = TrainingCounts::default();
-                srnn_sample::<f32, false>(&arch, &self.theta, s, None, ws, &mut c);
+                srnn_sample::<f32, false, S>(&arch, &self.theta, s, None, ws, &mut c);
                 c.samples = 1;
                 c
             })
@@ -820,17 +737,17 @@ impl SrnnClassifier {
             .fold(TrainingCounts::default(), |a, b| a + b))
     }
 
-    fn per_sample_rows(
+    fn per_sample_rows<S: SpikeSteps>(
         &self,
-        seqs: &[SparseSeq],
+        seqs: &[S],
         f: impl Fn(&SrnnWs<f32>, usize) -> Vec<f64> + Sync,
     ) -> Result<Vec<Vec<f64>>> {
         check_seqs("sequences", seqs, self.params.srnn.inputs)?;
-        let arch = SrnnArch::new(&self.params, self.n_classes);
+        let arch = self.arch();
         Ok(seqs
             .par_iter()
             .map_init(SrnnWs::default, |ws, s| {
-                srnn_sample::<f32, false>(
+                srnn_sample::<f32, false, S>(
                     &arch,
                     &self.theta,
                     s,
@@ -843,9 +760,9 @@ impl SrnnClassifier {
             .collect())
     }
 
-    fn per_sample(
+    fn per_sample<S: SpikeSteps>(
         &self,
-        seqs: &[SparseSeq],
+        seqs: &[S],
         pick: impl Fn(&SrnnWs<f32>) -> &Vec<f32> + Sync,
         width: usize,
     ) -> Result<DMatrix<f64>> {
@@ -853,6 +770,78 @@ impl SrnnClassifier {
             pick(ws).iter().map(|&v| f64::from(v)).collect()
         })?;
         Ok(DMatrix::from_fn(rows.len(), width, |i, j| rows[i][j]))
+    }
+}
+
+// ------------------------------------------------- shared by both models
+
+/// What the SRNN and the RNN classifier share: an architecture over one
+/// flat `f32` parameter vector, trained by [`fit_loop`].
+pub(crate) trait FlatClassifier: Sized {
+    /// The per-sample forward and backward passes.
+    type Arch: SampleModel;
+    /// The architecture of the model's parameters.
+    fn arch(&self) -> Self::Arch;
+    /// Input channels.
+    fn inputs(&self) -> usize;
+    /// Number of classes.
+    fn classes(&self) -> usize;
+    /// The training-loop parameters.
+    fn training(&self) -> TrainingParams;
+    /// The flat parameters, to train.
+    fn theta_mut(&mut self) -> &mut Vec<f32>;
+}
+
+/// Checks the training and the validation data of a fit.
+fn check_inputs<S: SpikeSteps>(
+    inputs: usize,
+    n_classes: usize,
+    train: LabeledSeqs<'_, S>,
+    validation: Option<LabeledSeqs<'_, S>>,
+) -> Result<()> {
+    check_data("training data", train, inputs, n_classes)?;
+    if let Some(v) = validation {
+        check_data("validation data", v, inputs, n_classes)?;
+    }
+    Ok(())
+}
+
+/// Trains `model` further from its current weights (fresh optimiser).
+fn continue_training<M: FlatClassifier, S: SpikeSteps>(
+    mut model: M,
+    train: LabeledSeqs<'_, S>,
+    validation: Option<LabeledSeqs<'_, S>>,
+    seeds: Seeds,
+    observer: &mut dyn FnMut(&EpochRecord),
+) -> Result<Fit<M>> {
+    check_inputs(model.inputs(), model.classes(), train, validation)?;
+    let arch = model.arch();
+    let tp = model.training();
+    let (history, selected_epoch, counts) = fit_loop(
+        &arch,
+        model.theta_mut(),
+        &tp,
+        train,
+        validation,
+        seeds,
+        observer,
+    )?;
+    Ok(Fit {
+        model,
+        history,
+        selected_epoch,
+        counts,
+    })
+}
+
+impl<'a> RecurrentWeights<'a> {
+    /// The recurrent layer `l` of the flat parameters `theta`.
+    fn of(l: &SrnnLayout, theta: &'a [f32]) -> RecurrentWeights<'a> {
+        RecurrentWeights {
+            input: &theta[l.w_in.clone()],
+            recurrent: &theta[l.w_rec.clone()],
+            bias: l.bias.clone().map(|b| &theta[b]),
+        }
     }
 }
 
@@ -880,7 +869,7 @@ impl RnnArch {
 
     pub(crate) fn init(&self, seeds: Seeds) -> Vec<f32> {
         let mut theta = vec![0.0; self.head.end()];
-        let mut rng = seeds.stream(Purpose::ModelInit);
+        let mut rng = model_stream(seeds, Purpose::ModelInit, RNN_ANN, 0);
         let p = &self.params.rnn;
         let bound = p.init_scale / (p.hidden as f64).sqrt();
         self.rnn.init(&mut theta, bound, bound, &mut rng);
@@ -900,10 +889,10 @@ pub(crate) struct RnnWs<R> {
 }
 
 /// Forward (and, with a target, backward) pass of one RNN sample.
-pub(crate) fn rnn_sample<R: Real>(
+pub(crate) fn rnn_sample<R: Real, S: SpikeSteps + ?Sized>(
     arch: &RnnArch,
     theta: &[R],
-    seq: &SparseSeq,
+    seq: &S,
     target: Option<(usize, &mut [R])>,
     ws: &mut RnnWs<R>,
     c: &mut TrainingCounts,
@@ -931,24 +920,28 @@ pub(crate) fn rnn_sample<R: Real>(
 impl SampleModel for RnnArch {
     type Ws = RnnWs<f32>;
 
-    fn loss_grad(
+    fn loss_grad<S: SpikeSteps + ?Sized>(
         &self,
         theta: &[f32],
-        seq: &SparseSeq,
+        seq: &S,
         label: usize,
         ws: &mut Self::Ws,
         grad: &mut [f32],
         c: &mut TrainingCounts,
     ) -> (f64, usize) {
-        rnn_sample::<f32>(self, theta, seq, Some((label, grad)), ws, c)
+        rnn_sample::<f32, S>(self, theta, seq, Some((label, grad)), ws, c)
     }
 
-    fn predict(&self, theta: &[f32], seq: &SparseSeq, ws: &mut Self::Ws) -> usize {
-        rnn_sample::<f32>(self, theta, seq, None, ws, &mut TrainingCounts::default()).1
+    fn predict<S: SpikeSteps + ?Sized>(&self, theta: &[f32], seq: &S, ws: &mut Self::Ws) -> usize {
+        rnn_sample::<f32, S>(self, theta, seq, None, ws, &mut TrainingCounts::default()).1
     }
 
     fn spiking_hidden(&self) -> Option<usize> {
         None
+    }
+
+    fn scope(&self) -> u16 {
+        RNN_ANN
     }
 }
 
@@ -988,7 +981,8 @@ impl TryFrom<RnnClassifierRepr> for RnnClassifier {
 }
 
 impl RnnClassifier {
-    /// A freshly initialised (untrained) classifier.
+    /// A freshly initialised (untrained) classifier (weights from the
+    /// `ModelInit` stream, scope [`crate::streams::RNN_ANN`]).
     pub fn new(
         params: &RnnClassifierParams,
         n_classes: usize,
@@ -1004,11 +998,12 @@ impl RnnClassifier {
         })
     }
 
-    /// Trains a classifier (see [`SrnnClassifier::fit`]).
-    pub fn fit(
+    /// Trains a classifier (see [`SrnnClassifier::fit`]; streams of scope
+    /// [`crate::streams::RNN_ANN`]).
+    pub fn fit<S: SpikeSteps>(
         params: &RnnClassifierParams,
-        train: LabeledSeqs<'_>,
-        validation: Option<LabeledSeqs<'_>>,
+        train: LabeledSeqs<'_, S>,
+        validation: Option<LabeledSeqs<'_, S>>,
         n_classes: usize,
         seeds: Seeds,
     ) -> Result<Fit<RnnClassifier>> {
@@ -1016,108 +1011,28 @@ impl RnnClassifier {
     }
 
     /// [`RnnClassifier::fit`], calling `observer` after every epoch.
-    pub fn fit_with_observer(
+    pub fn fit_with_observer<S: SpikeSteps>(
         params: &RnnClassifierParams,
-        train: LabeledSeqs<'_>,
-        validation: Option<LabeledSeqs<'_>>,
+        train: LabeledSeqs<'_, S>,
+        validation: Option<LabeledSeqs<'_, S>>,
         n_classes: usize,
         seeds: Seeds,
         observer: &mut dyn FnMut(&EpochRecord),
     ) -> Result<Fit<RnnClassifier>> {
         params.validate()?;
-        check_data("training data", train, params.rnn.inputs, n_classes)?;
-        if let Some(v) = validation {
-            check_data("validation data", v, params.rnn.inputs, n_classes)?;
-        }
+        check_inputs(params.rnn.inputs, n_classes, train, validation)?;
         RnnClassifier::new(params, n_classes, seeds)?
             .continue_training(train, validation, seeds, observer)
     }
 
-    /// Trains this model further (see [`SrnnClassifier::continue_training`]).
-    pub fn continue_training(
-        mut self,
-        train: LabeledSeqs<'_>,
-        validation: Option<LabeledSeqs<'_>>,
-        seeds: Seeds,
-        observer: &mut dyn FnMut(&EpochRecord),
-    ) -> Result<Fit<RnnClassifier>> {
-        let (inputs, n_classes) = (self.params.rnn.inputs, self.n_classes);
-        check_data("training data", train, inputs, n_classes)?;
-        if let Some(v) = validation {
-            check_data("validation data", v, inputs, n_classes)?;
-        }
-        let arch = RnnArch::new(&self.params, n_classes);
-        let (history, selected_epoch, counts) = fit_loop(
-            &arch,
-            &mut self.theta,
-            &self.params.training,
-            train,
-            validation,
-            seeds,
-            observer,
-        )?;
-        Ok(Fit {
-            model: self,
-            history,
-            selected_epoch,
-            counts,
-        })
-    }
-
-    /// The parameters the classifier was built with.
-    pub fn params(&self) -> &RnnClassifierParams {
-        &self.params
-    }
-
-    /// Replaces the training-loop parameters used by
-    /// [`RnnClassifier::continue_training`] (e.g. fewer epochs, another learning
-    /// rate); errors if they are invalid.
-    pub fn set_training(&mut self, training: TrainingParams) -> Result<()> {
-        training.validate("training")?;
-        self.params.training = training;
-        Ok(())
-    }
-
-    /// Number of classes.
-    pub fn n_classes(&self) -> usize {
-        self.n_classes
-    }
-
-    /// Number of trainable parameters.
-    pub fn n_params(&self) -> usize {
-        self.theta.len()
-    }
-
-    /// Every parameter in its flat storage order.
-    pub fn parameters(&self) -> &[f32] {
-        &self.theta
-    }
-
-    /// The recurrent layer's weights.
-    pub fn recurrent_weights(&self) -> RecurrentWeights<'_> {
-        let l = RnnArch::new(&self.params, self.n_classes).rnn;
-        RecurrentWeights {
-            input: &self.theta[l.w_in.clone()],
-            recurrent: &self.theta[l.w_rec.clone()],
-            bias: l.bias.map(|b| &self.theta[b]),
-        }
-    }
-
-    /// Predicted classes, one per sequence.
-    pub fn predict(&self, seqs: &[SparseSeq]) -> Result<Vec<usize>> {
-        check_seqs("sequences to classify", seqs, self.params.rnn.inputs)?;
-        let arch = RnnArch::new(&self.params, self.n_classes);
-        Ok(predict_all(&arch, &self.theta, seqs))
-    }
-
     /// The head's outputs, samples x classes.
-    pub fn outputs(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn outputs<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         check_seqs("sequences", seqs, self.params.rnn.inputs)?;
-        let arch = RnnArch::new(&self.params, self.n_classes);
+        let arch = self.arch();
         let rows: Vec<Vec<f64>> = seqs
             .par_iter()
             .map_init(RnnWs::default, |ws, s| {
-                rnn_sample::<f32>(
+                rnn_sample::<f32, S>(
                     &arch,
                     &self.theta,
                     s,
@@ -1132,16 +1047,110 @@ impl RnnClassifier {
             rows[i][j]
         }))
     }
-
-    /// Accuracy, per-class accuracy, F1 and confusion on labelled data.
-    pub fn evaluate(&self, data: LabeledSeqs<'_>) -> Result<ClassificationReport> {
-        check_labels(
-            "evaluation data",
-            data.labels,
-            data.seqs.len(),
-            self.n_classes,
-        )?;
-        let p = self.predict(data.seqs)?;
-        Ok(ClassificationReport::new(data.labels, &p, self.n_classes)?)
-    }
 }
+
+/// The parts of the SRNN and the RNN classifier that differ only in names:
+/// their [`FlatClassifier`] implementation and the inherent methods they
+/// share (training continued from the current weights, accessors,
+/// prediction, evaluation), written once.
+macro_rules! flat_classifier {
+    ($model:ident, $arch:ident, $params:ident, $layer:ident) => {
+        impl FlatClassifier for $model {
+            type Arch = $arch;
+
+            fn arch(&self) -> $arch {
+                $arch::new(&self.params, self.n_classes)
+            }
+
+            fn inputs(&self) -> usize {
+                self.params.$layer.inputs
+            }
+
+            fn classes(&self) -> usize {
+                self.n_classes
+            }
+
+            fn training(&self) -> TrainingParams {
+                self.params.training
+            }
+
+            fn theta_mut(&mut self) -> &mut Vec<f32> {
+                &mut self.theta
+            }
+        }
+
+        impl $model {
+            /// Trains this model further with its own parameters (`training`,
+            /// `loss`, ...), starting from its current weights with a fresh
+            /// optimiser state: resumes a run, fine-tunes, or trains a model
+            /// built without training (`new`, or `initialized` for the SRNN).
+            pub fn continue_training<S: SpikeSteps>(
+                self,
+                train: LabeledSeqs<'_, S>,
+                validation: Option<LabeledSeqs<'_, S>>,
+                seeds: Seeds,
+                observer: &mut dyn FnMut(&EpochRecord),
+            ) -> Result<Fit<$model>> {
+                continue_training(self, train, validation, seeds, observer)
+            }
+
+            /// The parameters the classifier was built with.
+            pub fn params(&self) -> &$params {
+                &self.params
+            }
+
+            /// Replaces the training-loop parameters used by
+            /// `continue_training` (e.g. fewer epochs, another learning
+            /// rate); errors if they are invalid.
+            pub fn set_training(&mut self, training: TrainingParams) -> Result<()> {
+                training.validate("training")?;
+                self.params.training = training;
+                Ok(())
+            }
+
+            /// Number of classes.
+            pub fn n_classes(&self) -> usize {
+                self.n_classes
+            }
+
+            /// Number of trainable parameters.
+            pub fn n_params(&self) -> usize {
+                self.theta.len()
+            }
+
+            /// Every parameter in its flat storage order (see the field docs).
+            pub fn parameters(&self) -> &[f32] {
+                &self.theta
+            }
+
+            /// The recurrent layer's weights.
+            pub fn recurrent_weights(&self) -> RecurrentWeights<'_> {
+                RecurrentWeights::of(&self.arch().$layer, &self.theta)
+            }
+
+            /// Predicted classes, one per sequence (in parallel, order kept).
+            pub fn predict<S: SpikeSteps>(&self, seqs: &[S]) -> Result<Vec<usize>> {
+                check_seqs("sequences to classify", seqs, self.inputs())?;
+                Ok(predict_all(&self.arch(), &self.theta, seqs))
+            }
+
+            /// Accuracy, per-class accuracy, F1 and confusion on labelled data.
+            pub fn evaluate<S: SpikeSteps>(
+                &self,
+                data: LabeledSeqs<'_, S>,
+            ) -> Result<ClassificationReport> {
+                check_labels(
+                    "evaluation data",
+                    data.labels,
+                    data.seqs.len(),
+                    self.n_classes,
+                )?;
+                let p = self.predict(data.seqs)?;
+                Ok(ClassificationReport::new(data.labels, &p, self.n_classes)?)
+            }
+        }
+    };
+}
+
+flat_classifier!(SrnnClassifier, SrnnArch, SrnnClassifierParams, srnn);
+flat_classifier!(RnnClassifier, RnnArch, RnnClassifierParams, rnn);

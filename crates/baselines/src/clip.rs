@@ -3,7 +3,6 @@
 //! the paper's zero-shot evaluation.
 
 use nalgebra::DMatrix;
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use readout::{
     Activation, CrossModalEmbedder, Direction, LabeledSet, OptimizerParams, RetrievalReport,
@@ -12,15 +11,16 @@ use readout::{
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::{calibrated, check_labels, check_seqs};
+use crate::classifier::{calibrated, check_data, check_seqs};
 use crate::counts::TrainingCounts;
 use crate::error::{Error, Result, invalid};
 use crate::head::MlpLayout;
 use crate::optim::Optimizer;
 use crate::params::{LifParams, SrnnParams, TrainingParams, validate_window};
 use crate::real::Real;
-use crate::seq::SparseSeq;
+use crate::seq::{SparseSeq, SpikeSteps};
 use crate::srnn::{self, Direct, Lif, Sg, SrnnLayout, SrnnTrace};
+use crate::streams::{SRNN_CLIP, model_stream};
 use crate::train::{LabeledSeqs, reduce_into};
 
 /// One encoder of SRNN-CLIP: a spiking recurrent layer whose hidden spike
@@ -98,7 +98,7 @@ impl SrnnClipParams {
     /// | projections | 1 FC + GELU, dim 64 | `--pd 64`; GELU as `readout`'s projections |
     /// | temperature | 1.0 | `--tp 1.0` |
     /// | optimiser | Adam, lr 1e-3, batch 8 pairs, 100 epochs | `run_zero_shot_trainable.sh` |
-    /// | surrogate, init | rectangle half-width 0.25; calibrated to 5 % firing | our choice (model file unpublished) |
+    /// | surrogate, init | rectangle half-width 0.25, height 1; calibrated to 5 % firing | our choice (model file unpublished; height of the STBP code) |
     pub fn paper() -> SrnnClipParams {
         let enc = |inputs, decay, v_th, bin_steps| EncoderParams {
             srnn: SrnnParams {
@@ -189,10 +189,11 @@ impl ClipArch {
     }
 
     /// Draw order: image encoder, audio encoder, image projection, audio
-    /// projection (all from the `ModelInit` stream).
+    /// projection (all from the `ModelInit` stream, scope
+    /// [`crate::streams::SRNN_CLIP`]).
     pub(crate) fn init(&self, seeds: Seeds) -> Vec<f32> {
         let mut theta = vec![0.0; self.n_params()];
-        let mut rng = seeds.stream(Purpose::ModelInit);
+        let mut rng = model_stream(seeds, Purpose::ModelInit, SRNN_CLIP, 0);
         for (lay, p) in [
             (&self.img, &self.params.image.srnn),
             (&self.aud, &self.params.audio.srnn),
@@ -239,11 +240,11 @@ pub(crate) struct ClipState<R> {
 }
 
 /// Forward pass of one encoder on `seq`: rates into `w.rates`.
-fn encode<R: Real, const SOFT: bool>(
+fn encode<R: Real, const SOFT: bool, S: SpikeSteps + ?Sized>(
     lay: &SrnnLayout,
     enc: &EncoderParams,
     theta: &[R],
-    seq: &SparseSeq,
+    seq: &S,
     w: &mut EncWs<R>,
 ) {
     let p = &enc.srnn;
@@ -255,7 +256,7 @@ fn encode<R: Real, const SOFT: bool>(
     );
     let steps = enc.time_window.map_or(seq.steps(), |t| t.min(seq.steps()));
     w.counts = TrainingCounts::default();
-    srnn::forward::<R, SOFT>(&net, seq, steps, &mut w.tr, &mut w.counts);
+    srnn::forward::<R, SOFT, _>(&net, seq, steps, &mut w.tr, &mut w.counts);
     w.counts.time_steps += steps as u64;
     w.steps = steps;
     w.rates.clear();
@@ -369,7 +370,8 @@ fn project_back<R: Real>(
 }
 
 /// Symmetric multi-positive contrastive loss of normalised embeddings `a`,
-/// `b` (`n x d`, row-major); gradients `dL/da`, `dL/db`.
+/// `b` (`n x d`, row-major); gradients `dL/da`, `dL/db` (row-major):
+/// `readout::contrastive_loss`, the loss of `readout`'s projections.
 pub(crate) fn contrastive(
     a: &[f64],
     b: &[f64],
@@ -378,61 +380,22 @@ pub(crate) fn contrastive(
     y: &[usize],
     tau: f64,
 ) -> (f64, Vec<f64>, Vec<f64>) {
-    let s = 1.0 / tau;
-    let mut z = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            let dot: f64 = a[i * d..(i + 1) * d]
-                .iter()
-                .zip(&b[j * d..(j + 1) * d])
-                .map(|(x, y)| x * y)
-                .sum();
-            z[i * n + j] = s * dot;
-        }
+    let (am, bm) = (
+        DMatrix::from_row_slice(n, d, a),
+        DMatrix::from_row_slice(n, d, b),
+    );
+    match readout::contrastive_loss(&am, &bm, y, tau) {
+        // Row-major storage of an n x d matrix is the column-major storage
+        // of its transpose.
+        Ok(l) => (
+            l.loss,
+            l.grad_a.transpose().as_slice().to_vec(),
+            l.grad_b.transpose().as_slice().to_vec(),
+        ),
+        // Unreachable: both embeddings are n x d with n = y.len() >= 2 and
+        // tau was validated; a NaN loss would end training as divergence.
+        Err(_) => (f64::NAN, vec![0.0; n * d], vec![0.0; n * d]),
     }
-    let counts: Vec<f64> = y
-        .iter()
-        .map(|yi| y.iter().filter(|yj| *yj == yi).count() as f64)
-        .collect();
-    let target = |i: usize, j: usize| if y[i] == y[j] { 1.0 / counts[i] } else { 0.0 };
-    let inv_n = 1.0 / n as f64;
-    let mut loss = 0.0;
-    let mut gz = vec![0.0; n * n];
-    for i in 0..n {
-        let row = &z[i * n..(i + 1) * n];
-        let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-        for j in 0..n {
-            let t = target(i, j);
-            loss -= 0.5 * inv_n * t * (row[j] - lse);
-            gz[i * n + j] += 0.5 * inv_n * ((row[j] - lse).exp() - t);
-        }
-    }
-    for j in 0..n {
-        let m = (0..n)
-            .map(|i| z[i * n + j])
-            .fold(f64::NEG_INFINITY, f64::max);
-        let lse = m + (0..n).map(|i| (z[i * n + j] - m).exp()).sum::<f64>().ln();
-        for i in 0..n {
-            let t = target(j, i);
-            loss -= 0.5 * inv_n * t * (z[i * n + j] - lse);
-            gz[i * n + j] += 0.5 * inv_n * ((z[i * n + j] - lse).exp() - t);
-        }
-    }
-    let mut ga = vec![0.0; n * d];
-    let mut gb = vec![0.0; n * d];
-    for i in 0..n {
-        for j in 0..n {
-            let g = s * gz[i * n + j];
-            if g != 0.0 {
-                for k in 0..d {
-                    ga[i * d + k] += g * b[j * d + k];
-                    gb[j * d + k] += g * a[i * d + k];
-                }
-            }
-        }
-    }
-    (loss, ga, gb)
 }
 
 /// One contrastive minibatch: forward both encoders (in parallel), the
@@ -440,11 +403,11 @@ pub(crate) fn contrastive(
 /// parallel over fixed chunks, reduced in chunk order) adds `dL/dtheta`
 /// to `grad`. Returns the loss.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn clip_batch<R: Real, const SOFT: bool>(
+pub(crate) fn clip_batch<R: Real, const SOFT: bool, S: SpikeSteps>(
     arch: &ClipArch,
     theta: &[R],
-    images: &[&SparseSeq],
-    audio: &[&SparseSeq],
+    images: &[&S],
+    audio: &[&S],
     labels: &[usize],
     st: &mut ClipState<R>,
     grad: Option<&mut [R]>,
@@ -462,7 +425,7 @@ pub(crate) fn clip_batch<R: Real, const SOFT: bool>(
             let image = k < n;
             let (lay, enc) = arch.encoder(image);
             let seq = if image { images[k] } else { audio[k - n] };
-            encode::<R, SOFT>(lay, enc, theta, seq, w);
+            encode::<R, SOFT, S>(lay, enc, theta, seq, w);
         });
     let ri: Vec<&[f64]> = st.ws[..n].iter().map(|w| w.rates.as_slice()).collect();
     let ra: Vec<&[f64]> = st.ws[n..2 * n].iter().map(|w| w.rates.as_slice()).collect();
@@ -519,7 +482,7 @@ pub(crate) fn clip_batch<R: Real, const SOFT: bool>(
                     tr, direct, counts, ..
                 } = w;
                 let mut gv = lay.grad_view(g);
-                srnn::backward::<R, SOFT>(
+                srnn::backward::<R, SOFT, S>(
                     &net,
                     seq,
                     tr,
@@ -546,13 +509,21 @@ fn tally<R>(st: &mut ClipState<R>, n: usize, c: &mut TrainingCounts) {
 
 /// Validation sets of a contrastive run (model selection by
 /// audio-search-image top-1).
-#[derive(Clone, Copy, Debug)]
-pub struct ClipValidation<'a> {
+#[derive(Debug)]
+pub struct ClipValidation<'a, S = SparseSeq> {
     /// Validation images.
-    pub images: LabeledSeqs<'a>,
+    pub images: LabeledSeqs<'a, S>,
     /// Validation audio.
-    pub audio: LabeledSeqs<'a>,
+    pub audio: LabeledSeqs<'a, S>,
 }
+
+impl<S> Clone for ClipValidation<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for ClipValidation<'_, S> {}
 
 /// One epoch of contrastive training.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -680,23 +651,23 @@ impl CrossModalEmbedder for ClipProjections {
 /// (image index, audio index, class)
 type Pair = (usize, usize, usize);
 
+/// The pairs of one epoch ([`seeds::pair_by_label`]) in a seeded order,
+/// from the `Minibatch` stream keyed by `key` (scope
+/// [`crate::streams::SRNN_CLIP`]).
 fn draw_pairs(
-    pools: &[(usize, Vec<usize>, Vec<usize>)],
+    image_labels: &[usize],
+    audio_labels: &[usize],
     per_class: Option<usize>,
     seeds: Seeds,
     key: u64,
 ) -> Vec<Pair> {
-    let mut rng = seeds.keyed(Purpose::Minibatch, key);
-    let mut pairs = Vec::new();
-    for (c, im, au) in pools {
-        let mut im = im.clone();
-        let mut au = au.clone();
-        im.shuffle(&mut rng);
-        au.shuffle(&mut rng);
-        let n = per_class.unwrap_or(im.len().min(au.len()));
-        pairs.extend((0..n).map(|k| (im[k % im.len()], au[k % au.len()], *c)));
-    }
-    pairs.shuffle(&mut rng);
+    let mut rng = model_stream(seeds, Purpose::Minibatch, SRNN_CLIP, key);
+    let mut pairs: Vec<Pair> =
+        seeds::pair_by_label(image_labels, audio_labels, per_class, &mut rng)
+            .into_iter()
+            .map(|(i, a)| (i, a, image_labels[i]))
+            .collect();
+    seeds::shuffle(&mut pairs, &mut rng);
     pairs
 }
 
@@ -713,13 +684,15 @@ impl SrnnClip {
     /// Trains both encoders and projections end to end on class-paired
     /// samples (see [`SrnnClipParams`] for pairing and loss). Classes
     /// present in both modalities are trained on; pass only the seen
-    /// classes' samples for the zero-shot protocol. Random streams:
-    /// `ModelInit`, `Minibatch` and `DataShuffle` keyed by epoch.
-    pub fn fit(
+    /// classes' samples for the zero-shot protocol. Sequences may be any
+    /// [`SpikeSteps`] storage. Random streams (scope
+    /// [`crate::streams::SRNN_CLIP`]): `ModelInit`, `Minibatch` and
+    /// `DataShuffle` keyed by epoch.
+    pub fn fit<S: SpikeSteps>(
         params: &SrnnClipParams,
-        images: LabeledSeqs<'_>,
-        audio: LabeledSeqs<'_>,
-        validation: Option<ClipValidation<'_>>,
+        images: LabeledSeqs<'_, S>,
+        audio: LabeledSeqs<'_, S>,
+        validation: Option<ClipValidation<'_, S>>,
         n_classes: usize,
         seeds: Seeds,
     ) -> Result<ClipFit> {
@@ -735,54 +708,27 @@ impl SrnnClip {
     }
 
     /// [`SrnnClip::fit`], calling `observer` after every epoch.
-    pub fn fit_with_observer(
+    pub fn fit_with_observer<S: SpikeSteps>(
         params: &SrnnClipParams,
-        images: LabeledSeqs<'_>,
-        audio: LabeledSeqs<'_>,
-        validation: Option<ClipValidation<'_>>,
+        images: LabeledSeqs<'_, S>,
+        audio: LabeledSeqs<'_, S>,
+        validation: Option<ClipValidation<'_, S>>,
         n_classes: usize,
         seeds: Seeds,
         observer: &mut dyn FnMut(&ClipEpoch),
     ) -> Result<ClipFit> {
         params.validate()?;
         let (ni, na) = (params.image.srnn.inputs, params.audio.srnn.inputs);
-        check_seqs("training images", images.seqs, ni)?;
-        check_labels(
-            "training images",
-            images.labels,
-            images.seqs.len(),
-            n_classes,
-        )?;
-        check_seqs("training audio", audio.seqs, na)?;
-        check_labels("training audio", audio.labels, audio.seqs.len(), n_classes)?;
+        check_data("training images", images, ni, n_classes)?;
+        check_data("training audio", audio, na, n_classes)?;
         if let Some(v) = validation {
-            check_seqs("validation images", v.images.seqs, ni)?;
-            check_labels(
-                "validation images",
-                v.images.labels,
-                v.images.seqs.len(),
-                n_classes,
-            )?;
-            check_seqs("validation audio", v.audio.seqs, na)?;
-            check_labels(
-                "validation audio",
-                v.audio.labels,
-                v.audio.seqs.len(),
-                n_classes,
-            )?;
+            check_data("validation images", v.images, ni, n_classes)?;
+            check_data("validation audio", v.audio, na, n_classes)?;
         }
-        let pools: Vec<(usize, Vec<usize>, Vec<usize>)> = (0..n_classes)
-            .filter_map(|c| {
-                let im: Vec<usize> = (0..images.labels.len())
-                    .filter(|&i| images.labels[i] == c)
-                    .collect();
-                let au: Vec<usize> = (0..audio.labels.len())
-                    .filter(|&i| audio.labels[i] == c)
-                    .collect();
-                (!im.is_empty() && !au.is_empty()).then_some((c, im, au))
-            })
+        let trained_classes: Vec<usize> = (0..n_classes)
+            .filter(|c| images.labels.contains(c) && audio.labels.contains(c))
             .collect();
-        if pools.is_empty() {
+        if trained_classes.is_empty() {
             return Err(Error::Empty {
                 what: "contrastive training data".into(),
                 why: "no class has samples in both modalities".into(),
@@ -810,18 +756,30 @@ impl SrnnClip {
         let mut grad = vec![0f32; np];
         let mut st = ClipState::<f32>::default();
         let mut counts = TrainingCounts::default();
-        let fixed =
-            (!params.resample_pairs).then(|| draw_pairs(&pools, params.pairs_per_class, seeds, 0));
+        let draw = |key| {
+            draw_pairs(
+                images.labels,
+                audio.labels,
+                params.pairs_per_class,
+                seeds,
+                key,
+            )
+        };
+        let fixed = (!params.resample_pairs).then(|| draw(0));
         let mut history = Vec::with_capacity(params.training.epochs);
         let mut best: Option<(f64, usize, Vec<f32>)> = None;
         for epoch in 0..params.training.epochs {
             let pairs = match &fixed {
                 Some(p) => {
                     let mut p = p.clone();
-                    p.shuffle(&mut seeds.keyed(Purpose::DataShuffle, epoch as u64));
+                    let e = epoch as u64;
+                    seeds::shuffle(
+                        &mut p,
+                        &mut model_stream(seeds, Purpose::DataShuffle, SRNN_CLIP, e),
+                    );
                     p
                 }
-                None => draw_pairs(&pools, params.pairs_per_class, seeds, epoch as u64),
+                None => draw(epoch as u64),
             };
             st.tally = [(0, 0); 2];
             let mut loss_sum = 0.0;
@@ -830,11 +788,11 @@ impl SrnnClip {
                 if batch.len() < 2 {
                     continue;
                 }
-                let im: Vec<&SparseSeq> = batch.iter().map(|p| &images.seqs[p.0]).collect();
-                let au: Vec<&SparseSeq> = batch.iter().map(|p| &audio.seqs[p.1]).collect();
+                let im: Vec<&S> = batch.iter().map(|p| &images.seqs[p.0]).collect();
+                let au: Vec<&S> = batch.iter().map(|p| &audio.seqs[p.1]).collect();
                 let y: Vec<usize> = batch.iter().map(|p| p.2).collect();
                 grad.fill(0.0);
-                let loss = clip_batch::<f32, false>(
+                let loss = clip_batch::<f32, false, S>(
                     &arch,
                     &model.theta,
                     &im,
@@ -853,7 +811,7 @@ impl SrnnClip {
                 }
                 loss_sum += loss * batch.len() as f64;
                 n_pairs += batch.len();
-                opt.step(&mut model.theta, &grad, &mut counts);
+                opt.step(&mut model.theta, &grad, &mut counts)?;
                 counts.samples += batch.len() as u64;
             }
             if let Some((i, v)) = model.theta.iter().enumerate().find(|(_, v)| !v.is_finite()) {
@@ -908,7 +866,7 @@ impl SrnnClip {
             model,
             history,
             selected_epoch,
-            trained_classes: pools.iter().map(|p| p.0).collect(),
+            trained_classes,
             counts,
         })
     }
@@ -923,7 +881,7 @@ impl SrnnClip {
         &self.theta
     }
 
-    fn features(&self, image: bool, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    fn features<S: SpikeSteps>(&self, image: bool, seqs: &[S]) -> Result<DMatrix<f64>> {
         let arch = ClipArch::new(&self.params);
         let (lay, enc) = arch.encoder(image);
         check_seqs(
@@ -934,7 +892,7 @@ impl SrnnClip {
         let rows: Vec<Vec<f64>> = seqs
             .par_iter()
             .map_init(EncWs::<f32>::default, |w, s| {
-                encode::<f32, false>(lay, enc, &self.theta, s, w);
+                encode::<f32, false, S>(lay, enc, &self.theta, s, w);
                 w.rates.clone()
             })
             .collect();
@@ -943,12 +901,12 @@ impl SrnnClip {
     }
 
     /// Image encoder features (hidden spike rates), samples x hidden.
-    pub fn image_features(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn image_features<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         self.features(true, seqs)
     }
 
     /// Audio encoder features (hidden spike rates), samples x hidden.
-    pub fn audio_features(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn audio_features<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         self.features(false, seqs)
     }
 
@@ -978,14 +936,14 @@ impl SrnnClip {
     }
 
     /// Normalised image embeddings, samples x dim.
-    pub fn embed_images(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn embed_images<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         Ok(self
             .projections()
             .embed_image(&self.image_features(seqs)?)?)
     }
 
     /// Normalised audio embeddings, samples x dim.
-    pub fn embed_audio(&self, seqs: &[SparseSeq]) -> Result<DMatrix<f64>> {
+    pub fn embed_audio<S: SpikeSteps>(&self, seqs: &[S]) -> Result<DMatrix<f64>> {
         Ok(self
             .projections()
             .embed_audio(&self.audio_features(seqs)?)?)
@@ -993,11 +951,11 @@ impl SrnnClip {
 
     /// Retrieval in one direction on labelled test sets (cosine
     /// similarity, top-k for each k in `ks`).
-    pub fn retrieval(
+    pub fn retrieval<S: SpikeSteps>(
         &self,
         direction: Direction,
-        images: LabeledSeqs<'_>,
-        audio: LabeledSeqs<'_>,
+        images: LabeledSeqs<'_, S>,
+        audio: LabeledSeqs<'_, S>,
         n_classes: usize,
         ks: &[usize],
     ) -> Result<RetrievalReport> {
@@ -1022,10 +980,10 @@ impl SrnnClip {
     /// The paper's zero-shot evaluation (`readout::zero_shot_report` on the
     /// encoders' features): seen and unseen classes separately, both
     /// directions, top-k for each k in `ks`.
-    pub fn zero_shot_report(
+    pub fn zero_shot_report<S: SpikeSteps>(
         &self,
-        test_images: LabeledSeqs<'_>,
-        test_audio: LabeledSeqs<'_>,
+        test_images: LabeledSeqs<'_, S>,
+        test_audio: LabeledSeqs<'_, S>,
         seen_classes: &[usize],
         unseen_classes: &[usize],
         n_classes: usize,

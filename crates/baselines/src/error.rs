@@ -76,9 +76,55 @@ pub enum Error {
         /// What is wrong.
         why: String,
     },
-    /// An error of the `readout` crate (metrics, retrieval).
+    /// Any other error of the `readout` crate (metrics, retrieval, model
+    /// files); the kinds both crates have (invalid parameter, shape
+    /// mismatch, empty input, label out of range, divergence) convert to
+    /// this crate's own variants.
     #[error(transparent)]
-    Readout(#[from] readout::Error),
+    Readout(readout::Error),
+}
+
+/// `readout`'s checks (labels, optimiser parameters, the contrastive loss)
+/// serve this crate too: their errors become this crate's variant of the
+/// same name and fields, so callers match one set of variants.
+impl From<readout::Error> for Error {
+    fn from(e: readout::Error) -> Error {
+        use readout::Error as R;
+        match e {
+            R::InvalidParameter {
+                field,
+                value,
+                allowed,
+            } => Error::InvalidParameter {
+                field,
+                value,
+                allowed,
+            },
+            R::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => Error::ShapeMismatch {
+                what,
+                expected,
+                found,
+            },
+            R::Empty { what, why } => Error::Empty { what, why },
+            R::LabelOutOfRange {
+                what,
+                sample,
+                label,
+                n_classes,
+            } => Error::LabelOutOfRange {
+                what,
+                sample,
+                label,
+                n_classes,
+            },
+            R::Diverged { epoch, what, value } => Error::Diverged { epoch, what, value },
+            other => Error::Readout(other),
+        }
+    }
 }
 
 /// Shorthand for results of this crate.

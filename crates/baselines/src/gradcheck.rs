@@ -105,7 +105,7 @@ fn srnn_grad<const SOFT: bool>(
 ) -> (f64, Vec<f64>) {
     let mut g = vec![0.0; theta.len()];
     let mut ws = SrnnWs::default();
-    let (l, _) = srnn_sample::<f64, SOFT>(
+    let (l, _) = srnn_sample::<f64, SOFT, _>(
         arch,
         theta,
         seq,
@@ -344,7 +344,11 @@ fn hard_srnn_backward_equals_independent_dense_reference() {
     // rounding (relative 1e-12, absolute 1e-14).
     let mut nonzero = 0;
     for sg in [
-        Surrogate::Rectangular { half_width: 0.25 },
+        Surrogate::default(),
+        Surrogate::Rectangular {
+            half_width: 0.25,
+            height: 2.0,
+        },
         Surrogate::FastSigmoid { slope: 5.0 },
     ] {
         for detach in [false, true] {
@@ -378,7 +382,10 @@ fn f32_kernel_matches_f64_kernel() {
     // (relative 1e-4, absolute 1e-6 for O(1) gradients over 7 steps).
     let p = params(
         snn_head(),
-        Surrogate::Rectangular { half_width: 0.25 },
+        Surrogate::Rectangular {
+            half_width: 0.25,
+            height: 2.0,
+        },
         false,
     );
     let arch = SrnnArch::new(&p, CLASSES);
@@ -387,7 +394,7 @@ fn f32_kernel_matches_f64_kernel() {
     let seq = random_seq(8, 0.5);
     let (l64, g64) = srnn_grad::<false>(&arch, &t64, &seq, 1);
     let mut g32 = vec![0f32; t32.len()];
-    let (l32, _) = srnn_sample::<f32, false>(
+    let (l32, _) = srnn_sample::<f32, false, _>(
         &arch,
         &t32,
         &seq,
@@ -426,7 +433,7 @@ fn rnn_backward_equals_finite_differences() {
                 .collect();
             let seq = random_seq(9, 0.5);
             let run = |t: &[f64], g: Option<&mut [f64]>| {
-                rnn_sample::<f64>(
+                rnn_sample::<f64, _>(
                     &arch,
                     t,
                     &seq,
@@ -464,7 +471,10 @@ fn performed_counts_match_hand_counts_from_the_trace() {
     // gradient rows = the same rows; dense MACs by formula.
     let p = params(
         SrnnHead::Ann(AnnHeadParams::default()),
-        Surrogate::Rectangular { half_width: 0.25 },
+        Surrogate::Rectangular {
+            half_width: 0.25,
+            height: 2.0,
+        },
         false,
     );
     let arch = SrnnArch::new(&p, CLASSES);
@@ -473,7 +483,7 @@ fn performed_counts_match_hand_counts_from_the_trace() {
     let mut ws = SrnnWs::default();
     let mut c = TrainingCounts::default();
     let mut g = vec![0f32; theta.len()];
-    srnn_sample::<f32, false>(&arch, &theta, &seq, Some((0, &mut g)), &mut ws, &mut c);
+    srnn_sample::<f32, false, _>(&arch, &theta, &seq, Some((0, &mut g)), &mut ws, &mut c);
     let hidden_before_last: usize = (0..STEPS - 1).map(|t| ws.tr.spikes(t).len()).sum();
     let rows = (seq.spikes() + hidden_before_last) as u64;
     assert!(hidden_before_last > 0, "no hidden spike: the check is void");
@@ -527,7 +537,7 @@ fn soft_srnn_clip_backward_equals_finite_differences() {
     let (imr, aur): (Vec<&SparseSeq>, Vec<&SparseSeq>) = (im.iter().collect(), au.iter().collect());
     let y = [0, 1, 0, 2];
     let loss = |t: &[f64], g: Option<&mut [f64]>| {
-        clip_batch::<f64, true>(
+        clip_batch::<f64, true, _>(
             &arch,
             t,
             &imr,
@@ -550,4 +560,53 @@ fn soft_srnn_clip_backward_equals_finite_differences() {
         close(g[i], fd, 1e-6, 1e-9, &format!("clip param {i}"));
     }
     assert!(g.iter().filter(|v| v.abs() > 1e-4).count() > theta.len() / 4);
+}
+
+#[test]
+fn the_rectangle_height_is_not_a_global_gradient_scale() {
+    // In BPTT the surrogate multiplies every backward step through a spike:
+    // a weight's gradient collects paths through one or more spikes (and
+    // through the membrane's leak), so doubling the height multiplies some
+    // contributions by 2, others by 4, 8, ... Were the height a global scale
+    // of the recurrent layer's gradient, the ratio of the two gradients
+    // would be exactly 2 for every parameter; here it spreads. The ANN
+    // head's gradient does not pass a surrogate: it is unchanged (same
+    // forward pass, same spikes).
+    let at = |height, seed: u64| {
+        let sg = Surrogate::Rectangular {
+            half_width: 0.25,
+            height,
+        };
+        let p = params(SrnnHead::Ann(AnnHeadParams::default()), sg, false);
+        let arch = SrnnArch::new(&p, CLASSES);
+        let theta = theta64(&arch, 10 + seed);
+        let seq = random_seq(20 + seed, 0.5);
+        let (_, g) = srnn_grad::<false>(&arch, &theta, &seq, seed as usize % CLASSES);
+        (arch, g)
+    };
+    let mut ratios = Vec::new();
+    for seed in 0..4u64 {
+        let (arch, g1) = at(1.0, seed);
+        let (_, g2) = at(2.0, seed);
+        let layer = arch.srnn.end();
+        ratios.extend(
+            (0..layer)
+                .filter(|&i| g1[i].abs() > 1e-9)
+                .map(|i| g2[i] / g1[i]),
+        );
+        for i in layer..g1.len() {
+            assert!(
+                (g1[i] - g2[i]).abs() <= 1e-12 * g1[i].abs().max(1e-12),
+                "head parameter {i}"
+            );
+        }
+    }
+    assert!(ratios.len() >= 20, "too few gradients: {ratios:?}");
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &r| {
+            (a.min(r), b.max(r))
+        });
+    // A global scale would give 2 to rounding (1e-12) for all of them.
+    assert!(hi - lo > 0.1, "ratios {lo}..{hi}: a global scale");
 }

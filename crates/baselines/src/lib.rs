@@ -19,10 +19,16 @@
 //!
 //! # Inputs
 //!
-//! [`SparseSeq`]: a binary spike sequence stored as the sorted active
-//! channels of each step. From an `events::SpikeRaster`:
-//! `SparseSeq::from_steps(raster.channels(), raster.iter_steps())?`.
-//! Labels are `usize` in `0..n_classes`; [`LabeledSeqs`] pairs both.
+//! Any storage of binary spike sequences that implements [`SpikeSteps`]
+//! (channels, steps, the sorted active channels of a step): every training
+//! and evaluation entry point is generic over it, so a caller hands over
+//! its own rasters without copying (a newtype over `&events::SpikeRaster`
+//! implements it in three lines; this crate does not depend on `events`).
+//! The entry points check every step against the trait's contract.
+//! [`SparseSeq`] is this crate's own implementation (from an
+//! `events::SpikeRaster`: `SparseSeq::from_steps(raster.channels(),
+//! raster.iter_steps())?`). Labels are `usize` in `0..n_classes`;
+//! [`LabeledSeqs`] pairs both.
 //! Outputs that are matrices ([`SrnnClassifier::outputs`],
 //! [`SrnnClassifier::hidden_rates`], embeddings) are `nalgebra::DMatrix<f64>`
 //! with one row per sample, as in `readout`.
@@ -45,9 +51,12 @@
 //! additions per step.
 //!
 //! **Surrogate gradient** ([`Surrogate`]): the backward pass replaces
-//! `dr/du` by `S'(u - v_th)`: a rectangle `1/(2a)` for `|u - v_th| < a`
-//! (default `a = 0.25`, the authors' `lens=0.25` read as STBP's half-width)
-//! or a fast sigmoid `1/(1 + k|x|)^2`.
+//! `dr/du` by `S'(u - v_th)`: a rectangle of height `h` for
+//! `|u - v_th| < a` (default `a = 0.25`, the authors' `lens=0.25` read as
+//! STBP's half-width, and `h = 1`, the public STBP code's; the unit-area
+//! `h = 1/(2a)` is a parameter away, and not equivalent: the height
+//! compounds over the recurrent backward steps, see [`Surrogate`]) or a
+//! fast sigmoid `1/(1 + k|x|)^2`.
 //!
 //! **BPTT** (hand-written, [`SrnnParams::detach_reset`] chooses whether the
 //! reset path carries gradient; default: it does, as in STBP and the
@@ -77,10 +86,8 @@
 //! **SRNN-CLIP** ([`SrnnClipParams`]): `a_i = normalize(act(f^img_i W + b))`,
 //! likewise `b_j`; `Z = A B^T / tau`; multi-positive targets `T_ij = [y_i =
 //! y_j] / #{k: y_k = y_i}`; `L = 1/2 (mean_i CE(T_i., softmax Z_i.) + mean_j
-//! CE(T_.j, softmax Z_.j))`: the formula of `readout`'s contrastive
-//! projections, whose loss is private there and so is re-implemented here
-//! (checked against finite differences and the closed form of aligned
-//! pairs). Evaluation: [`SrnnClip::zero_shot_report`] runs
+//! CE(T_.j, softmax Z_.j))`: `readout::contrastive_loss`, the loss of
+//! `readout`'s contrastive projections. Evaluation: [`SrnnClip::zero_shot_report`] runs
 //! `readout::zero_shot_report` on the encoders' features through
 //! [`ClipProjections`] (a `readout::CrossModalEmbedder`).
 //!
@@ -137,12 +144,17 @@
 //!
 //! Minibatches in a seeded order (`DataShuffle` keyed by epoch), Adam or
 //! SGD with momentum configured by `readout::OptimizerParams` and applied
-//! here in `f32` with PyTorch's rules ([`TrainingParams`]). Samples run in
+//! in `f32` by `readout::Optimizer` with PyTorch's rules
+//! ([`TrainingParams`]). Samples run in
 //! parallel (rayon) in fixed chunks of `chunk_size`; per-sample gradients
 //! are summed within a chunk in sample order and the chunks in chunk order,
 //! so weights are identical bit for bit whatever the number of threads
 //! (tested with 1 and 2). Weights from `ModelInit`; CLIP pairings from
-//! `Minibatch` keyed by epoch. With a validation set the best epoch is kept
+//! `Minibatch` keyed by epoch (`seeds::pair_by_label`; orders by
+//! `seeds::shuffle`). Every model keys its streams by its own scope
+//! ([`streams`]: SRNN-ANN 16, SRNN-SNN 17, RNN-ANN 18, SRNN-CLIP 19, beside
+//! `readout`'s 1-3), so one seed given to several models gives them
+//! independent weights and batch orders. With a validation set the best epoch is kept
 //! (never the test set), otherwise the last. Training is `f32`; the kernels
 //! are generic and the tests run them in `f64`.
 //!
@@ -183,7 +195,8 @@
 //!   ([`InitParams::target_rate`]) and the spiking readout's scale to 5 %
 //!   initial output firing ([`SnnHeadParams::target_rate`]); without that,
 //!   the N-MNIST SRNN-SNN never leaves its initial state.
-//! * Rectangle half-width 0.25 (not full width): see [`Surrogate`].
+//! * Rectangle half-width 0.25 (not full width) and height 1 (not unit
+//!   area): see [`Surrogate`].
 //! * Spiking-readout ties go to the lowest class (as `torch.max`).
 //!
 //! # What it ignores
@@ -210,6 +223,7 @@ mod real;
 mod rnn;
 mod seq;
 mod srnn;
+pub mod streams;
 pub mod tasks;
 mod train;
 
@@ -227,5 +241,5 @@ pub use params::{
     TrainingParams,
 };
 pub use rnn::{RnnParams, RnnReadout};
-pub use seq::SparseSeq;
+pub use seq::{SparseSeq, SpikeSteps};
 pub use train::{EpochRecord, Fit, LabeledSeqs};

@@ -94,16 +94,22 @@ impl LifParams {
 /// Pseudo-derivative `dS/du` of the spike `S = [u > v_th]` used in the
 /// backward pass, as a function of `x = u - v_th`.
 ///
-/// * `Rectangular { half_width: a }`: `dS/du = 1 / (2a)` for `|x| < a`, else
-///   0 (unit area: the derivative of a hard sigmoid). This is the
-///   rectangular `h(u) = (1/w) [|u - V_th| < w/2]` of STBP (Wu et al., Front.
-///   Neurosci. 12:331, 2018) with window width `w = 2a`. The authors pass
-///   `lens=0.25` to their (unpublished) model; in the STBP code family `lens`
-///   is the half-width (`abs(u - thresh) < lens`), so the default window is
-///   `|u - V_th| < 0.25` (width 0.5) with height 2. Codes that omit the
-///   `1/(2 lens)` normalisation use height 1: with Adam that is nearly the
-///   same (Adam is invariant to a global gradient scale; only the mix with
-///   the head's gradients changes).
+/// * `Rectangular { half_width: a, height: h }`: `dS/du = h` for `|x| < a`,
+///   else 0. The authors pass `lens=0.25` to their (unpublished) model; in
+///   the public STBP code their scripts follow (`yjwu17/STBP-for-training-
+///   SpikingNN`, `spiking_model.py`: `temp = abs(input - thresh) < lens;
+///   return grad_input * temp.float()`) `lens` is the half-width and the
+///   height is 1, so the default is `a = 0.25`, `h = 1`. The STBP paper's
+///   `h(u) = (1/w) [|u - V_th| < w/2]` (Wu et al., Front. Neurosci. 12:331,
+///   2018) has unit area instead, `h = 1 / (2a)` (2 at `a = 0.25`, the
+///   derivative of a hard sigmoid), and some codes of the family divide by
+///   `2 lens` to get it. The two are not interchangeable: in BPTT the
+///   surrogate multiplies every backward step through a spike, so a path
+///   from a loss at step `t` to a weight used at step `t - k` through `k`
+///   spike nonlinearities scales as `h^k`. Height 2 instead of 1 weights
+///   lag-`k` contributions `2^k` times more relative to the head's and to
+///   short-lag ones; Adam's invariance to one global gradient scale does
+///   not undo that.
 /// * `FastSigmoid { slope: k }`: `dS/du = 1 / (1 + k |x|)^2` (SuperSpike,
 ///   Zenke & Ganguli 2018; snnTorch's `fast_sigmoid`, default `k = 25`).
 ///
@@ -113,10 +119,15 @@ impl LifParams {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Surrogate {
-    /// Rectangular window of half-width `half_width` around the threshold.
+    /// Rectangular window of half-width `half_width` and height `height`
+    /// around the threshold.
     Rectangular {
         /// Half-width `a` of the window, finite and > 0.
         half_width: f64,
+        /// Height `h` (`dS/du` inside the window), finite and > 0; 1 when
+        /// absent (the STBP code's).
+        #[serde(default = "unit_height")]
+        height: f64,
     },
     /// Fast sigmoid derivative `1 / (1 + slope |x|)^2`.
     FastSigmoid {
@@ -127,17 +138,25 @@ pub enum Surrogate {
 
 impl Default for Surrogate {
     fn default() -> Self {
-        Surrogate::Rectangular { half_width: 0.25 }
+        Surrogate::Rectangular {
+            half_width: 0.25,
+            height: 1.0,
+        }
     }
+}
+
+/// The rectangle's default height (the STBP code's).
+fn unit_height() -> f64 {
+    1.0
 }
 
 impl Surrogate {
     /// `dS/du` at `x = u - v_th`.
     pub fn derivative(&self, x: f64) -> f64 {
         match *self {
-            Surrogate::Rectangular { half_width } => {
+            Surrogate::Rectangular { half_width, height } => {
                 if x.abs() < half_width {
-                    0.5 / half_width
+                    height
                 } else {
                     0.0
                 }
@@ -150,12 +169,12 @@ impl Surrogate {
     }
 
     /// The integral of [`Surrogate::derivative`] from minus infinity to `x`:
-    /// `clamp((x + a) / (2a), 0, 1)` for the rectangle, `x / (1 + k|x|) + 1/k`
-    /// (in `(0, 2/k)`) for the fast sigmoid.
+    /// `h clamp(x + a, 0, 2a)` for the rectangle (in `[0, 2ah]`),
+    /// `x / (1 + k|x|) + 1/k` (in `(0, 2/k)`) for the fast sigmoid.
     pub fn primitive(&self, x: f64) -> f64 {
         match *self {
-            Surrogate::Rectangular { half_width } => {
-                ((x + half_width) / (2.0 * half_width)).clamp(0.0, 1.0)
+            Surrogate::Rectangular { half_width, height } => {
+                height * (x + half_width).clamp(0.0, 2.0 * half_width)
             }
             Surrogate::FastSigmoid { slope } => x / (1.0 + slope * x.abs()) + 1.0 / slope,
         }
@@ -164,13 +183,11 @@ impl Surrogate {
     /// Checks ranges; `prefix` names the parameter path in errors.
     pub fn validate(&self, prefix: &str) -> Result<()> {
         match *self {
-            Surrogate::Rectangular { half_width } => {
-                if !(half_width.is_finite() && half_width > 0.0) {
-                    return Err(invalid(
-                        &format!("{prefix}.half_width"),
-                        half_width,
-                        "finite and > 0",
-                    ));
+            Surrogate::Rectangular { half_width, height } => {
+                for (name, v) in [("half_width", half_width), ("height", height)] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(invalid(&format!("{prefix}.{name}"), v, "finite and > 0"));
+                    }
                 }
             }
             Surrogate::FastSigmoid { slope } => {
@@ -253,7 +270,7 @@ impl InitParams {
 /// | `inputs` | channels | 256 | N-MNIST 16x16 crop (authors' scripts) |
 /// | `hidden` | neurons | 200 | authors' scripts (`ARCHI 256,200,10`) |
 /// | `lif` | - | decay 0.9, gain 0.03, `v_th` 0.3 | `LSM-NMNIST/run_srnn_ann.sh` |
-/// | `surrogate` | - | rectangle, half-width 0.25 | authors' `lens=0.25` |
+/// | `surrogate` | - | rectangle, half-width 0.25, height 1 | authors' `lens=0.25`; height of the STBP code they follow |
 /// | `detach_reset` | - | false | STBP form (gradient through `1 - r`) |
 /// | `bias` | - | true | PyTorch `nn.Linear` default |
 /// | `init` | - | PyTorch bounds x 1, no calibration | our choice (the presets calibrate, see [`InitParams`]) |
@@ -482,20 +499,7 @@ impl TrainingParams {
         if self.chunk_size == 0 {
             return Err(invalid(&format!("{prefix}.chunk_size"), 0, ">= 1"));
         }
-        self.optimizer
-            .validate(&format!("{prefix}.optimizer"))
-            .map_err(|e| match e {
-                readout::Error::InvalidParameter {
-                    field,
-                    value,
-                    allowed,
-                } => crate::Error::InvalidParameter {
-                    field,
-                    value,
-                    allowed,
-                },
-                other => crate::Error::Readout(other),
-            })
+        Ok(self.optimizer.validate(&format!("{prefix}.optimizer"))?)
     }
 }
 
@@ -528,7 +532,7 @@ mod tests {
         for s in [
             Surrogate::FastSigmoid { slope: 25.0 },
             Surrogate::FastSigmoid { slope: 2.0 },
-            Surrogate::Rectangular { half_width: 0.25 },
+            Surrogate::default(),
         ] {
             for &x in &[-1.0, -0.2, -0.01, 0.01, 0.1, 0.3, 2.0] {
                 let h = 1e-6;
@@ -540,12 +544,36 @@ mod tests {
                 );
             }
         }
-        // Hand values: the rectangle of half-width 0.25 has height 2 inside.
-        let r = Surrogate::Rectangular { half_width: 0.25 };
-        assert_eq!(r.derivative(0.2), 2.0);
+        // Hand values: the default rectangle (half-width 0.25) has height 1
+        // inside; the unit-area one height 2.
+        let r = Surrogate::default();
+        assert_eq!(r.derivative(0.2), 1.0);
         assert_eq!(r.derivative(0.25), 0.0);
         assert_eq!(r.primitive(-1.0), 0.0);
-        assert_eq!(r.primitive(0.0), 0.5);
+        assert_eq!(r.primitive(0.0), 0.25);
+        assert_eq!(r.primitive(1.0), 0.5);
+        let unit_area = Surrogate::Rectangular {
+            half_width: 0.25,
+            height: 2.0,
+        };
+        assert_eq!(unit_area.derivative(-0.1), 2.0);
+        assert_eq!(unit_area.primitive(1.0), 1.0);
+        // A file that gives no height gets the default; a bad one is named.
+        let s: Surrogate =
+            serde_json::from_str(r#"{"kind":"rectangular","half_width":0.5}"#).unwrap();
+        assert_eq!(
+            s,
+            Surrogate::Rectangular {
+                half_width: 0.5,
+                height: 1.0
+            }
+        );
+        let bad = Surrogate::Rectangular {
+            half_width: 0.25,
+            height: 0.0,
+        };
+        let e = bad.validate("srnn.surrogate").unwrap_err().to_string();
+        assert!(e.contains("srnn.surrogate.height"), "{e}");
         // Fast sigmoid: 1 / (1 + 25 * 0.04)^2 = 1/4.
         assert_eq!(
             Surrogate::FastSigmoid { slope: 25.0 }.derivative(-0.04),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::counts::TrainingCounts;
 use crate::error::{Result, invalid};
 use crate::real::{Real, acc, axpy, dot};
-use crate::seq::SparseSeq;
+use crate::seq::SpikeSteps;
 use crate::srnn::SrnnLayout;
 
 /// A tanh recurrent layer `h(t) = tanh(W_in^T s(t) + W_rec^T h(t-1) + b)`,
@@ -117,9 +117,9 @@ pub(crate) struct RnnTrace<R> {
 }
 
 /// Forward pass over the first `steps` steps of `seq`.
-pub(crate) fn forward<R: Real>(
+pub(crate) fn forward<R: Real, S: SpikeSteps + ?Sized>(
     net: &RnnNet<'_, R>,
-    seq: &SparseSeq,
+    seq: &S,
     steps: usize,
     readout: RnnReadout,
     tr: &mut RnnTrace<R>,
@@ -186,9 +186,9 @@ pub(crate) fn forward<R: Real>(
 /// dL/dh(t) = direct(t) + W_rec d(t+1);   d(t) = dL/dh(t) * (1 - h(t)^2)
 /// dW_in[i, :] += d(t) (active i);  dW_rec[k, :] += h_k(t-1) d(t);  db += d(t)
 /// ```
-pub(crate) fn backward<R: Real>(
+pub(crate) fn backward<R: Real, S: SpikeSteps + ?Sized>(
     net: &RnnNet<'_, R>,
-    seq: &SparseSeq,
+    seq: &S,
     readout: RnnReadout,
     tr: &mut RnnTrace<R>,
     g: &[R],

@@ -4,6 +4,95 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// What the networks of this crate read of a spike sequence: its width, its
+/// length and the active channels of each step.
+///
+/// Every training and evaluation function takes `&[S]` for any `S:
+/// SpikeSteps`, so a caller can hand over its own storage without copying
+/// (`baselines` cannot depend on `events`; a newtype over
+/// `&events::SpikeRaster` implements this in three lines). [`SparseSeq`]
+/// implements it.
+///
+/// Contract: [`SpikeSteps::step`]`(t)` for `t < steps()` returns the active
+/// channels of step `t`, strictly increasing and below `channels()`. The
+/// entry points check it for every step of every sequence they are given
+/// (an error naming the sequence and step, never a panic), so an
+/// implementation may panic for `t >= steps()` like slice indexing.
+///
+/// ```
+/// use baselines::{SparseSeq, SpikeSteps};
+/// /// Someone else's raster: one sorted channel list per step.
+/// struct Steps<'a>(&'a [Vec<u32>], usize);
+/// impl SpikeSteps for Steps<'_> {
+///     fn channels(&self) -> usize { self.1 }
+///     fn steps(&self) -> usize { self.0.len() }
+///     fn step(&self, t: usize) -> &[u32] { &self.0[t] }
+/// }
+/// let raw = vec![vec![1, 3], vec![], vec![0]];
+/// let s = Steps(&raw, 4);
+/// assert_eq!(SpikeSteps::step(&s, 0), &[1, 3]);
+/// let copy = SparseSeq::from_steps(4, raw.iter()).unwrap();
+/// assert_eq!(SpikeSteps::channels(&copy), 4);
+/// ```
+pub trait SpikeSteps: Sync {
+    /// Number of channels (the model's inputs).
+    fn channels(&self) -> usize;
+    /// Number of time steps.
+    fn steps(&self) -> usize;
+    /// The active channels of step `t`, strictly increasing, each below
+    /// [`SpikeSteps::channels`].
+    fn step(&self, t: usize) -> &[u32];
+}
+
+impl SpikeSteps for SparseSeq {
+    fn channels(&self) -> usize {
+        self.channels as usize
+    }
+
+    fn steps(&self) -> usize {
+        SparseSeq::steps(self)
+    }
+
+    fn step(&self, t: usize) -> &[u32] {
+        SparseSeq::step(self, t)
+    }
+}
+
+impl<T: SpikeSteps + ?Sized> SpikeSteps for &T {
+    fn channels(&self) -> usize {
+        (**self).channels()
+    }
+
+    fn steps(&self) -> usize {
+        (**self).steps()
+    }
+
+    fn step(&self, t: usize) -> &[u32] {
+        (**self).step(t)
+    }
+}
+
+/// Checks that every step of `seq` keeps the [`SpikeSteps`] contract:
+/// channels strictly increasing and below `channels()`.
+pub(crate) fn check_steps<S: SpikeSteps + ?Sized>(what: &str, seq: &S) -> Result<()> {
+    let channels = seq.channels();
+    for t in 0..seq.steps() {
+        let active = seq.step(t);
+        let bad = |found: String| Error::ShapeMismatch {
+            what: format!("{what}, step {t}"),
+            expected: format!("active channels strictly increasing and below {channels}"),
+            found,
+        };
+        if let Some(&c) = active.iter().find(|&&c| c as usize >= channels) {
+            return Err(bad(format!("channel {c}")));
+        }
+        if let Some(w) = active.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(bad(format!("{} then {}", w[0], w[1])));
+        }
+    }
+    Ok(())
+}
+
 /// A binary spike sequence of `steps` time steps over `channels` channels,
 /// stored step by step (compressed sparse rows): for each step the sorted,
 /// distinct indices of the channels that spiked.

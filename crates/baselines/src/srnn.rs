@@ -14,7 +14,7 @@ use std::ops::Range;
 use crate::counts::TrainingCounts;
 use crate::params::{LifParams, Surrogate};
 use crate::real::{Real, acc, axpy, dot};
-use crate::seq::SparseSeq;
+use crate::seq::SpikeSteps;
 
 /// LIF constants in the kernel's scalar type.
 #[derive(Clone, Copy, Debug)]
@@ -52,9 +52,9 @@ pub(crate) enum Sg<R> {
 impl<R: Real> Sg<R> {
     pub(crate) fn new(s: &Surrogate) -> Sg<R> {
         match *s {
-            Surrogate::Rectangular { half_width } => Sg::Rect {
+            Surrogate::Rectangular { half_width, height } => Sg::Rect {
                 half_width: R::from_f64(half_width),
-                height: R::from_f64(0.5 / half_width),
+                height: R::from_f64(height),
             },
             Surrogate::FastSigmoid { slope } => Sg::Fast {
                 slope: R::from_f64(slope),
@@ -84,15 +84,17 @@ impl<R: Real> Sg<R> {
     #[inline(always)]
     pub(crate) fn prim(&self, x: R) -> R {
         match *self {
-            Sg::Rect { half_width, .. } => {
-                let y = (x + half_width) / (half_width + half_width);
-                if y < R::ZERO {
-                    R::ZERO
-                } else if y > R::ONE {
-                    R::ONE
-                } else {
-                    y
-                }
+            Sg::Rect { half_width, height } => {
+                let y = x + half_width;
+                let w = half_width + half_width;
+                height
+                    * if y < R::ZERO {
+                        R::ZERO
+                    } else if y > w {
+                        w
+                    } else {
+                        y
+                    }
             }
             Sg::Fast { slope } => x / (R::ONE + slope * x.abs()) + R::ONE / slope,
         }
@@ -268,9 +270,9 @@ impl<R: Real> SrnnTrace<R> {
 /// Work per step: the weight rows of the active inputs and of last step's
 /// spiking neurons are added to the bias (no multiplication), then
 /// `hidden` membrane updates.
-pub(crate) fn forward<R: Real, const SOFT: bool>(
+pub(crate) fn forward<R: Real, const SOFT: bool, S: SpikeSteps + ?Sized>(
     net: &SrnnNet<'_, R>,
-    seq: &SparseSeq,
+    seq: &S,
     steps: usize,
     tr: &mut SrnnTrace<R>,
     c: &mut TrainingCounts,
@@ -391,9 +393,9 @@ pub(crate) enum Direct<'a, R> {
 /// `dL/dr_j(t)` is only formed where `S'` is nonzero (the rectangular
 /// window): the recurrent product is `|window| x hidden` per step, and the
 /// weight gradients touch only active rows.
-pub(crate) fn backward<R: Real, const SOFT: bool>(
+pub(crate) fn backward<R: Real, const SOFT: bool, S: SpikeSteps + ?Sized>(
     net: &SrnnNet<'_, R>,
-    seq: &SparseSeq,
+    seq: &S,
     tr: &mut SrnnTrace<R>,
     direct: &Direct<'_, R>,
     g: &mut SrnnGrad<'_, R>,
@@ -701,12 +703,12 @@ pub(crate) fn head_backward<R: Real, const SOFT: bool>(
 
 /// Mean firing probability per hidden neuron and step of the layer in
 /// `theta` over `seqs` (first `window` steps of each).
-pub(crate) fn firing_rate(
+pub(crate) fn firing_rate<S: SpikeSteps>(
     layout: &SrnnLayout,
     p: &crate::params::SrnnParams,
     window: Option<usize>,
     theta: &[f32],
-    seqs: &[SparseSeq],
+    seqs: &[S],
 ) -> f64 {
     use rayon::prelude::*;
     let net = layout.view(
@@ -719,7 +721,7 @@ pub(crate) fn firing_rate(
         .par_iter()
         .map_init(SrnnTrace::<f32>::default, |tr, s| {
             let steps = window.map_or(s.steps(), |w| w.min(s.steps()));
-            forward::<f32, false>(&net, s, steps, tr, &mut TrainingCounts::default());
+            forward::<f32, false, _>(&net, s, steps, tr, &mut TrainingCounts::default());
             (tr.spk_idx.len() as u64, steps as u64)
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -763,12 +765,12 @@ pub(crate) fn scale_ranges(theta: &mut [f32], base: &[f32], ranges: &[Range<usiz
 /// that brings the untrained layer's firing probability on (up to) the
 /// first [`CALIBRATION_SEQS`] of `seqs` to `target` (bisection on the log
 /// of the factor over `[1e-3, 1e4]`, 40 halvings). Returns the factor.
-pub(crate) fn calibrate_input_scale(
+pub(crate) fn calibrate_input_scale<S: SpikeSteps>(
     layout: &SrnnLayout,
     p: &crate::params::SrnnParams,
     window: Option<usize>,
     theta: &mut [f32],
-    seqs: &[SparseSeq],
+    seqs: &[S],
     target: f64,
 ) -> f64 {
     let sample = &seqs[..seqs.len().min(CALIBRATION_SEQS)];

@@ -3,7 +3,6 @@
 //! order (deterministic for any number of threads), then one optimiser
 //! step.
 
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
@@ -13,16 +12,26 @@ use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 use crate::params::TrainingParams;
 use crate::real::acc;
-use crate::seq::SparseSeq;
+use crate::seq::{SparseSeq, SpikeSteps};
+use crate::streams::model_stream;
 
-/// Labelled spike sequences.
-#[derive(Clone, Copy, Debug)]
-pub struct LabeledSeqs<'a> {
+/// Labelled spike sequences: any [`SpikeSteps`] storage, [`SparseSeq`] by
+/// default.
+#[derive(Debug)]
+pub struct LabeledSeqs<'a, S = SparseSeq> {
     /// One sequence per sample.
-    pub seqs: &'a [SparseSeq],
+    pub seqs: &'a [S],
     /// One class index per sample.
     pub labels: &'a [usize],
 }
+
+impl<S> Clone for LabeledSeqs<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for LabeledSeqs<'_, S> {}
 
 /// One epoch of training.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,10 +71,10 @@ pub(crate) trait SampleModel: Sync {
 
     /// Forward and backward pass of one sample: adds `dL/dtheta` to `grad`,
     /// returns the loss and the predicted class.
-    fn loss_grad(
+    fn loss_grad<S: SpikeSteps + ?Sized>(
         &self,
         theta: &[f32],
-        seq: &SparseSeq,
+        seq: &S,
         label: usize,
         ws: &mut Self::Ws,
         grad: &mut [f32],
@@ -73,7 +82,10 @@ pub(crate) trait SampleModel: Sync {
     ) -> (f64, usize);
 
     /// The predicted class of one sample.
-    fn predict(&self, theta: &[f32], seq: &SparseSeq, ws: &mut Self::Ws) -> usize;
+    fn predict<S: SpikeSteps + ?Sized>(&self, theta: &[f32], seq: &S, ws: &mut Self::Ws) -> usize;
+
+    /// The scope of the model's random streams ([`crate::streams`]).
+    fn scope(&self) -> u16;
 
     /// Hidden spiking neurons (for the firing rate), if any.
     fn spiking_hidden(&self) -> Option<usize>;
@@ -126,10 +138,10 @@ pub(crate) fn reduce_into<R: crate::real::Real>(out: &mut [R], parts: &[Vec<R>])
 }
 
 /// Per-sample predictions in parallel (order preserved).
-pub(crate) fn predict_all<M: SampleModel>(
+pub(crate) fn predict_all<M: SampleModel, S: SpikeSteps>(
     model: &M,
     theta: &[f32],
-    seqs: &[SparseSeq],
+    seqs: &[S],
 ) -> Vec<usize> {
     seqs.par_iter()
         .map_init(M::Ws::default, |ws, s| model.predict(theta, s, ws))
@@ -138,18 +150,19 @@ pub(crate) fn predict_all<M: SampleModel>(
 
 /// Trains `theta` in place; returns the history, the selected epoch and
 /// the counts, with `theta` set to the selected weights.
-pub(crate) fn fit_loop<M: SampleModel>(
+pub(crate) fn fit_loop<M: SampleModel, S: SpikeSteps>(
     model: &M,
     theta: &mut Vec<f32>,
     tp: &TrainingParams,
-    train: LabeledSeqs<'_>,
-    validation: Option<LabeledSeqs<'_>>,
+    train: LabeledSeqs<'_, S>,
+    validation: Option<LabeledSeqs<'_, S>>,
     seeds: Seeds,
     observer: &mut dyn FnMut(&EpochRecord),
 ) -> Result<(Vec<EpochRecord>, usize, TrainingCounts)> {
     let n = train.seqs.len();
     let np = theta.len();
     let mut opt = Optimizer::new(tp.optimizer, np);
+    let scope = model.scope();
     let max_chunks = tp.batch_size.div_ceil(tp.chunk_size);
     let mut states: Vec<ChunkState<M::Ws>> = (0..max_chunks.min(n.div_ceil(tp.chunk_size)))
         .map(|_| ChunkState {
@@ -166,7 +179,8 @@ pub(crate) fn fit_loop<M: SampleModel>(
     let mut order: Vec<usize> = (0..n).collect();
     for epoch in 0..tp.epochs {
         order.sort_unstable();
-        order.shuffle(&mut seeds.keyed(Purpose::DataShuffle, epoch as u64));
+        let mut rng = model_stream(seeds, Purpose::DataShuffle, scope, epoch as u64);
+        seeds::shuffle(&mut order, &mut rng);
         let before: TrainingCounts = states.iter().map(|s| s.counts).fold(global, |a, b| a + b);
         let mut loss_sum = 0.0;
         let mut correct = 0usize;
@@ -206,7 +220,7 @@ pub(crate) fn fit_loop<M: SampleModel>(
             loss_sum += batch_loss;
             correct += states[..nc].iter().map(|s| s.correct).sum::<usize>();
             reduce_chunks(&mut states[..nc], 1.0 / batch.len() as f32);
-            opt.step(theta, &states[0].grad, &mut global);
+            opt.step(theta, &states[0].grad, &mut global)?;
             global.samples += batch.len() as u64;
         }
         if let Some((i, v)) = theta.iter().enumerate().find(|(_, v)| !v.is_finite()) {

@@ -56,9 +56,9 @@ fn srnn_params(task: &DelayedRecallParams, head: SrnnHead) -> SrnnClassifierPara
 
 // Chance is 50 %; with 512 test samples its standard deviation is 2.2 %.
 // The recurrent networks must reach 90 % (measured with these seeds:
-// SRNN-ANN 100 %, SRNN-SNN 98.8 %, RNN-ANN 100 %); the feed-forward
+// SRNN-ANN 99.8 %, SRNN-SNN 99.8 %, RNN-ANN 100 %); the feed-forward
 // readouts must stay below 60 % (4.5 sigma above chance; measured: last
-// step 51.0 %, spike counts 50.8 %).
+// step 48.8 %, spike counts 47.7 %).
 const LEARNED: f64 = 0.9;
 const CHANCE_BOUND: f64 = 0.6;
 
@@ -89,8 +89,13 @@ fn srnn_ann_learns_delayed_recall() {
 #[test]
 fn srnn_snn_learns_delayed_recall() {
     let d = data();
+    // The spiking readout's scale is calibrated to 5 % initial output
+    // firing, as the presets do: uncalibrated, half of the initial draws
+    // (seeds 3 and 5 of 3-6) give a readout that never fires and never
+    // learns; calibrated, seeds 3-8 all reach 98.8-100 %.
     let head = SrnnHead::Snn(SnnHeadParams {
         lif: LifParams::new(0.8, 0.3, 0.5),
+        target_rate: Some(0.05),
         ..SnnHeadParams::default()
     });
     let p = srnn_params(&d.task, head);
