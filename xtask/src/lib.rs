@@ -24,6 +24,7 @@ pub mod lsm_cmd;
 pub mod plot;
 pub mod reproduce;
 pub mod results;
+pub mod sweep;
 
 /// Command line of `cargo xtask`.
 #[derive(Debug, Parser)]
@@ -55,6 +56,10 @@ pub enum Command {
     Lsm(lsm_cmd::LsmArgs),
     /// Benchmarks that print one JSON line per case: `bench lsm`.
     Bench(lsm_cmd::BenchArgs),
+    /// Parameter sweeps from a spec: `sweep --spec FILE.toml [--shard K/N]` (docs/sweeps.md).
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard files of a sweep: `sweep-merge DIR`.
+    SweepMerge(sweep::SweepMergeArgs),
 }
 
 /// Runs one parsed command line; the exit code says whether everything asked
@@ -68,6 +73,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emulate(args) => emulate_cmd::run(&args),
         Command::Lsm(args) => lsm_cmd::run(&args),
         Command::Bench(args) => lsm_cmd::bench(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::SweepMerge(args) => sweep::merge(&args),
     }
 }
 

@@ -31,7 +31,11 @@ fn shared_data_quick_emulated_reproduction_learns_both_modalities() {
         let text = std::fs::read_to_string(dir.path().join(f.name()).join("summary.json")).unwrap();
         s.insert(f.name(), serde_json::from_str(&text).unwrap());
     }
-    let num = |f: &str, k: &str| s[f][k].as_f64().unwrap_or_else(|| panic!("{f}.{k} missing"));
+    let num = |f: &str, k: &str| {
+        s[f][k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{f}.{k} missing"))
+    };
     assert_eq!(s["fig2"]["data_source"], "emulated");
     // Quick scale: 40 training and 20 test digits per class, 30 readout
     // epochs. Chance is 10 % for the 10 digits; measured 34.5 % (software)

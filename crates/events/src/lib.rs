@@ -204,6 +204,7 @@ mod error;
 mod event;
 pub mod idx;
 pub mod nmnist;
+pub mod noise;
 pub mod npy;
 pub mod ntidigits;
 mod raster;
@@ -223,6 +224,7 @@ pub use event::{
     VisionStream,
 };
 pub use nmnist::{NmnistDirWriter, NmnistOptions, NmnistSource, NmnistZipWriter};
+pub use noise::{InputNoise, NoiseEvent, noisy_rasters};
 pub use ntidigits::{
     LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
 };

@@ -1,0 +1,1172 @@
+//! Running the runs of a plan: data and rasters per data configuration,
+//! features per reservoir configuration, readouts per readout
+//! configuration, each computed once and shared by every run that needs it.
+//!
+//! A run is one point at one repeat. Its keys are canonical JSON texts of
+//! everything that determines a stage's output:
+//!
+//! * raster key: data configuration, sample limits (or zero-shot protocol),
+//!   binning, input noise, seed;
+//! * chip key (hardware): device, program, macro parameters (after any
+//!   growth of the array), seed;
+//! * feature key: the raster key, device, program, the weight scale
+//!   (software) or the macro and partition (hardware), the reservoir, the
+//!   backend;
+//! * readout key: the feature key, scaling, classifier (or the contrastive
+//!   projections and the protocol).
+//!
+//! Runs are processed in groups that share a raster key (in run order of
+//! their first run), each group in chunks of a few runs: the chunk's missing
+//! chips, then features, then readouts are computed in parallel (rayon,
+//! with the library calls' own parallelism nested), and the chunk's
+//! results go to the caller, which writes them. Every computation depends
+//! only on its key, so results do not depend on the number of threads or
+//! on which other runs share the process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, ensure};
+use cim_macro::rram_device::{DeviceParams, Program};
+use cim_macro::{ColumnSpec, Macro, MacroParams, PartitionSpec, RowSegment};
+use events::{
+    AudioBinning, DataConfig, Dataset, EventSource, InputNoise, NoiseEvent, SpikeRaster, Split,
+    VisionBinning, noisy_rasters,
+};
+use lsm::{
+    DenseSynapses, EncodeOptions, Features, MacroSynapses, Reservoir, Synapses, device_weights,
+};
+use nalgebra::DMatrix;
+use rayon::prelude::*;
+use readout::{ContrastiveModel, LabeledSet, Scaler, ScalingParams, zero_shot_report};
+use seeds::{Purpose, Seeds};
+use serde::Serialize;
+use serde_json::json;
+
+/// A stage computed in parallel: its value, or the error text to report.
+type Computed<T> = std::result::Result<Arc<T>, String>;
+
+use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
+use crate::reproduce::fig4::Fig4Preset;
+use crate::reproduce::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
+
+/// Key offset of the audio samples' input-noise streams in zero-shot runs
+/// (images start at 0), so the two modalities never share a stream.
+pub const AUDIO_NOISE_KEYS: u64 = 1 << 40;
+
+/// What one run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOutput {
+    /// Run index (point x repeats + repeat).
+    pub run: usize,
+    /// Value of each metric column (`None`: not applicable at this point).
+    pub metrics: Vec<Option<f64>>,
+    /// Why the run failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Runs `runs` of `plan`, handing each chunk's outputs to `sink` in the
+/// order they finish.
+pub fn execute(
+    plan: &Plan,
+    runs: &[usize],
+    sink: &mut dyn FnMut(Vec<RunOutput>) -> Result<()>,
+) -> Result<()> {
+    match plan.task {
+        super::spec::TaskKind::Nmnist => {
+            drive(plan, runs, &SupervisedTask::<VisionBinning>::new(10), sink)
+        }
+        super::spec::TaskKind::Ntidigits => {
+            drive(plan, runs, &SupervisedTask::<AudioBinning>::new(11), sink)
+        }
+        super::spec::TaskKind::ZeroShot => drive(plan, runs, &ZeroShotTask, sink),
+    }
+}
+
+/// Metric values by metric name (no backend suffix).
+type Metrics = BTreeMap<&'static str, f64>;
+
+/// The stages of one task, each a pure function of its inputs.
+trait Task: Sync {
+    type Preset: Clone + Send + Sync;
+    type Prepared: Send + Sync;
+    type Features: Send + Sync;
+
+    /// The preset of a point (the seed is set by the driver).
+    fn preset(&self, p: PointPreset) -> Result<(Self::Preset, InputNoise)>;
+    /// Sets the run's seed.
+    fn set_seed(&self, p: &mut Self::Preset, seed: u64);
+    /// Everything the rasters depend on (seed included by the driver).
+    fn raster_key(&self, p: &Self::Preset) -> serde_json::Value;
+    /// The device model and forming program of the cells.
+    fn device<'a>(&self, p: &'a Self::Preset) -> (&'a DeviceParams, &'a Program);
+    /// The macro a hardware run forms (parameters after growth), if any.
+    fn chip_params(&self, p: &Self::Preset) -> Result<MacroParams>;
+    /// Everything the features depend on beyond the rasters and the chip.
+    fn feature_key(&self, p: &Self::Preset, backend: Backend) -> Result<serde_json::Value>;
+    /// Everything the readout depends on beyond the features.
+    fn readout_key(&self, p: &Self::Preset) -> serde_json::Value;
+    /// Data, split and rasters.
+    fn prepare(&self, p: &Self::Preset, noise: &InputNoise, seeds: Seeds)
+    -> Result<Self::Prepared>;
+    /// Backend-free metrics of the data.
+    fn data_metrics(&self, prepared: &Self::Prepared) -> Metrics;
+    /// Features on one backend (`chip` given for hardware).
+    fn features(
+        &self,
+        p: &Self::Preset,
+        prepared: &Self::Prepared,
+        backend: Backend,
+        chip: Option<Arc<Macro>>,
+        seeds: Seeds,
+    ) -> Result<Self::Features>;
+    /// Per-backend metrics of the features alone.
+    fn feature_metrics(&self, f: &Self::Features) -> Metrics;
+    /// Trains and evaluates the readout.
+    fn readout(
+        &self,
+        p: &Self::Preset,
+        prepared: &Self::Prepared,
+        f: &Self::Features,
+        seeds: Seeds,
+    ) -> Result<Metrics>;
+}
+
+/// One run and its keys.
+struct Job<P> {
+    run: usize,
+    preset: P,
+    noise: InputNoise,
+    seeds: Seeds,
+    raster_key: String,
+    parts: Vec<Part>,
+}
+
+/// One backend of a run.
+struct Part {
+    backend: Backend,
+    chip_key: Option<String>,
+    chip: Option<MacroParams>,
+    feature_key: String,
+    readout_key: String,
+}
+
+fn key(v: &serde_json::Value) -> String {
+    // serde_json writes maps in key order (no `preserve_order`), so equal
+    // configurations give equal texts.
+    v.to_string()
+}
+
+fn err_text(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+}
+
+fn drive<T: Task>(
+    plan: &Plan,
+    runs: &[usize],
+    task: &T,
+    sink: &mut dyn FnMut(Vec<RunOutput>) -> Result<()>,
+) -> Result<()> {
+    // Keys of every run (a run whose keys cannot be made fails alone).
+    let mut jobs: Vec<Job<T::Preset>> = Vec::new();
+    let mut early: Vec<RunOutput> = Vec::new();
+    for &run in runs {
+        let (point, repeat) = plan.run_of(run);
+        let pt = &plan.points[point];
+        let seeds = plan.repeat_seed(repeat);
+        let made = (|| -> Result<Job<T::Preset>> {
+            let (mut preset, noise) = task.preset(parse_point(plan.task, &pt.table)?)?;
+            task.set_seed(&mut preset, seeds.seed());
+            let raster_key = key(&json!({
+                "data": task.raster_key(&preset),
+                "noise": noise,
+                "seed": seeds.seed(),
+            }));
+            let mut parts = Vec::new();
+            for &backend in &pt.backends {
+                let (chip_key, chip) = if backend == Backend::Hardware {
+                    let c = task.chip_params(&preset)?;
+                    let (device, program) = task.device(&preset);
+                    let chip_key = key(&json!({
+                        "chip": c, "device": device, "program": program, "seed": seeds.seed(),
+                    }));
+                    (Some(chip_key), Some(c))
+                } else {
+                    (None, None)
+                };
+                let feature_key = key(&json!({
+                    "rasters": raster_key,
+                    "chip": chip_key,
+                    "reservoir": task.feature_key(&preset, backend)?,
+                    "backend": backend,
+                }));
+                let readout_key = key(&json!({
+                    "features": feature_key,
+                    "readout": task.readout_key(&preset),
+                }));
+                parts.push(Part {
+                    backend,
+                    chip_key,
+                    chip,
+                    feature_key,
+                    readout_key,
+                });
+            }
+            Ok(Job {
+                run,
+                preset,
+                noise,
+                seeds,
+                raster_key,
+                parts,
+            })
+        })();
+        match made {
+            Ok(j) => jobs.push(j),
+            Err(e) => early.push(failed(plan, run, &e)),
+        }
+    }
+    if !early.is_empty() {
+        sink(early)?;
+    }
+
+    // Groups sharing rasters, in order of their first run.
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        groups
+            .entry(j.raster_key.clone())
+            .or_insert_with(|| {
+                order.push(j.raster_key.clone());
+                Vec::new()
+            })
+            .push(i);
+    }
+    let mut chips: HashMap<String, Arc<Macro>> = HashMap::new();
+    let mut readouts: HashMap<String, Metrics> = HashMap::new();
+    let chunk = (2 * rayon::current_num_threads()).max(2);
+    for rk in &order {
+        let members = &groups[rk];
+        let first = &jobs[members[0]];
+        let prepared = match task.prepare(&first.preset, &first.noise, first.seeds) {
+            Ok(p) => p,
+            Err(e) => {
+                let e = e.context("preparing the data");
+                sink(
+                    members
+                        .iter()
+                        .map(|&i| failed(plan, jobs[i].run, &e))
+                        .collect(),
+                )?;
+                continue;
+            }
+        };
+        let data_metrics = task.data_metrics(&prepared);
+        let mut features: HashMap<String, std::result::Result<Arc<T::Features>, String>> =
+            HashMap::new();
+        for chunk_members in members.chunks(chunk) {
+            let chunk_jobs: Vec<&Job<T::Preset>> =
+                chunk_members.iter().map(|&i| &jobs[i]).collect();
+            // Chips.
+            let mut need_chips: Vec<(&String, &MacroParams, &Job<T::Preset>)> = Vec::new();
+            for j in &chunk_jobs {
+                for p in &j.parts {
+                    if let (Some(k), Some(c)) = (&p.chip_key, &p.chip)
+                        && !chips.contains_key(k)
+                        && !need_chips.iter().any(|(x, _, _)| *x == k)
+                    {
+                        need_chips.push((k, c, j));
+                    }
+                }
+            }
+            let formed: Vec<(String, Result<Arc<Macro>>)> = need_chips
+                .par_iter()
+                .map(|(k, c, j)| {
+                    let r = form_chip(task, &j.preset, c, j.seeds);
+                    ((*k).clone(), r)
+                })
+                .collect();
+            let mut chip_errors: HashMap<String, String> = HashMap::new();
+            if chips.len() + formed.len() > 8 {
+                chips.clear();
+            }
+            for (k, r) in formed {
+                match r {
+                    Ok(c) => {
+                        chips.insert(k, c);
+                    }
+                    Err(e) => {
+                        chip_errors.insert(k, err_text(&e.context("forming the macro")));
+                    }
+                }
+            }
+            // Features.
+            let mut need: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
+            for j in &chunk_jobs {
+                for p in &j.parts {
+                    if !features.contains_key(&p.feature_key)
+                        && !need.iter().any(|(x, _)| x.feature_key == p.feature_key)
+                    {
+                        need.push((p, j));
+                    }
+                }
+            }
+            let computed: Vec<(String, Computed<T::Features>)> = need
+                .par_iter()
+                .map(|(p, j)| {
+                    let chip = p.chip_key.as_ref().map(|k| {
+                        chips
+                            .get(k)
+                            .cloned()
+                            .ok_or_else(|| chip_errors.get(k).cloned().unwrap_or_default())
+                    });
+                    let r = match chip.transpose() {
+                        Err(e) => Err(e),
+                        Ok(chip) => task
+                            .features(&j.preset, &prepared, p.backend, chip, j.seeds)
+                            .map(Arc::new)
+                            .map_err(|e| {
+                                err_text(&e.context(format!("{} reservoir", p.backend.name())))
+                            }),
+                    };
+                    (p.feature_key.clone(), r)
+                })
+                .collect();
+            features.extend(computed);
+            // Readouts.
+            let mut need_r: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
+            for j in &chunk_jobs {
+                for p in &j.parts {
+                    if !readouts.contains_key(&p.readout_key)
+                        && !need_r.iter().any(|(x, _)| x.readout_key == p.readout_key)
+                        && matches!(features.get(&p.feature_key), Some(Ok(_)))
+                    {
+                        need_r.push((p, j));
+                    }
+                }
+            }
+            let trained: Vec<(String, std::result::Result<Metrics, String>)> = need_r
+                .par_iter()
+                .map(|(p, j)| {
+                    let r = match features.get(&p.feature_key) {
+                        Some(Ok(f)) => {
+                            task.readout(&j.preset, &prepared, f, j.seeds).map_err(|e| {
+                                err_text(&e.context(format!("{} readout", p.backend.name())))
+                            })
+                        }
+                        _ => Err("features missing".to_owned()),
+                    };
+                    (p.readout_key.clone(), r)
+                })
+                .collect();
+            let mut readout_errors: HashMap<String, String> = HashMap::new();
+            for (k, r) in trained {
+                match r {
+                    Ok(m) => {
+                        readouts.insert(k, m);
+                    }
+                    Err(e) => {
+                        readout_errors.insert(k, e);
+                    }
+                }
+            }
+            // Assemble.
+            let mut out = Vec::with_capacity(chunk_jobs.len());
+            for j in &chunk_jobs {
+                let mut per_backend: BTreeMap<Backend, Metrics> = BTreeMap::new();
+                let mut error = None;
+                for p in &j.parts {
+                    let f = match features.get(&p.feature_key) {
+                        Some(Ok(f)) => f,
+                        Some(Err(e)) => {
+                            error.get_or_insert_with(|| e.clone());
+                            continue;
+                        }
+                        None => {
+                            error.get_or_insert_with(|| "features were not computed".to_owned());
+                            continue;
+                        }
+                    };
+                    let mut m = task.feature_metrics(f);
+                    match readouts.get(&p.readout_key) {
+                        Some(r) => m.extend(r.iter().map(|(k, v)| (*k, *v))),
+                        None => {
+                            error.get_or_insert_with(|| {
+                                readout_errors
+                                    .get(&p.readout_key)
+                                    .cloned()
+                                    .unwrap_or_else(|| "readout missing".to_owned())
+                            });
+                        }
+                    }
+                    per_backend.insert(p.backend, m);
+                }
+                out.push(match error {
+                    Some(e) => RunOutput {
+                        run: j.run,
+                        metrics: vec![None; plan.columns.len()],
+                        error: Some(e),
+                    },
+                    None => RunOutput {
+                        run: j.run,
+                        metrics: plan
+                            .columns
+                            .iter()
+                            .map(|c| {
+                                let name = column_metric(c);
+                                match column_backend(c) {
+                                    Some(b) => {
+                                        per_backend.get(&b).and_then(|m| m.get(name).copied())
+                                    }
+                                    None => data_metrics.get(name).copied(),
+                                }
+                            })
+                            .collect(),
+                        error: None,
+                    },
+                });
+            }
+            sink(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn failed(plan: &Plan, run: usize, e: &anyhow::Error) -> RunOutput {
+    RunOutput {
+        run,
+        metrics: vec![None; plan.columns.len()],
+        error: Some(err_text(e)),
+    }
+}
+
+fn form_chip<T: Task>(
+    task: &T,
+    preset: &T::Preset,
+    chip: &MacroParams,
+    seeds: Seeds,
+) -> Result<Arc<Macro>> {
+    let (device, program) = task.device(preset);
+    Ok(Arc::new(Macro::program(chip, device, program, seeds)?))
+}
+
+/// The macro parameters and partition names that hold reservoirs of
+/// `n_res` neurons with each of `inputs` (name, `n_in`): the preset's own
+/// when every named partition has exactly `n_in + n_res` rows and `n_res`
+/// pairs, else the array grown to at least `max(n_in) + n_res` rows and
+/// `2 n_res` columns with generated partitions `sweep-<name>`: input rows
+/// `0..n_in` (smaller inputs overlay the first rows of larger ones, as the
+/// paper's audio rows overlay its image rows), then one shared recurrent
+/// block, then `n_res` interleaved column pairs from column 0.
+pub fn fit_chip(
+    chip: &MacroParams,
+    inputs: &[(&str, usize)],
+    n_res: usize,
+) -> Result<(MacroParams, Vec<String>)> {
+    let parts = chip.layout.resolve(chip.array.rows, chip.array.cols)?;
+    let fits = inputs.iter().all(|(name, n_in)| {
+        parts
+            .iter()
+            .find(|p| p.name == *name)
+            .is_some_and(|p| p.rows.len() == n_in + n_res && p.plus.len() == n_res)
+    });
+    if fits {
+        return Ok((
+            chip.clone(),
+            inputs.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        ));
+    }
+    for (name, _) in inputs {
+        ensure!(
+            parts.iter().any(|p| p.name == *name),
+            "the macro layout has no partition `{name}`"
+        );
+    }
+    let max_in = inputs.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let to_u32 = |x: usize, what: &str| {
+        u32::try_from(x).map_err(|_| anyhow!("{what} = {x} does not fit a macro"))
+    };
+    let (n_res32, max_in32) = (to_u32(n_res, "n_res")?, to_u32(max_in, "n_in")?);
+    let mut c = chip.clone();
+    c.array.rows = c.array.rows.max(max_in32 + n_res32);
+    c.array.cols = c.array.cols.max(2 * n_res32);
+    let mut names = Vec::new();
+    for (name, n_in) in inputs {
+        let generated = format!("sweep-{name}");
+        c.layout.partitions.retain(|p| p.name != generated);
+        c.layout.partitions.push(PartitionSpec {
+            name: generated.clone(),
+            description: format!(
+                "generated by the sweep: {n_in} input rows and {n_res} recurrent rows, {n_res} differential pairs"
+            ),
+            rows: vec![
+                RowSegment {
+                    start: 0,
+                    count: to_u32(*n_in, "n_in")?,
+                    label: "inputs".into(),
+                },
+                RowSegment {
+                    start: max_in32,
+                    count: n_res32,
+                    label: "recurrent".into(),
+                },
+            ],
+            columns: ColumnSpec::Interleaved {
+                start: 0,
+                pairs: n_res32,
+            },
+        });
+        names.push(generated);
+    }
+    c.validate()
+        .context("the macro grown for the sweep's reservoir shape")?;
+    Ok((c, names))
+}
+
+fn dense(f: &Features) -> DMatrix<f64> {
+    DMatrix::from_fn(f.samples, f.n_res, |i, j| f64::from(f.row(i)[j]))
+}
+
+fn encode<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    rasters: &[SpikeRaster],
+    seeds: Seeds,
+    key_offset: u64,
+) -> Result<Features> {
+    Ok(reservoir.encode_with(
+        rasters.len(),
+        |i| Ok(&rasters[i]),
+        EncodeOptions { seeds, key_offset },
+        &|_| {},
+    )?)
+}
+
+fn events_per_sample(r: &[SpikeRaster]) -> f64 {
+    r.iter().map(SpikeRaster::total_events).sum::<u64>() as f64 / r.len().max(1) as f64
+}
+
+// ---------------------------------------------------------------------
+// Supervised (Fig. 2 and Fig. 3).
+
+struct SupervisedTask<B> {
+    classes: usize,
+    _binning: std::marker::PhantomData<B>,
+}
+
+impl<B> SupervisedTask<B> {
+    fn new(classes: usize) -> Self {
+        Self {
+            classes,
+            _binning: std::marker::PhantomData,
+        }
+    }
+}
+
+/// The modality of a supervised task: how to open its data.
+trait Modality: Clone + Serialize + Send + Sync + 'static {
+    type Source: EventSource<Event = Self::Event>;
+    type Event: NoiseEvent;
+    fn open(data: &DataConfig, seeds: Seeds) -> Result<Dataset<Self::Source>>;
+    fn bin(&self) -> &dyn events::Binner<Self::Event>;
+    fn unpack(p: PointPreset) -> Result<(SupervisedPreset<Self>, InputNoise)>;
+}
+
+impl Modality for VisionBinning {
+    type Source = events::VisionSource;
+    type Event = events::VisionEvent;
+    fn open(data: &DataConfig, seeds: Seeds) -> Result<Dataset<Self::Source>> {
+        Ok(data.vision(seeds)?)
+    }
+    fn bin(&self) -> &dyn events::Binner<Self::Event> {
+        self
+    }
+    fn unpack(p: PointPreset) -> Result<(SupervisedPreset<Self>, InputNoise)> {
+        match p {
+            PointPreset::Vision(p, n) => Ok((*p, n)),
+            _ => Err(anyhow!("not an N-MNIST preset")),
+        }
+    }
+}
+
+impl Modality for AudioBinning {
+    type Source = events::AudioSource;
+    type Event = events::AudioEvent;
+    fn open(data: &DataConfig, seeds: Seeds) -> Result<Dataset<Self::Source>> {
+        Ok(data.audio(seeds)?)
+    }
+    fn bin(&self) -> &dyn events::Binner<Self::Event> {
+        self
+    }
+    fn unpack(p: PointPreset) -> Result<(SupervisedPreset<Self>, InputNoise)> {
+        match p {
+            PointPreset::Audio(p, n) => Ok((*p, n)),
+            _ => Err(anyhow!("not an N-TIDIGITS preset")),
+        }
+    }
+}
+
+/// A binner behind a reference to a trait object.
+struct DynBinner<'a, E: events::Event>(&'a dyn events::Binner<E>);
+
+impl<E: events::Event> events::Binner<E> for DynBinner<'_, E> {
+    fn bin_stream(&self, stream: &events::EventStream<E>) -> events::Result<SpikeRaster> {
+        self.0.bin_stream(stream)
+    }
+}
+
+/// Features of one backend with their firing statistics.
+struct SupFeatures {
+    encoded: Encoded,
+    mean_rate: f64,
+    silent_fraction: f64,
+}
+
+impl<B: Modality> Task for SupervisedTask<B> {
+    type Preset = SupervisedPreset<B>;
+    type Prepared = Prepared;
+    type Features = SupFeatures;
+
+    fn preset(&self, p: PointPreset) -> Result<(Self::Preset, InputNoise)> {
+        B::unpack(p)
+    }
+
+    fn set_seed(&self, p: &mut Self::Preset, seed: u64) {
+        p.seed = seed;
+    }
+
+    fn raster_key(&self, p: &Self::Preset) -> serde_json::Value {
+        json!({"data": p.data, "limits": p.limits, "binning": p.binning})
+    }
+
+    fn device<'a>(&self, p: &'a Self::Preset) -> (&'a DeviceParams, &'a Program) {
+        (&p.device, &p.program)
+    }
+
+    fn chip_params(&self, p: &Self::Preset) -> Result<MacroParams> {
+        Ok(fit_chip(
+            &p.chip,
+            &[(&p.partition, p.reservoir.n_in)],
+            p.reservoir.n_res,
+        )?
+        .0)
+    }
+
+    fn feature_key(&self, p: &Self::Preset, backend: Backend) -> Result<serde_json::Value> {
+        Ok(match backend {
+            Backend::Software => json!({
+                "device": p.device, "program": p.program, "weights": p.chip.weights,
+                "reservoir": p.reservoir,
+            }),
+            Backend::Hardware => json!({
+                "device": p.device, "program": p.program,
+                "partition": fit_chip(&p.chip, &[(&p.partition, p.reservoir.n_in)], p.reservoir.n_res)?.1,
+                "reservoir": p.reservoir,
+            }),
+        })
+    }
+
+    fn readout_key(&self, p: &Self::Preset) -> serde_json::Value {
+        json!({"scaling": p.scaling, "classifier": p.classifier, "classes": self.classes})
+    }
+
+    fn prepare(&self, p: &Self::Preset, noise: &InputNoise, seeds: Seeds) -> Result<Prepared> {
+        p.data.validate()?;
+        p.reservoir.validate()?;
+        let data = B::open(&p.data, seeds).context("opening the data")?;
+        prepare_supervised(
+            &data,
+            &DynBinner(p.binning.bin()),
+            &p.limits,
+            noise,
+            self.classes,
+            seeds,
+        )
+    }
+
+    fn data_metrics(&self, prepared: &Prepared) -> Metrics {
+        Metrics::from([
+            (
+                "input_events_per_sample",
+                events_per_sample(&prepared.test_r),
+            ),
+            ("train_samples", prepared.train_y.len() as f64),
+            ("test_samples", prepared.test_y.len() as f64),
+        ])
+    }
+
+    fn features(
+        &self,
+        p: &Self::Preset,
+        prepared: &Prepared,
+        backend: Backend,
+        chip: Option<Arc<Macro>>,
+        seeds: Seeds,
+    ) -> Result<SupFeatures> {
+        let r = &p.reservoir;
+        supervised::check_inputs(&prepared.train_r, r, std::path::Path::new("the binning"))?;
+        let encoded = match (backend, chip) {
+            (Backend::Software, _) => {
+                let w = device_weights::<f32>(
+                    r.n_in,
+                    r.n_res,
+                    &p.device,
+                    &p.program,
+                    &p.chip.weights,
+                    seeds,
+                )?;
+                supervised_encode(&Reservoir::new(r.clone(), w)?, prepared, seeds)?
+            }
+            (Backend::Hardware, Some(chip)) => {
+                let name = fit_chip(&p.chip, &[(&p.partition, r.n_in)], r.n_res)?
+                    .1
+                    .remove(0);
+                let syn = MacroSynapses::new(chip, &name, r.n_in)?;
+                supervised_encode(&Reservoir::new(r.clone(), syn)?, prepared, seeds)?
+            }
+            (Backend::Hardware, None) => return Err(anyhow!("no macro for the hardware backend")),
+        };
+        let stats = lsm::analysis::firing_stats(&encoded.test);
+        Ok(SupFeatures {
+            mean_rate: stats.mean_rate,
+            silent_fraction: stats.silent_fraction,
+            encoded,
+        })
+    }
+
+    fn feature_metrics(&self, f: &SupFeatures) -> Metrics {
+        Metrics::from([
+            ("mean_rate", f.mean_rate),
+            ("silent_fraction", f.silent_fraction),
+        ])
+    }
+
+    fn readout(
+        &self,
+        p: &Self::Preset,
+        prepared: &Prepared,
+        f: &SupFeatures,
+        seeds: Seeds,
+    ) -> Result<Metrics> {
+        let r = supervised::evaluate(
+            &p.scaling,
+            &p.classifier,
+            &f.encoded,
+            prepared,
+            self.classes,
+            seeds,
+        )?;
+        Ok(Metrics::from([
+            ("test_accuracy", 100.0 * r.test.accuracy),
+            ("macro_f1", 100.0 * r.test.macro_f1),
+            ("selected_epoch", r.selected_epoch as f64),
+        ]))
+    }
+}
+
+/// Encodes both splits with the keys of `supervised::encode_splits`
+/// (training from 0, test from `TEST_KEYS`), without progress bars.
+fn supervised_encode<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    prepared: &Prepared,
+    seeds: Seeds,
+) -> Result<Encoded> {
+    Ok(Encoded {
+        train: encode(reservoir, &prepared.train_r, seeds, 0)?,
+        test: encode(reservoir, &prepared.test_r, seeds, TEST_KEYS)?,
+    })
+}
+
+/// `supervised::prepare` with input noise: the same split (the same
+/// `DataSplit` keys, so a noiseless point equals the reproduction's data),
+/// then the events of every sample through [`InputNoise`] before binning.
+fn prepare_supervised<S>(
+    data: &Dataset<S>,
+    binning: &DynBinner<'_, S::Event>,
+    limits: &Limits,
+    noise: &InputNoise,
+    classes: usize,
+    seeds: Seeds,
+) -> Result<Prepared>
+where
+    S: EventSource,
+    S::Event: NoiseEvent,
+{
+    let mut train = data.split(Split::Train);
+    let mut test = data.split(Split::Test);
+    if let Some(n) = limits.train_per_class {
+        train = supervised::cap_per_class(&train, n, seeds, 1)?;
+    }
+    if let Some(n) = limits.test_per_class {
+        test = supervised::cap_per_class(&test, n, seeds, 2)?;
+    }
+    ensure!(
+        !train.is_empty() && !test.is_empty(),
+        "the data have {} training and {} test samples; both must be non-empty",
+        train.len(),
+        test.len()
+    );
+    if let Some(bad) = train
+        .labels()
+        .iter()
+        .chain(test.labels())
+        .find(|&&l| usize::from(l) >= classes)
+    {
+        anyhow::bail!("label {bad} is outside the {classes} classes");
+    }
+    let train_r = noisy_rasters(&train, binning, noise, seeds, 0)?;
+    let test_r = noisy_rasters(&test, binning, noise, seeds, 0)?;
+    Ok(Prepared {
+        train_y: train.labels_usize(),
+        test_y: test.labels_usize(),
+        steps: train_r.first().map_or(0, SpikeRaster::steps),
+        train_r,
+        test_r,
+    })
+}
+
+// ---------------------------------------------------------------------
+// Zero-shot (Fig. 4).
+
+struct ZeroShotTask;
+
+/// Zero-shot data: rasters and labels of both modalities and splits.
+struct ZsPrepared {
+    img_train: Vec<SpikeRaster>,
+    img_test: Vec<SpikeRaster>,
+    aud_train: Vec<SpikeRaster>,
+    aud_test: Vec<SpikeRaster>,
+    y_img_train: Vec<usize>,
+    y_img_test: Vec<usize>,
+    y_aud_train: Vec<usize>,
+    y_aud_test: Vec<usize>,
+}
+
+/// Zero-shot features: image train, image test, audio train, audio test.
+struct ZsFeatures {
+    f: [Features; 4],
+}
+
+/// Software audio weights that mirror the macro's layout (as Fig. 4 does):
+/// the audio input rows are the first `n_in` image input rows and the
+/// recurrent block is the image reservoir's.
+fn shared_audio_weights(
+    image: &DenseSynapses<f32>,
+    n_in_image: usize,
+    n_in_audio: usize,
+) -> Result<DenseSynapses<f32>> {
+    let n_res = Synapses::<f32>::n_res(image);
+    ensure!(
+        n_in_audio <= n_in_image,
+        "the audio inputs ({n_in_audio}) must fit in the image input rows ({n_in_image})"
+    );
+    let w = Synapses::<f32>::dense_weights(image);
+    Ok(DenseSynapses::from_fn(n_in_audio, n_res, |r, c| {
+        let row = if r < n_in_audio {
+            r
+        } else {
+            n_in_image + (r - n_in_audio)
+        };
+        w[row * n_res + c]
+    })?)
+}
+
+fn zs_partitions(p: &Fig4Preset) -> Result<(MacroParams, Vec<String>)> {
+    ensure!(
+        p.image.reservoir.n_res == p.audio.reservoir.n_res,
+        "the two modalities share one reservoir: image.reservoir.n_res and audio.reservoir.n_res must agree"
+    );
+    fit_chip(
+        &p.chip,
+        &[
+            (&p.image.partition, p.image.reservoir.n_in),
+            (&p.audio.partition, p.audio.reservoir.n_in),
+        ],
+        p.image.reservoir.n_res,
+    )
+}
+
+impl Task for ZeroShotTask {
+    type Preset = Fig4Preset;
+    type Prepared = ZsPrepared;
+    type Features = ZsFeatures;
+
+    fn preset(&self, p: PointPreset) -> Result<(Fig4Preset, InputNoise)> {
+        match p {
+            PointPreset::ZeroShot(p, n) => Ok((*p, n)),
+            _ => Err(anyhow!("not a zero-shot preset")),
+        }
+    }
+
+    fn set_seed(&self, p: &mut Fig4Preset, seed: u64) {
+        p.seed = seed;
+    }
+
+    fn raster_key(&self, p: &Fig4Preset) -> serde_json::Value {
+        json!({
+            "data": p.data, "protocol": p.protocol,
+            "image": p.image.binning, "audio": p.audio.binning,
+        })
+    }
+
+    fn device<'a>(&self, p: &'a Fig4Preset) -> (&'a DeviceParams, &'a Program) {
+        (&p.device, &p.program)
+    }
+
+    fn chip_params(&self, p: &Fig4Preset) -> Result<MacroParams> {
+        Ok(zs_partitions(p)?.0)
+    }
+
+    fn feature_key(&self, p: &Fig4Preset, backend: Backend) -> Result<serde_json::Value> {
+        let reservoirs = json!({"image": p.image.reservoir, "audio": p.audio.reservoir});
+        Ok(match backend {
+            Backend::Software => json!({
+                "device": p.device, "program": p.program, "weights": p.chip.weights,
+                "reservoir": reservoirs,
+            }),
+            Backend::Hardware => json!({
+                "device": p.device, "program": p.program,
+                "partition": zs_partitions(p)?.1, "reservoir": reservoirs,
+            }),
+        })
+    }
+
+    fn readout_key(&self, p: &Fig4Preset) -> serde_json::Value {
+        json!({
+            "image": p.image.scaling, "audio": p.audio.scaling,
+            "contrastive": p.contrastive, "protocol": p.protocol,
+        })
+    }
+
+    fn prepare(&self, p: &Fig4Preset, noise: &InputNoise, seeds: Seeds) -> Result<ZsPrepared> {
+        p.data.validate()?;
+        p.image.reservoir.validate()?;
+        p.audio.reservoir.validate()?;
+        ensure!(
+            p.data.audio_labels == events::AudioLabels::Digits,
+            "zero-shot pairs spoken and written digits by value: set data.audio_labels = \"digits\""
+        );
+        let pr = &p.protocol;
+        ensure!(
+            !pr.seen.is_empty()
+                && !pr.unseen.is_empty()
+                && pr.seen.iter().all(|c| !pr.unseen.contains(c))
+                && pr.seen.iter().chain(&pr.unseen).all(|&c| c < 10),
+            "protocol.seen and protocol.unseen must be non-empty, disjoint digits 0-9"
+        );
+        let all: Vec<u16> = pr
+            .seen
+            .iter()
+            .chain(&pr.unseen)
+            .map(|&c| c as u16)
+            .collect();
+        let seen16: Vec<u16> = pr.seen.iter().map(|&c| c as u16).collect();
+        let vision = p.data.vision(seeds)?;
+        let audio = p.data.audio(seeds)?;
+        // The splits of Fig. 4 (the same `DataSplit` keys 40-43): per seen
+        // digit the audio count (capped), never more than the images
+        // available; test samples capped per digit.
+        let aud_all = audio.split(Split::Train).filter_classes(&seen16);
+        let img_all = vision.split(Split::Train).filter_classes(&seen16);
+        let images = img_all.class_counts();
+        let counts = aud_all
+            .class_counts()
+            .into_iter()
+            .map(|(c, n)| {
+                (
+                    c,
+                    n.min(pr.train_per_class)
+                        .min(images.get(&c).copied().unwrap_or(0)),
+                )
+            })
+            .collect();
+        let aud_train =
+            aud_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?;
+        let img_train =
+            img_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?;
+        let img_test = supervised::cap_per_class(
+            &vision.split(Split::Test).filter_classes(&all),
+            pr.test_per_class,
+            seeds,
+            42,
+        )?;
+        let aud_test = supervised::cap_per_class(
+            &audio.split(Split::Test).filter_classes(&all),
+            pr.test_per_class,
+            seeds,
+            43,
+        )?;
+        for (what, n) in [
+            ("image train", img_train.len()),
+            ("audio train", aud_train.len()),
+            ("image test", img_test.len()),
+            ("audio test", aud_test.len()),
+        ] {
+            ensure!(n > 0, "the {what} split is empty");
+        }
+        let (ib, ab) = (&p.image.binning, &p.audio.binning);
+        Ok(ZsPrepared {
+            img_train: noisy_rasters(&img_train, ib, noise, seeds, 0)?,
+            img_test: noisy_rasters(&img_test, ib, noise, seeds, 0)?,
+            aud_train: noisy_rasters(&aud_train, ab, noise, seeds, AUDIO_NOISE_KEYS)?,
+            aud_test: noisy_rasters(&aud_test, ab, noise, seeds, AUDIO_NOISE_KEYS)?,
+            y_img_train: img_train.labels_usize(),
+            y_img_test: img_test.labels_usize(),
+            y_aud_train: aud_train.labels_usize(),
+            y_aud_test: aud_test.labels_usize(),
+        })
+    }
+
+    fn data_metrics(&self, d: &ZsPrepared) -> Metrics {
+        Metrics::from([
+            ("input_events_per_image", events_per_sample(&d.img_test)),
+            ("input_events_per_audio", events_per_sample(&d.aud_test)),
+        ])
+    }
+
+    fn features(
+        &self,
+        p: &Fig4Preset,
+        d: &ZsPrepared,
+        backend: Backend,
+        chip: Option<Arc<Macro>>,
+        seeds: Seeds,
+    ) -> Result<ZsFeatures> {
+        let (ir, ar) = (&p.image.reservoir, &p.audio.reservoir);
+        // Fig. 4's key ranges: one per modality and split.
+        let run = |img: &dyn Fn(&[SpikeRaster], u64) -> Result<Features>,
+                   aud: &dyn Fn(&[SpikeRaster], u64) -> Result<Features>|
+         -> Result<ZsFeatures> {
+            Ok(ZsFeatures {
+                f: [
+                    img(&d.img_train, 0)?,
+                    img(&d.img_test, TEST_KEYS)?,
+                    aud(&d.aud_train, 2 * TEST_KEYS)?,
+                    aud(&d.aud_test, 3 * TEST_KEYS)?,
+                ],
+            })
+        };
+        match (backend, chip) {
+            (Backend::Software, _) => {
+                let w = device_weights::<f32>(
+                    ir.n_in,
+                    ir.n_res,
+                    &p.device,
+                    &p.program,
+                    &p.chip.weights,
+                    seeds,
+                )?;
+                let wa = shared_audio_weights(&w, ir.n_in, ar.n_in)?;
+                let (ri, ra) = (
+                    Reservoir::new(ir.clone(), w)?,
+                    Reservoir::new(ar.clone(), wa)?,
+                );
+                run(&|r, k| encode(&ri, r, seeds, k), &|r, k| {
+                    encode(&ra, r, seeds, k)
+                })
+            }
+            (Backend::Hardware, Some(chip)) => {
+                let names = zs_partitions(p)?.1;
+                let ri = Reservoir::<f32, _>::new(
+                    ir.clone(),
+                    MacroSynapses::new(chip.clone(), &names[0], ir.n_in)?,
+                )?;
+                let ra = Reservoir::<f32, _>::new(
+                    ar.clone(),
+                    MacroSynapses::new(chip, &names[1], ar.n_in)?,
+                )?;
+                run(&|r, k| encode(&ri, r, seeds, k), &|r, k| {
+                    encode(&ra, r, seeds, k)
+                })
+            }
+            (Backend::Hardware, None) => Err(anyhow!("no macro for the hardware backend")),
+        }
+    }
+
+    fn feature_metrics(&self, f: &ZsFeatures) -> Metrics {
+        Metrics::from([
+            (
+                "mean_rate_image",
+                lsm::analysis::firing_stats(&f.f[1]).mean_rate,
+            ),
+            (
+                "mean_rate_audio",
+                lsm::analysis::firing_stats(&f.f[3]).mean_rate,
+            ),
+        ])
+    }
+
+    fn readout(
+        &self,
+        p: &Fig4Preset,
+        d: &ZsPrepared,
+        f: &ZsFeatures,
+        seeds: Seeds,
+    ) -> Result<Metrics> {
+        let scale = |s: &ScalingParams,
+                     train: &Features,
+                     test: &Features|
+         -> Result<(DMatrix<f64>, DMatrix<f64>)> {
+            let (scaler, x) = Scaler::fit_transform(s, &dense(train))?;
+            Ok((x, scaler.transform(&dense(test))?))
+        };
+        let (img_train, img_test) = scale(&p.image.scaling, &f.f[0], &f.f[1])?;
+        let (aud_train, aud_test) = scale(&p.audio.scaling, &f.f[2], &f.f[3])?;
+        let classes = 10;
+        let fit = ContrastiveModel::fit(
+            &p.contrastive,
+            &img_train,
+            &d.y_img_train,
+            &aud_train,
+            &d.y_aud_train,
+            classes,
+            seeds,
+        )?;
+        let z = zero_shot_report(
+            &fit.model,
+            LabeledSet {
+                features: &img_test,
+                labels: &d.y_img_test,
+            },
+            LabeledSet {
+                features: &aud_test,
+                labels: &d.y_aud_test,
+            },
+            &p.protocol.seen,
+            &p.protocol.unseen,
+            classes,
+            &p.protocol.ks,
+        )?;
+        Ok(Metrics::from([
+            ("a2i_seen", 100.0 * z.seen.audio_to_image.top1()),
+            ("a2i_unseen", 100.0 * z.unseen.audio_to_image.top1()),
+            ("i2a_seen", 100.0 * z.seen.image_to_audio.top1()),
+            ("i2a_unseen", 100.0 * z.unseen.image_to_audio.top1()),
+        ]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_paper_partition_is_kept_when_the_shape_fits_and_grown_otherwise() {
+        let chip = MacroParams::default();
+        let (same, names) = fit_chip(&chip, &[("nmnist", 256)], 200).unwrap();
+        assert_eq!(same, chip);
+        assert_eq!(names, ["nmnist"]);
+        // 34 x 34 inputs and 800 neurons: 1,956 rows, 1,600 columns.
+        let (grown, names) = fit_chip(&chip, &[("nmnist", 1156)], 800).unwrap();
+        assert_eq!((grown.array.rows, grown.array.cols), (1956, 1600));
+        assert_eq!(names, ["sweep-nmnist"]);
+        let parts = grown.layout.resolve(1956, 1600).unwrap();
+        let p = parts.iter().find(|p| p.name == "sweep-nmnist").unwrap();
+        assert_eq!(p.rows.len(), 1956);
+        assert_eq!((p.rows[1155], p.rows[1156]), (1155, 1156));
+        assert_eq!((p.plus[799], p.minus[799]), (1598, 1599));
+        // Zero-shot: audio rows overlay the first image rows; one recurrent block.
+        let (_, names) = fit_chip(&chip, &[("nmnist", 256), ("ntidigits", 64)], 50).unwrap();
+        assert_eq!(names, ["sweep-nmnist", "sweep-ntidigits"]);
+        assert!(fit_chip(&chip, &[("nope", 10)], 50).is_err());
+    }
+}
