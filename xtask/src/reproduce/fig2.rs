@@ -6,6 +6,7 @@ use costmodel::paper::Task as CostTask;
 use events::VisionBinning;
 use seeds::Seeds;
 
+use super::baselines::BaselineSettings;
 use super::supervised::{self, SupervisedPreset, Task};
 use super::{Ctx, FigureOutput};
 
@@ -15,6 +16,7 @@ pub const TASK: Task = Task {
     dataset: "N-MNIST",
     paper_accuracy: (89.11, 89.66),
     paper_baselines: &[("SRNN-ANN", 96.96), ("SRNN-SNN", 93.93), ("RNN-ANN", 96.23)],
+    baseline_settings: BaselineSettings::nmnist,
     cost_task: CostTask::Nmnist,
     tsne_dims: 2,
     classes: 10,

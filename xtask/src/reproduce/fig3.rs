@@ -6,6 +6,7 @@ use costmodel::paper::Task as CostTask;
 use events::{AudioBinning, AudioLabels};
 use seeds::Seeds;
 
+use super::baselines::BaselineSettings;
 use super::supervised::{self, SupervisedPreset, Task};
 use super::{Ctx, FigureOutput};
 
@@ -16,6 +17,7 @@ pub const TASK: Task = Task {
     dataset: "N-TIDIGITS",
     paper_accuracy: (70.79, 70.11),
     paper_baselines: &[("SRNN-ANN", 82.62), ("SRNN-SNN", 63.75), ("RNN-ANN", 75.54)],
+    baseline_settings: BaselineSettings::ntidigits,
     cost_task: CostTask::Ntidigits,
     tsne_dims: 3,
     classes: 11,

@@ -39,6 +39,8 @@ pub struct Panels<'a> {
     pub hardware: &'a ZeroShotReport,
     /// Retrieval with the prototypical baseline.
     pub protonet: &'a ZeroShotReport,
+    /// Retrieval with the trained SRNN-CLIP baseline, if it ran.
+    pub srnn_clip: Option<&'a ZeroShotReport>,
     /// Training cost rows of the zero-shot task.
     pub training: &'a [TrainingRow],
 }
@@ -114,19 +116,25 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
         ctx,
         report,
         "retrieval",
-        "Audio-search-image top-1 accuracy: this run's LSM (software, hardware) and prototypical network beside the paper's LSM",
+        "Audio-search-image top-1 accuracy: this run's LSM (software, hardware), prototypical network and trained SRNN-CLIP beside the paper's LSM and SRNN-CLIP",
         &BarChart {
             title: "Zero-shot audio-search-image (top-1)".into(),
             x_label: "test classes".into(),
             y_label: "top-1 accuracy (%)".into(),
             categories: categories.clone(),
-            series: vec![
+            series: [
                 series("LSM software (this run)", a2i(p.software)),
                 series("LSM hardware (this run)", a2i(p.hardware)),
                 series("prototypical (this run)", a2i(p.protonet)),
+            ]
+            .into_iter()
+            .chain(p.srnn_clip.map(|c| series("SRNN-CLIP (this run)", a2i(c))))
+            .chain([
                 series("LSM software (paper)", [66.1, 88.0]),
                 series("LSM hardware (paper)", [67.42, 87.5]),
-            ],
+                series("SRNN-CLIP (paper)", [82.28, 74.0]),
+            ])
+            .collect(),
             log_y: false,
             value_labels: true,
             y_range: Some((0.0, 110.0)),
@@ -144,11 +152,14 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             x_label: "test classes".into(),
             y_label: "top-1 accuracy (%)".into(),
             categories,
-            series: vec![
+            series: [
                 series("LSM software", i2a(p.software)),
                 series("LSM hardware", i2a(p.hardware)),
                 series("prototypical", i2a(p.protonet)),
-            ],
+            ]
+            .into_iter()
+            .chain(p.srnn_clip.map(|c| series("SRNN-CLIP", i2a(c))))
+            .collect(),
             log_y: false,
             value_labels: true,
             y_range: Some((0.0, 110.0)),
@@ -236,11 +247,14 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
     )?;
 
     let mut rows = Vec::new();
-    for (model, z) in [
+    let models = [
         ("lsm_software", p.software),
         ("lsm_hardware", p.hardware),
         ("protonet", p.protonet),
-    ] {
+    ]
+    .into_iter()
+    .chain(p.srnn_clip.map(|c| ("srnn_clip", c)));
+    for (model, z) in models {
         for (split, b) in [("seen", &z.seen), ("unseen", &z.unseen)] {
             for (dir, r) in [
                 ("audio_to_image", &b.audio_to_image),

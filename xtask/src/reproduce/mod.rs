@@ -23,6 +23,7 @@ use toml::Value;
 
 use crate::results::{Provenance, ResultsDir, Stages};
 
+pub mod baselines;
 pub mod fig1;
 pub mod fig2;
 pub mod fig3;

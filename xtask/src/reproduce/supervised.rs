@@ -24,6 +24,9 @@ use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, Scalin
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
+use super::baselines::{
+    self, BaselineData, BaselineResult, BaselineSettings, BaselinesPreset, StepBinning,
+};
 use super::report::{Report, Row, Summary, pct};
 use super::{Ctx, FigureOutput};
 use crate::results::{Stages, progress_bar};
@@ -95,6 +98,9 @@ pub struct SupervisedPreset<B> {
     pub scaling: ScalingParams,
     /// The trained linear readout.
     pub classifier: ClassifierParams,
+    /// The trained recurrent baselines run beside the LSM.
+    #[serde(default)]
+    pub baselines: BaselinesPreset,
     /// Panel settings.
     #[serde(default)]
     pub panels: PanelSettings,
@@ -111,6 +117,8 @@ pub struct Task {
     pub paper_accuracy: (f64, f64),
     /// The paper's baselines: (name, accuracy in percent).
     pub paper_baselines: &'static [(&'static str, f64)],
+    /// The authors' settings of the baselines for this dataset.
+    pub baseline_settings: fn() -> BaselineSettings,
     /// The cost model's task.
     pub cost_task: CostTask,
     /// t-SNE dimensions (2 for Fig. 2, 3 for Fig. 3).
@@ -466,8 +474,9 @@ pub fn run<S, B>(
 ) -> Result<FigureOutput>
 where
     S: EventSource,
-    B: Binner<S::Event> + Serialize,
+    B: Binner<S::Event> + StepBinning + Serialize,
 {
+    preset.baselines.validate()?;
     let seeds = Seeds::new(preset.seed);
     let source = preset.data.source.kind().to_owned();
     let resolved = serde_json::to_value(&preset)?;
@@ -521,6 +530,7 @@ where
             seeds,
         )
     })?;
+    let baseline_results = run_baselines(ctx, &preset, &data, &prepared, task, seeds)?;
     let (sw_test, hw_test) = (&software.test, &hardware.test);
     let (test_r, test_y) = (&prepared.test_r, &prepared.test_y);
 
@@ -590,6 +600,7 @@ where
         sw_test.ops.input_spikes as f64 / test_len as f64,
     );
     costs.summarise(&mut summary);
+    baselines::summarise(&baseline_results, &mut summary);
 
     let mut report = Report {
         title: task.title.to_owned(),
@@ -613,14 +624,13 @@ where
             p_hw - p_sw
         ),
     ));
-    for (name, acc) in task.paper_baselines {
-        report.rows.push(Row::new(
-            &format!("{name} test accuracy"),
-            "not run".to_owned(),
-            &pct(*acc),
-            "the trained baselines are not part of this run yet; no number is invented",
-        ));
-    }
+    baselines::report_rows(
+        &baseline_results,
+        task.paper_baselines,
+        (100.0 * sw.test.accuracy, p_sw),
+        &source,
+        &mut report,
+    );
     costs.report_rows(&mut report);
     report.notes.push(format!(
         "Reservoir: {} inputs, {} LIF neurons, decay {}, threshold {}, gain {}, {} time steps; mean firing rate {:.4} (software) and {:.4} (hardware) spikes per neuron per step; {:.1} % (software) of the neurons never fired on the test set.",
@@ -648,7 +658,10 @@ where
             confusion_software: &sw.test,
             confusion_hardware: &hw.test,
             costs: &costs,
-            baselines: &[],
+            baselines: &baseline_results
+                .iter()
+                .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
+                .collect::<Vec<_>>(),
         },
         &mut report,
     )?;
@@ -660,6 +673,65 @@ where
         seed: preset.seed,
         data_source: source,
     })
+}
+
+/// Trains the preset's baselines on the figure's splits, binned at each
+/// model's steps (the LSM's rasters when the steps agree).
+fn run_baselines<S, B>(
+    ctx: &mut Ctx<'_>,
+    preset: &SupervisedPreset<B>,
+    data: &Dataset<S>,
+    prepared: &Prepared,
+    task: &Task,
+    seeds: Seeds,
+) -> Result<Vec<BaselineResult>>
+where
+    S: EventSource,
+    B: Binner<S::Event> + StepBinning,
+{
+    let settings = (task.baseline_settings)();
+    let mut out = Vec::new();
+    for &model in &preset.baselines.models {
+        let steps = settings.bin_steps(model);
+        let rebinned = match preset.binning.with_steps(steps) {
+            Some(binning) if steps != prepared.steps => {
+                let again = prepare(&mut ctx.stages, data, &binning, &preset.limits, task, seeds)?;
+                // The same seeds draw the same splits: checked, not assumed.
+                ensure!(
+                    again.train_y == prepared.train_y && again.test_y == prepared.test_y,
+                    "re-binning for {} changed the splits",
+                    model.name()
+                );
+                Some(again)
+            }
+            _ => None,
+        };
+        let p = rebinned.as_ref().unwrap_or(prepared);
+        let result = ctx.stages.run(&format!("baseline {}", model.name()), || {
+            baselines::train_one(
+                model,
+                &settings,
+                &preset.baselines,
+                &BaselineData {
+                    train: &p.train_r,
+                    train_y: &p.train_y,
+                    test: &p.test_r,
+                    test_y: &p.test_y,
+                },
+                task.classes,
+                seeds,
+            )
+        })?;
+        tracing::info!(
+            "{}: {:.2} % test accuracy ({} steps, {:.1} s)",
+            model.name(),
+            100.0 * result.test.accuracy,
+            result.steps,
+            result.seconds
+        );
+        out.push(result);
+    }
+    Ok(out)
 }
 
 fn data_source_words(config: &DataConfig, kind: &str, train: usize, test: usize) -> String {
