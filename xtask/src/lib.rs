@@ -46,6 +46,21 @@ pub enum Command {
     Ci(ci::CiArgs),
     /// Reproduce a figure of the paper (or all of them) into `results/<figure>/`.
     Reproduce(reproduce::ReproduceArgs),
+    /// Shorthand for `reproduce fig1`.
+    #[command(name = "reproduce-fig1")]
+    ReproduceFig1(reproduce::ReproduceOptions),
+    /// Shorthand for `reproduce fig2`.
+    #[command(name = "reproduce-fig2")]
+    ReproduceFig2(reproduce::ReproduceOptions),
+    /// Shorthand for `reproduce fig3`.
+    #[command(name = "reproduce-fig3")]
+    ReproduceFig3(reproduce::ReproduceOptions),
+    /// Shorthand for `reproduce fig4`.
+    #[command(name = "reproduce-fig4")]
+    ReproduceFig4(reproduce::ReproduceOptions),
+    /// Shorthand for `reproduce all`.
+    #[command(name = "reproduce-all")]
+    ReproduceAll(reproduce::ReproduceOptions),
     /// Training MACs and inference energy of the paper's models, ours beside the paper's.
     Costs(costs::CostsArgs),
     /// Event-data tools: `events summary PATH [--json] [--format ...]`.
@@ -68,6 +83,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ci(args) => ci::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
+        Command::ReproduceFig1(options) => reproduce::run_with(reproduce::Figure::Fig1, &options),
+        Command::ReproduceFig2(options) => reproduce::run_with(reproduce::Figure::Fig2, &options),
+        Command::ReproduceFig3(options) => reproduce::run_with(reproduce::Figure::Fig3, &options),
+        Command::ReproduceFig4(options) => reproduce::run_with(reproduce::Figure::Fig4, &options),
+        Command::ReproduceAll(options) => reproduce::run_with(reproduce::Figure::All, &options),
         Command::Costs(args) => costs::run(&args),
         Command::Events(args) => events_cmd::run(&args),
         Command::Emulate(args) => emulate_cmd::run(&args),
@@ -95,4 +115,35 @@ pub fn init_logging() {
 pub fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hyphenated_reproduce_commands_take_the_same_options() {
+        let cli = Cli::try_parse_from(["xtask", "reproduce-fig2", "--quick", "--seed", "3"])
+            .expect("parses");
+        match cli.command {
+            Command::ReproduceFig2(o) => {
+                assert!(o.quick);
+                assert_eq!(o.seed, Some(3));
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        for name in [
+            "reproduce-fig1",
+            "reproduce-fig3",
+            "reproduce-fig4",
+            "reproduce-all",
+        ] {
+            assert!(
+                Cli::try_parse_from(["xtask", name, "--quick"]).is_ok(),
+                "{name}"
+            );
+        }
+        // A figure argument belongs to the long form only.
+        assert!(Cli::try_parse_from(["xtask", "reproduce-fig2", "fig3"]).is_err());
+    }
 }
