@@ -33,13 +33,23 @@ pub enum LsmCommand {
     },
 }
 
+/// Writes one line to standard output and flushes it; a closed pipe (the
+/// reader quit, e.g. `| head -1`) is an error, not a panic.
+fn print_line(line: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .context("writing to standard output")
+}
+
 /// Runs `cargo xtask lsm ...`.
 pub fn run(args: &LsmArgs) -> Result<ExitCode> {
     match &args.command {
         LsmCommand::Check { fixture } => {
             let report = lsm::conformance::check_fixture(fixture)
                 .with_context(|| format!("checking fixture {}", fixture.display()))?;
-            println!("{}", serde_json::to_string(&report)?);
+            print_line(&serde_json::to_string(&report)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -135,14 +145,12 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
                 .unwrap_or(1);
             let macro_inputs = &inputs[..(inputs.len() / 4).max(8)];
             for threads in [1, all] {
-                println!(
-                    "{}",
-                    serde_json::to_string(&measure(&ideal, &inputs, threads)?)?
-                );
-                println!(
-                    "{}",
-                    serde_json::to_string(&measure(&hw, macro_inputs, threads)?)?
-                );
+                print_line(&serde_json::to_string(&measure(&ideal, &inputs, threads)?)?)?;
+                print_line(&serde_json::to_string(&measure(
+                    &hw,
+                    macro_inputs,
+                    threads,
+                )?)?)?;
                 if all == 1 {
                     break;
                 }
