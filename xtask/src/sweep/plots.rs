@@ -205,6 +205,10 @@ struct Panels {
 
 const TITLE_HEIGHT: u32 = 44;
 
+/// Size of one line-plot panel, pixels (a figure holds up to three panels
+/// side by side).
+const PANEL: (u32, u32) = (560, 400);
+
 impl Figure for Panels {
     fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(self.cols).max(1) as u32;
@@ -267,6 +271,18 @@ fn metric_groups(columns: &[String]) -> Vec<(String, Vec<usize>)> {
     out
 }
 
+/// The y label of a metric, with its unit where it has one.
+fn metric_label(metric: &str) -> String {
+    let unit = match metric {
+        "test_accuracy" | "macro_f1" | "a2i_seen" | "a2i_unseen" | "i2a_seen" | "i2a_unseen" => {
+            " (%)"
+        }
+        "mean_rate" | "mean_rate_image" | "mean_rate_audio" => " (spikes / neuron / step)",
+        _ => "",
+    };
+    format!("{}{unit}", metric.replace('_', " "))
+}
+
 fn series_label(column: &str) -> String {
     column_backend(column).map_or_else(|| column.to_owned(), |b| b.name().to_owned())
 }
@@ -288,9 +304,13 @@ fn line_plot(
         .filter_map(|&p| info[p].as_ref().map(|(v, _)| &v[k]))
         .collect();
     let (x, x_label) = xs(axis, &values);
+    // A backend not run along this axis (chip-only axes) has no series:
+    // no empty legend entry. Colours stay tied to the column, so a backend
+    // has the same colour in every panel.
     let series = cols
         .iter()
         .enumerate()
+        .filter(|&(_, &c)| points.iter().any(|&p| stats[p][c].is_some()))
         .map(|(s, &c)| {
             let (pts, err): (Vec<(f64, f64)>, Vec<f64>) = points
                 .iter()
@@ -308,10 +328,10 @@ fn line_plot(
     SweepPlot {
         title,
         x_label,
-        y_label: metric.replace('_', " "),
+        y_label: metric_label(metric),
         series,
         legend: LegendPosition::LowerLeft,
-        size: (560, 400),
+        size: PANEL,
         ..SweepPlot::default()
     }
 }
@@ -348,7 +368,7 @@ pub fn figures(file: &ResultFile, dir: &Path) -> Result<Vec<(String, String)>> {
                     ),
                     cols: panels.len().clamp(1, 3),
                     panels,
-                    panel: (560, 400),
+                    panel: PANEL,
                 };
                 let stem = dir.join(&metric);
                 plot::save_png_and_svg(&fig, &stem)?;
