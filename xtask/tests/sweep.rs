@@ -1,13 +1,14 @@
 //! `cargo xtask sweep` and `sweep-merge` end to end: shards merged equal the
 //! unsharded run bit for bit, a resumed sweep equals an uninterrupted one,
 //! unknown field paths are errors naming the path, mismatched or missing
-//! shards are refused, and the quick versions of the committed paper
-//! studies run.
+//! shards are refused, the quick versions of the committed paper studies
+//! run, and docs/sweeps.md's worked example and flags match the code.
 
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
+use xtask::sweep::spec::{self, PlanOptions};
 use xtask::sweep::store::ResultFile;
 use xtask::sweep::{SweepArgs, SweepMergeArgs, merge_into, run_sweep};
 
@@ -318,4 +319,96 @@ fn quick_lsm_hyperparameter_study_runs() {
         .map(|r| &r.values[4])
         .collect();
     assert_eq!(crops, [&serde_json::json!(8), &serde_json::json!(34)]);
+}
+
+fn sweeps_doc() -> String {
+    std::fs::read_to_string(xtask::workspace_root().join("docs/sweeps.md")).unwrap()
+}
+
+#[test]
+fn the_documented_example_spec_resolves_to_the_documented_plan() {
+    // The worked example of docs/sweeps.md: the first ```toml block that
+    // names the sweep `adc-read-noise`. The doc says 24 points (4 x 6) and
+    // 72 runs, and a geometric range from 0.035 to 1.12 by factor 2.
+    let doc = sweeps_doc();
+    let block = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("name = \"adc-read-noise\""))
+        .expect("docs/sweeps.md has the worked example");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_spec(tmp.path(), "adc-read-noise", block);
+    let plan = spec::load(&path, &PlanOptions::default()).unwrap();
+    assert_eq!((plan.points.len(), plan.runs()), (24, 72));
+    assert_eq!(
+        plan.axes[1].values,
+        [0.035, 0.07, 0.14, 0.28, 0.56, 1.12].map(serde_json::Value::from)
+    );
+    assert!(plan.axes[1].log_x);
+    assert_eq!(
+        plan.columns,
+        ["test_accuracy_hardware", "mean_rate_hardware"]
+    );
+    let quick = spec::load(
+        &path,
+        &PlanOptions {
+            quick: true,
+            ..PlanOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(quick.runs(), 24);
+    assert_ne!(quick.hash, plan.hash);
+}
+
+#[test]
+fn every_documented_sweep_flag_exists() {
+    use clap::Args as _;
+    let long_names = |cmd: clap::Command| -> Vec<String> {
+        cmd.get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .filter(|l| l != "--help")
+            .collect()
+    };
+    let sweep = long_names(SweepArgs::augment_args(clap::Command::new("sweep")));
+    let merge = long_names(SweepMergeArgs::augment_args(clap::Command::new("merge")));
+    let doc = sweeps_doc();
+    // The flag table of "Command line": rows starting with "| `--".
+    let documented: Vec<String> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `--"))
+        .map(|l| format!("--{}", l.split([' ', '`']).next().unwrap()))
+        .collect();
+    assert_eq!(documented.len(), sweep.len(), "{documented:?} vs {sweep:?}");
+    for f in &documented {
+        assert!(
+            sweep.contains(f),
+            "docs/sweeps.md documents {f}, not a sweep flag"
+        );
+    }
+    // Every `--flag` mentioned anywhere in the doc is a flag of sweep or
+    // sweep-merge, `--help`, or another tool's: cargo's, sbatch's, kubectl's.
+    let foreign = [
+        "--help",
+        "--release",
+        "--array",
+        "--cpus-per-task",
+        "--job-name",
+        "--mem",
+        "--output",
+        "--time",
+        "--parsable",
+        "--dependency",
+        "--for",
+        "--timeout",
+    ];
+    for word in doc.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        if word.starts_with("--") && word[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            assert!(
+                sweep.iter().chain(&merge).any(|f| f == word) || foreign.contains(&word),
+                "docs/sweeps.md mentions {word}, which neither command has"
+            );
+        }
+    }
 }
