@@ -133,7 +133,7 @@ fn usize_labels(l: &[u16]) -> Vec<usize> {
 /// Software weights of the audio reservoir that mirror the macro's layout:
 /// the audio input rows are the first `n_in` image input rows and the
 /// recurrent block is the image reservoir's, so one LSM serves both.
-fn shared_audio_weights(
+pub fn shared_audio_weights(
     image: &DenseSynapses<f32>,
     n_in_image: usize,
     n_in_audio: usize,

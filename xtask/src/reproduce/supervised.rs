@@ -349,33 +349,7 @@ where
     B: Binner<S::Event>,
 {
     let (train, test) = stages.run("split", || {
-        let mut train = data.split(Split::Train);
-        let mut test = data.split(Split::Test);
-        if let Some(n) = limits.train_per_class {
-            train = cap_per_class(&train, n, seeds, 1)?;
-        }
-        if let Some(n) = limits.test_per_class {
-            test = cap_per_class(&test, n, seeds, 2)?;
-        }
-        ensure!(
-            !train.is_empty() && !test.is_empty(),
-            "the data have {} training and {} test samples; both must be non-empty",
-            train.len(),
-            test.len()
-        );
-        if let Some(bad) = train
-            .labels()
-            .iter()
-            .chain(test.labels())
-            .find(|&&l| usize::from(l) >= task.classes)
-        {
-            bail!(
-                "label {bad} is outside the {} classes of {}",
-                task.classes,
-                task.dataset
-            );
-        }
-        Ok((train, test))
+        split_capped(data, limits, task.classes, task.dataset, seeds)
     })?;
     tracing::info!("{} training and {} test samples", train.len(), test.len());
     let (train_r, test_r) = stages.run("bin events", || {
@@ -391,6 +365,41 @@ where
         train_r,
         test_r,
     })
+}
+
+/// The training and test splits of `data`, each capped per class by
+/// `limits` (the `DataSplit` stream keyed 1 and 2), checked non-empty and
+/// with every label below `classes` (`dataset` names them in errors).
+pub fn split_capped<S: EventSource>(
+    data: &Dataset<S>,
+    limits: &Limits,
+    classes: usize,
+    dataset: &str,
+    seeds: Seeds,
+) -> Result<(Dataset<S>, Dataset<S>)> {
+    let mut train = data.split(Split::Train);
+    let mut test = data.split(Split::Test);
+    if let Some(n) = limits.train_per_class {
+        train = cap_per_class(&train, n, seeds, 1)?;
+    }
+    if let Some(n) = limits.test_per_class {
+        test = cap_per_class(&test, n, seeds, 2)?;
+    }
+    ensure!(
+        !train.is_empty() && !test.is_empty(),
+        "the data have {} training and {} test samples; both must be non-empty",
+        train.len(),
+        test.len()
+    );
+    if let Some(bad) = train
+        .labels()
+        .iter()
+        .chain(test.labels())
+        .find(|&&l| usize::from(l) >= classes)
+    {
+        bail!("label {bad} is outside the {classes} classes of {dataset}");
+    }
+    Ok((train, test))
 }
 
 /// At most `cap` samples of every class (all of a class that has fewer),

@@ -33,9 +33,7 @@ use events::{
     AudioBinning, DataConfig, Dataset, EventSource, InputNoise, NoiseEvent, SpikeRaster, Split,
     VisionBinning, noisy_rasters,
 };
-use lsm::{
-    DenseSynapses, EncodeOptions, Features, MacroSynapses, Reservoir, Synapses, device_weights,
-};
+use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Synapses, device_weights};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use readout::{ContrastiveModel, LabeledSet, Scaler, ScalingParams, zero_shot_report};
@@ -47,7 +45,7 @@ use serde_json::json;
 type Computed<T> = std::result::Result<Arc<T>, String>;
 
 use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
-use crate::reproduce::fig4::Fig4Preset;
+use crate::reproduce::fig4::{Fig4Preset, shared_audio_weights};
 use crate::reproduce::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
 
 /// Key offset of the audio samples' input-noise streams in zero-shot runs
@@ -791,28 +789,7 @@ where
     S: EventSource,
     S::Event: NoiseEvent,
 {
-    let mut train = data.split(Split::Train);
-    let mut test = data.split(Split::Test);
-    if let Some(n) = limits.train_per_class {
-        train = supervised::cap_per_class(&train, n, seeds, 1)?;
-    }
-    if let Some(n) = limits.test_per_class {
-        test = supervised::cap_per_class(&test, n, seeds, 2)?;
-    }
-    ensure!(
-        !train.is_empty() && !test.is_empty(),
-        "the data have {} training and {} test samples; both must be non-empty",
-        train.len(),
-        test.len()
-    );
-    if let Some(bad) = train
-        .labels()
-        .iter()
-        .chain(test.labels())
-        .find(|&&l| usize::from(l) >= classes)
-    {
-        anyhow::bail!("label {bad} is outside the {classes} classes");
-    }
+    let (train, test) = supervised::split_capped(data, limits, classes, "the task", seeds)?;
     let train_r = noisy_rasters(&train, binning, noise, seeds, 0)?;
     let test_r = noisy_rasters(&test, binning, noise, seeds, 0)?;
     Ok(Prepared {
@@ -844,30 +821,6 @@ struct ZsPrepared {
 /// Zero-shot features: image train, image test, audio train, audio test.
 struct ZsFeatures {
     f: [Features; 4],
-}
-
-/// Software audio weights that mirror the macro's layout (as Fig. 4 does):
-/// the audio input rows are the first `n_in` image input rows and the
-/// recurrent block is the image reservoir's.
-fn shared_audio_weights(
-    image: &DenseSynapses<f32>,
-    n_in_image: usize,
-    n_in_audio: usize,
-) -> Result<DenseSynapses<f32>> {
-    let n_res = Synapses::<f32>::n_res(image);
-    ensure!(
-        n_in_audio <= n_in_image,
-        "the audio inputs ({n_in_audio}) must fit in the image input rows ({n_in_image})"
-    );
-    let w = Synapses::<f32>::dense_weights(image);
-    Ok(DenseSynapses::from_fn(n_in_audio, n_res, |r, c| {
-        let row = if r < n_in_audio {
-            r
-        } else {
-            n_in_image + (r - n_in_audio)
-        };
-        w[row * n_res + c]
-    })?)
 }
 
 fn zs_partitions(p: &Fig4Preset) -> Result<(MacroParams, Vec<String>)> {
