@@ -76,6 +76,18 @@ pub(crate) fn calibrated() -> InitParams {
     }
 }
 
+/// The authors' spiking layer: `inputs` -> 200 hidden neurons with `lif`,
+/// the calibrated initialisation, other settings at their defaults.
+pub(crate) fn authors_layer(inputs: usize, lif: LifParams) -> SrnnParams {
+    SrnnParams {
+        inputs,
+        hidden: 200,
+        lif,
+        init: calibrated(),
+        ..SrnnParams::default()
+    }
+}
+
 pub(crate) fn training(epochs: usize, batch_size: usize, lr: f64) -> TrainingParams {
     TrainingParams {
         epochs,
@@ -100,13 +112,7 @@ impl SrnnClassifierParams {
     /// | `bin_steps` | 50 | `--Tw 50`: the `.mat` frames, 50 per sample |
     pub fn nmnist_srnn_ann() -> SrnnClassifierParams {
         SrnnClassifierParams {
-            srnn: SrnnParams {
-                inputs: 256,
-                hidden: 200,
-                lif: LifParams::new(0.9, 0.03, 0.3),
-                init: calibrated(),
-                ..SrnnParams::default()
-            },
+            srnn: authors_layer(256, LifParams::new(0.9, 0.03, 0.3)),
             head: SrnnHead::Ann(AnnHeadParams::default()),
             loss: Loss::Mse,
             training: training(100, 80, 1e-4),
@@ -149,13 +155,7 @@ impl SrnnClassifierParams {
     /// chunk; shorter recordings padded with empty steps.
     pub fn ntidigits_srnn_ann() -> SrnnClassifierParams {
         SrnnClassifierParams {
-            srnn: SrnnParams {
-                inputs: 64,
-                hidden: 200,
-                lif: LifParams::new(0.9, 1.0, 0.6),
-                init: calibrated(),
-                ..SrnnParams::default()
-            },
+            srnn: authors_layer(64, LifParams::new(0.9, 1.0, 0.6)),
             head: SrnnHead::Ann(AnnHeadParams::default()),
             loss: Loss::CrossEntropy,
             training: training(100, 100, 5e-4),
@@ -176,13 +176,7 @@ impl SrnnClassifierParams {
     /// | `bin_steps` | 70 | `--ts 70 --Tw 70`, events at 1 ms (`--Dt` default 1), chunked as for SRNN-ANN |
     pub fn ntidigits_srnn_snn() -> SrnnClassifierParams {
         SrnnClassifierParams {
-            srnn: SrnnParams {
-                inputs: 64,
-                hidden: 200,
-                lif: LifParams::new(0.9, 1.0, 0.3),
-                init: calibrated(),
-                ..SrnnParams::default()
-            },
+            srnn: authors_layer(64, LifParams::new(0.9, 1.0, 0.3)),
             head: SrnnHead::Snn(SnnHeadParams {
                 lif: LifParams::new(0.99, 1.0, 0.3),
                 target_rate: Some(0.05),

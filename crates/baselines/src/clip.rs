@@ -11,7 +11,7 @@ use readout::{
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::{calibrated, check_data, check_seqs};
+use crate::classifier::{authors_layer, check_data, check_seqs};
 use crate::counts::TrainingCounts;
 use crate::error::{Error, Result, invalid};
 use crate::head::MlpLayout;
@@ -101,13 +101,7 @@ impl SrnnClipParams {
     /// | surrogate, init | rectangle half-width 0.25, height 1; calibrated to 5 % firing | our choice (model file unpublished; height of the STBP code) |
     pub fn paper() -> SrnnClipParams {
         let enc = |inputs, decay, v_th, bin_steps| EncoderParams {
-            srnn: SrnnParams {
-                inputs,
-                hidden: 200,
-                lif: LifParams::new(decay, 0.5, v_th),
-                init: calibrated(),
-                ..SrnnParams::default()
-            },
+            srnn: authors_layer(inputs, LifParams::new(decay, 0.5, v_th)),
             bin_steps,
             time_window: None,
         };

@@ -11,7 +11,7 @@ use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{Macro, MacroParams};
 use costmodel::paper::{Task as CostTask, inference_row, run_energy, training_rows};
 use costmodel::{CrossbarMapping, DigitalBaseline, ReadGeometry, TableSet, TrainingConvention};
-use events::{AudioBinning, AudioLabels, DataConfig, Split, VisionBinning};
+use events::{AudioBinning, AudioLabels, DataConfig, Dataset, EventSource, Split, VisionBinning};
 use lsm::{
     DenseSynapses, EncodeOptions, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses,
     device_weights,
@@ -60,6 +60,94 @@ pub struct Protocol {
     pub train_per_class: usize,
     /// Retrieval depths reported.
     pub ks: Vec<usize>,
+}
+
+impl Protocol {
+    /// Checks the seen and unseen digits: non-empty, disjoint, 0-9.
+    pub fn validate(&self) -> Result<()> {
+        ensure!(
+            !self.seen.is_empty() && !self.unseen.is_empty(),
+            "protocol.seen and protocol.unseen must not be empty"
+        );
+        ensure!(
+            self.seen.iter().all(|c| !self.unseen.contains(c)),
+            "protocol.seen and protocol.unseen must be disjoint"
+        );
+        ensure!(
+            self.seen.iter().chain(&self.unseen).all(|&c| c < 10),
+            "protocol digits must be 0-9"
+        );
+        Ok(())
+    }
+}
+
+/// The four datasets of the zero-shot protocol.
+pub struct ZeroShotSplits<V: EventSource, A: EventSource> {
+    /// Images of the seen digits for training.
+    pub img_train: Dataset<V>,
+    /// Audio of the seen digits for training.
+    pub aud_train: Dataset<A>,
+    /// Test images of every digit of the protocol.
+    pub img_test: Dataset<V>,
+    /// Test audio of every digit of the protocol.
+    pub aud_test: Dataset<A>,
+}
+
+/// The zero-shot splits: per seen digit the audio training count (capped
+/// by `train_per_class`), never more than the images available, both
+/// modalities then holding that many; test samples of every digit capped
+/// per digit (the `DataSplit` stream keyed 40-43). Every split must be
+/// non-empty.
+pub fn zero_shot_splits<V: EventSource, A: EventSource>(
+    vision: &Dataset<V>,
+    audio: &Dataset<A>,
+    p: &Protocol,
+    seeds: Seeds,
+) -> Result<ZeroShotSplits<V, A>> {
+    p.validate()?;
+    let all: Vec<u16> = p.seen.iter().chain(&p.unseen).map(|&c| c as u16).collect();
+    let seen16: Vec<u16> = p.seen.iter().map(|&c| c as u16).collect();
+    let aud_all = audio.split(Split::Train).filter_classes(&seen16);
+    let img_all = vision.split(Split::Train).filter_classes(&seen16);
+    let images = img_all.class_counts();
+    let counts = aud_all
+        .class_counts()
+        .into_iter()
+        .map(|(c, n)| {
+            (
+                c,
+                n.min(p.train_per_class)
+                    .min(images.get(&c).copied().unwrap_or(0)),
+            )
+        })
+        .collect();
+    let splits = ZeroShotSplits {
+        aud_train: aud_all
+            .subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?,
+        img_train: img_all
+            .subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?,
+        img_test: cap_per_class(
+            &vision.split(Split::Test).filter_classes(&all),
+            p.test_per_class,
+            seeds,
+            42,
+        )?,
+        aud_test: cap_per_class(
+            &audio.split(Split::Test).filter_classes(&all),
+            p.test_per_class,
+            seeds,
+            43,
+        )?,
+    };
+    for (what, n) in [
+        ("image train", splits.img_train.len()),
+        ("audio train", splits.aud_train.len()),
+        ("image test", splits.img_test.len()),
+        ("audio test", splits.aud_test.len()),
+    ] {
+        ensure!(n > 0, "the {what} split is empty");
+    }
+    Ok(splits)
 }
 
 /// Panel settings.
@@ -181,72 +269,24 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         "Fig. 4 pairs spoken and written digits by value: set data.audio_labels = \"digits\""
     );
     let p = &preset.protocol;
-    ensure!(
-        !p.seen.is_empty() && !p.unseen.is_empty(),
-        "protocol.seen and protocol.unseen must not be empty"
-    );
-    ensure!(
-        p.seen.iter().all(|c| !p.unseen.contains(c)),
-        "protocol.seen and protocol.unseen must be disjoint"
-    );
-    ensure!(
-        p.seen.iter().chain(&p.unseen).all(|&c| c < 10),
-        "digits must be 0-9"
-    );
+    p.validate()?;
     let seeds = Seeds::new(preset.seed);
     let source = preset.data.source.kind().to_owned();
     let resolved = serde_json::to_value(&preset)?;
-    let all: Vec<u16> = p.seen.iter().chain(&p.unseen).map(|&c| c as u16).collect();
-    let seen16: Vec<u16> = p.seen.iter().map(|&c| c as u16).collect();
 
     // Data: training on seen digits, N-MNIST subsampled to the audio count
     // per class; test samples of every digit of the protocol.
     let (vision, audio) = ctx.stages.run("open data", || {
         Ok((preset.data.vision(seeds)?, preset.data.audio(seeds)?))
     })?;
-    let (img_train, aud_train, img_test, aud_test) = ctx.stages.run("split", || {
-        // Per seen digit: the audio count (capped), never more than the
-        // images available; both modalities then hold that many.
-        let aud_all = audio.split(Split::Train).filter_classes(&seen16);
-        let img_all = vision.split(Split::Train).filter_classes(&seen16);
-        let images = img_all.class_counts();
-        let counts = aud_all
-            .class_counts()
-            .into_iter()
-            .map(|(c, n)| {
-                (
-                    c,
-                    n.min(p.train_per_class)
-                        .min(images.get(&c).copied().unwrap_or(0)),
-                )
-            })
-            .collect();
-        let aud_train =
-            aud_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?;
-        let img_train =
-            img_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?;
-        let img_test = cap_per_class(
-            &vision.split(Split::Test).filter_classes(&all),
-            p.test_per_class,
-            seeds,
-            42,
-        )?;
-        let aud_test = cap_per_class(
-            &audio.split(Split::Test).filter_classes(&all),
-            p.test_per_class,
-            seeds,
-            43,
-        )?;
-        for (what, d) in [
-            ("image train", img_train.len()),
-            ("audio train", aud_train.len()),
-            ("image test", img_test.len()),
-            ("audio test", aud_test.len()),
-        ] {
-            ensure!(d > 0, "the {what} split is empty");
-        }
-        Ok((img_train, aud_train, img_test, aud_test))
-    })?;
+    let ZeroShotSplits {
+        img_train,
+        aud_train,
+        img_test,
+        aud_test,
+    } = ctx
+        .stages
+        .run("split", || zero_shot_splits(&vision, &audio, p, seeds))?;
     tracing::info!(
         "zero-shot data: {} image / {} audio training samples (digits {:?}), {} image / {} audio test samples",
         img_train.len(),

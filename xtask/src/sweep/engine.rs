@@ -30,14 +30,14 @@ use anyhow::{Context, Result, anyhow, ensure};
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{ColumnSpec, Macro, MacroParams, PartitionSpec, RowSegment};
 use events::{
-    AudioBinning, DataConfig, Dataset, EventSource, InputNoise, NoiseEvent, SpikeRaster, Split,
+    AudioBinning, DataConfig, Dataset, EventSource, InputNoise, NoiseEvent, SpikeRaster,
     VisionBinning, noisy_rasters,
 };
 use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Synapses, device_weights};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use readout::{ContrastiveModel, LabeledSet, Scaler, ScalingParams, zero_shot_report};
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::Serialize;
 use serde_json::json;
 
@@ -45,7 +45,7 @@ use serde_json::json;
 type Computed<T> = std::result::Result<Arc<T>, String>;
 
 use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
-use crate::reproduce::fig4::{Fig4Preset, shared_audio_weights};
+use crate::reproduce::fig4::{Fig4Preset, ZeroShotSplits, shared_audio_weights, zero_shot_splits};
 use crate::reproduce::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
 
 /// Key offset of the audio samples' input-noise streams in zero-shot runs
@@ -898,64 +898,15 @@ impl Task for ZeroShotTask {
             p.data.audio_labels == events::AudioLabels::Digits,
             "zero-shot pairs spoken and written digits by value: set data.audio_labels = \"digits\""
         );
-        let pr = &p.protocol;
-        ensure!(
-            !pr.seen.is_empty()
-                && !pr.unseen.is_empty()
-                && pr.seen.iter().all(|c| !pr.unseen.contains(c))
-                && pr.seen.iter().chain(&pr.unseen).all(|&c| c < 10),
-            "protocol.seen and protocol.unseen must be non-empty, disjoint digits 0-9"
-        );
-        let all: Vec<u16> = pr
-            .seen
-            .iter()
-            .chain(&pr.unseen)
-            .map(|&c| c as u16)
-            .collect();
-        let seen16: Vec<u16> = pr.seen.iter().map(|&c| c as u16).collect();
         let vision = p.data.vision(seeds)?;
         let audio = p.data.audio(seeds)?;
-        // The splits of Fig. 4 (the same `DataSplit` keys 40-43): per seen
-        // digit the audio count (capped), never more than the images
-        // available; test samples capped per digit.
-        let aud_all = audio.split(Split::Train).filter_classes(&seen16);
-        let img_all = vision.split(Split::Train).filter_classes(&seen16);
-        let images = img_all.class_counts();
-        let counts = aud_all
-            .class_counts()
-            .into_iter()
-            .map(|(c, n)| {
-                (
-                    c,
-                    n.min(pr.train_per_class)
-                        .min(images.get(&c).copied().unwrap_or(0)),
-                )
-            })
-            .collect();
-        let aud_train =
-            aud_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?;
-        let img_train =
-            img_all.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?;
-        let img_test = supervised::cap_per_class(
-            &vision.split(Split::Test).filter_classes(&all),
-            pr.test_per_class,
-            seeds,
-            42,
-        )?;
-        let aud_test = supervised::cap_per_class(
-            &audio.split(Split::Test).filter_classes(&all),
-            pr.test_per_class,
-            seeds,
-            43,
-        )?;
-        for (what, n) in [
-            ("image train", img_train.len()),
-            ("audio train", aud_train.len()),
-            ("image test", img_test.len()),
-            ("audio test", aud_test.len()),
-        ] {
-            ensure!(n > 0, "the {what} split is empty");
-        }
+        // The splits of Fig. 4, the same `DataSplit` keys.
+        let ZeroShotSplits {
+            img_train,
+            aud_train,
+            img_test,
+            aud_test,
+        } = zero_shot_splits(&vision, &audio, &p.protocol, seeds)?;
         let (ib, ab) = (&p.image.binning, &p.audio.binning);
         Ok(ZsPrepared {
             img_train: noisy_rasters(&img_train, ib, noise, seeds, 0)?,
