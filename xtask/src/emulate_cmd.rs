@@ -571,7 +571,7 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
         ),
         frames(&stream, 6, 315_000.0, ""),
     );
-    save(&|p| plot::save(&grid, p), "dvs_emulated_frames.png")?;
+    save(&|p| Ok(plot::save(&grid, p)?), "dvs_emulated_frames.png")?;
 
     let sample = a.paths.nmnist_sample();
     let real = if sample.exists() {
@@ -584,7 +584,7 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
             &format!("Real N-MNIST sample ({} events), same windows", real.len()),
             frames(real, 6, 315_000.0, ""),
         );
-        save(&|p| plot::save(&grid, p), "nmnist_real_frames.png")?;
+        save(&|p| Ok(plot::save(&grid, p)?), "nmnist_real_frames.png")?;
     }
 
     // Rate profile: the real sample against the mean of emulated digits.
@@ -625,7 +625,7 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
         y_range: None,
         size: (800, 320),
     };
-    save(&|p| plot::save(&profile, p), "dvs_rate_profile.png")?;
+    save(&|p| Ok(plot::save(&profile, p)?), "dvs_rate_profile.png")?;
 
     // Synthetic digits: two of each.
     let style = events::synthetic::DigitStyle::default();
@@ -652,7 +652,7 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
         colour_label: "pixel value".into(),
         size: (1000, 255),
     };
-    save(&|p| plot::save(&grid, p), "synthetic_digits.png")?;
+    save(&|p| Ok(plot::save(&grid, p)?), "synthetic_digits.png")?;
 
     // Audio: an emulated FSDD recording and a synthetic word.
     let wav = a.paths.wav();
@@ -713,7 +713,7 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
             x_range: None,
             size: (800, 360),
         };
-        save(&|p| plot::save(&figure, p), name)?;
+        save(&|p| Ok(plot::save(&figure, p)?), name)?;
     }
     if written.is_empty() {
         bail!("no figure written");

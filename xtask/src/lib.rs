@@ -21,10 +21,12 @@ pub mod costs;
 pub mod emulate_cmd;
 pub mod events_cmd;
 pub mod lsm_cmd;
-pub mod plot;
 pub mod reproduce;
 pub mod results;
 pub mod sweep;
+
+/// The figure library, under the name the command modules use.
+pub use plots as plot;
 
 /// Command line of `cargo xtask`.
 #[derive(Debug, Parser)]

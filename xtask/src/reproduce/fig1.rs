@@ -309,8 +309,8 @@ impl Panel {
             Panel::Heat(f) => plot::save_png_and_svg(f, stem),
             Panel::Hist(f) => plot::save_png_and_svg(f, stem),
             Panel::Sweep(f) => plot::save_png_and_svg(f, stem),
-        }
-        .map(|_| ())
+        }?;
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -218,16 +218,16 @@ impl Figure for Panels {
         )
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> plots::Result<()> {
         area.fill(&WHITE)
-            .map_err(|e| anyhow!("plotting failed: {e:?}"))?;
+            .map_err(|e| plots::Error::Backend(format!("{e:?}")))?;
         let (top, rest) = area.split_vertically(TITLE_HEIGHT);
         top.draw_text(
             &self.title,
             &("sans-serif", 22).into_font().color(&BLACK),
             (12, 10),
         )
-        .map_err(|e| anyhow!("plotting failed: {e:?}"))?;
+        .map_err(|e| plots::Error::Backend(format!("{e:?}")))?;
         let rows = self.panels.len().div_ceil(self.cols).max(1);
         let areas = rest.split_evenly((rows, self.cols));
         for (p, a) in self.panels.iter().zip(&areas) {

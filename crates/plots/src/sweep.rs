@@ -1,7 +1,7 @@
 //! Lines and markers with optional error bars: [`SweepPlot`], and the
 //! engine that also draws [`super::LinePlot`].
 
-use anyhow::anyhow;
+use crate::error::invalid;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -125,14 +125,14 @@ impl Figure for SweepPlot {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
         check_range("x_range", self.x_range)?;
         check_range("y_range", self.y_range)?;
         if self.log_y
             && let Some((lo, _)) = self.y_range
             && lo <= 0.0
         {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "y_range starts at {lo}: a log axis needs a positive range"
             ));
         }
@@ -210,10 +210,10 @@ fn to_axis(y: f64, log_y: bool) -> f64 {
     }
 }
 
-pub(super) fn check_errors(lines: &[Line<'_>]) -> anyhow::Result<()> {
+pub(super) fn check_errors(lines: &[Line<'_>]) -> crate::Result<()> {
     for (k, l) in lines.iter().enumerate() {
         if !l.y_err.is_empty() && l.y_err.len() != l.points.len() {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "series {k} (`{}`): {} error bars for {} points (give one per point or none)",
                 l.label,
                 l.y_err.len(),
@@ -266,7 +266,7 @@ pub(super) fn draw_lines<DB: DrawingBackend>(
     lines: &[Line<'_>],
     x: (f64, f64),
     y: (f64, f64),
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     root.fill(&WHITE).map_err(plot_err)?;
     let mut chart = ChartBuilder::on(root)
         .caption(axes.title, title_font(20))

@@ -1,6 +1,6 @@
 //! [`Heatmap`]: one matrix on axes, with a colour bar.
 
-use anyhow::anyhow;
+use crate::error::invalid;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -97,9 +97,9 @@ impl Heatmap {
         }
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    fn check(&self) -> crate::Result<()> {
         if self.values.len() != self.rows.saturating_mul(self.cols) {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "heat map `{}`: {} values for {} x {} cells",
                 self.title,
                 self.values.len(),
@@ -112,7 +112,7 @@ impl Heatmap {
             ("y_ticks", &self.y_ticks, self.rows),
         ] {
             if !ticks.is_empty() && ticks.len() != n {
-                return Err(anyhow!(
+                return Err(invalid!(
                     "heat map `{}`: {} {field} for {n} cells along the axis",
                     self.title,
                     ticks.len()
@@ -121,7 +121,7 @@ impl Heatmap {
         }
         let (lo, hi) = self.scale.range();
         if !(lo.is_finite() && hi.is_finite() && hi > lo) {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "heat map `{}`: colour scale ({lo}, {hi}) must be finite and increasing",
                 self.title
             ));
@@ -141,7 +141,7 @@ impl Figure for Heatmap {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
         self.check()?;
         root.fill(&WHITE).map_err(plot_err)?;
         let body = root.titled(&self.title, title_font(20)).map_err(plot_err)?;
@@ -228,7 +228,7 @@ impl Figure for Heatmap {
                 }
             }
             let element = BitMapElement::with_owned_buffer((0, 0), (pw as u32, ph as u32), buf)
-                .ok_or_else(|| anyhow!("heat map bitmap of {pw} x {ph} pixels"))?;
+                .ok_or_else(|| invalid!("heat map bitmap of {pw} x {ph} pixels"))?;
             chart
                 .plotting_area()
                 .strip_coord_spec()

@@ -1,6 +1,6 @@
 //! [`BarChart`]: grouped and stacked bars over categories.
 
-use anyhow::anyhow;
+use crate::error::invalid;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -84,13 +84,13 @@ struct Segment {
 }
 
 impl BarChart {
-    fn check(&self) -> anyhow::Result<()> {
+    fn check(&self) -> crate::Result<()> {
         check_range("y_range", self.y_range)?;
         if self.log_y
             && let Some((lo, _)) = self.y_range
             && lo <= 0.0
         {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "bar chart `{}`: y_range starts at {lo}; a log axis needs a positive range",
                 self.title
             ));
@@ -98,7 +98,7 @@ impl BarChart {
         let n = self.categories.len();
         for (k, s) in self.series.iter().enumerate() {
             if s.values.len() != n {
-                return Err(anyhow!(
+                return Err(invalid!(
                     "bar chart `{}`: series {k} (`{}`) has {} values for {n} categories",
                     self.title,
                     s.label,
@@ -106,7 +106,7 @@ impl BarChart {
                 ));
             }
             if !s.errors.is_empty() && s.errors.len() != n {
-                return Err(anyhow!(
+                return Err(invalid!(
                     "bar chart `{}`: series {k} (`{}`) has {} error bars for {n} categories",
                     self.title,
                     s.label,
@@ -185,7 +185,7 @@ impl Figure for BarChart {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
         self.check()?;
         root.fill(&WHITE).map_err(plot_err)?;
         let (slot_of, slots) = self.slots();

@@ -1,6 +1,6 @@
 //! [`ScatterPlot`] and [`ScatterPlot3d`]: points coloured by class.
 
-use anyhow::anyhow;
+use crate::error::invalid;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -103,10 +103,10 @@ impl Default for ScatterPlot3d {
     }
 }
 
-fn check_attributes(n: usize, classes: &[usize], shapes: &[usize]) -> anyhow::Result<()> {
+fn check_attributes(n: usize, classes: &[usize], shapes: &[usize]) -> crate::Result<()> {
     for (field, v) in [("classes", classes), ("shapes", shapes)] {
         if !v.is_empty() && v.len() != n {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "scatter plot: {} {field} for {n} points (give one per point or none)",
                 v.len()
             ));
@@ -152,7 +152,7 @@ fn legend_marker<DB: DrawingBackend>(
     (x, y): (i32, i32),
     shape: usize,
     colour: RGBAColor,
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     let r = 5;
     let fill = colour.filled();
     match shape % 4 {
@@ -173,7 +173,7 @@ fn draw_side_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     class_names: &[String],
     shape_names: &[String],
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     let style = ("sans-serif", 13)
         .into_font()
         .color(&BLACK)
@@ -221,7 +221,7 @@ fn draw_panel<DB: DrawingBackend>(
     points: &[(f64, f64, usize, usize)],
     r: i32,
     caption_size: u32,
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     let x = padded(widen(finite_range(points.iter().map(|p| p.0))), 0.04);
     let y = padded(widen(finite_range(points.iter().map(|p| p.1))), 0.04);
     let mut chart = ChartBuilder::on(area)
@@ -257,7 +257,7 @@ impl Figure for ScatterPlot {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
         check_attributes(self.points.len(), &self.classes, &self.shapes)?;
         root.fill(&WHITE).map_err(plot_err)?;
         let body = root.titled(&self.title, title_font(20)).map_err(plot_err)?;
@@ -292,7 +292,7 @@ impl Figure for ScatterPlot3d {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
         check_attributes(self.points.len(), &self.classes, &self.shapes)?;
         root.fill(&WHITE).map_err(plot_err)?;
         let body = root.titled(&self.title, title_font(20)).map_err(plot_err)?;

@@ -1,7 +1,7 @@
 //! Reusable figures on plotters, written as PNG and SVG.
 //!
 //! Text never depends on the system's fonts: DejaVu Sans
-//! (`xtask/assets/DejaVuSans.ttf`, licence in `xtask/assets/README.md`) is
+//! (`crates/plots/assets/DejaVuSans.ttf`, licence in `crates/plots/assets/README.md`) is
 //! embedded with `include_bytes!` and registered as plotters' `sans-serif`
 //! family on first use (plotters' `ab_glyph` backend). SVG files name the
 //! family `sans-serif` and leave the glyphs to the viewer.
@@ -56,7 +56,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, anyhow};
+
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -64,18 +64,21 @@ use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 mod bars;
+mod error;
 mod heatmap;
 mod histogram;
 mod scatter;
 mod sweep;
 
 pub use bars::{BarChart, BarSeries};
+pub use error::{Error, Result};
+use error::invalid;
 pub use heatmap::Heatmap;
 pub use histogram::{Binned, Histogram, HistogramSet, HistogramStyle};
 pub use scatter::{ScatterPlot, ScatterPlot3d};
 pub use sweep::{SweepPlot, SweepSeries};
 
-/// DejaVu Sans, embedded (see `xtask/assets/README.md`).
+/// DejaVu Sans, embedded (see `crates/plots/assets/README.md`).
 static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 static FONTS: Once = Once::new();
@@ -153,22 +156,22 @@ pub trait Figure {
     fn size(&self) -> (u32, u32);
 
     /// Draws the figure on `area` (already sized).
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> anyhow::Result<()>;
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("plotting failed: {e:?}")
+fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
+    Error::Backend(format!("{e:?}"))
 }
 
 /// Smallest and largest figure side accepted, pixels.
 pub const FIGURE_SIDE_RANGE: (u32, u32) = (64, 16_384);
 
-fn check_size(size: (u32, u32)) -> anyhow::Result<()> {
+fn check_size(size: (u32, u32)) -> Result<()> {
     let (lo, hi) = FIGURE_SIDE_RANGE;
     if (lo..=hi).contains(&size.0) && (lo..=hi).contains(&size.1) {
         Ok(())
     } else {
-        Err(anyhow!(
+        Err(invalid!(
             "figure size {} x {} pixels is outside {lo}..={hi} per side",
             size.0,
             size.1
@@ -182,21 +185,25 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Writes `figure` to `path`: PNG for `.png`, SVG for `.svg`. The file is
 /// written under a temporary name in the same directory and renamed over
 /// `path`, so a reader never sees half a figure.
-pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
+pub fn save(figure: &impl Figure, path: &Path) -> Result<()> {
     register_fonts();
     check_size(figure.size())?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        what: "creating".into(),
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     if ext != "png" && ext != "svg" {
-        return Err(anyhow!(
+        return Err(invalid!(
             "{}: unknown figure format `{ext}` (use .png or .svg)",
             path.display()
         ));
@@ -210,7 +217,7 @@ pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
         std::process::id(),
         TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let written = (|| -> anyhow::Result<()> {
+    let written = (|| -> Result<()> {
         if ext == "png" {
             let area = BitMapBackend::new(&tmp, figure.size()).into_drawing_area();
             figure.draw(&area)?;
@@ -220,17 +227,23 @@ pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
             figure.draw(&area)?;
             area.present().map_err(plot_err)?;
         }
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("moving {} to {}", tmp.display(), path.display()))
+        std::fs::rename(&tmp, path).map_err(|source| Error::Io {
+            what: format!("moving {} to", tmp.display()),
+            path: path.to_path_buf(),
+            source,
+        })
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    written.with_context(|| format!("writing {}", path.display()))
+    written.map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
 }
 
 /// Writes `stem.png` and `stem.svg` and returns their paths.
-pub fn save_png_and_svg(figure: &impl Figure, stem: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+pub fn save_png_and_svg(figure: &impl Figure, stem: &Path) -> Result<(PathBuf, PathBuf)> {
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
     save(figure, &png)?;
@@ -239,7 +252,7 @@ pub fn save_png_and_svg(figure: &impl Figure, stem: &Path) -> anyhow::Result<(Pa
 }
 
 /// Draws `figure` into an RGB buffer (3 bytes per pixel, row-major).
-pub fn render_rgb(figure: &impl Figure) -> anyhow::Result<Vec<u8>> {
+pub fn render_rgb(figure: &impl Figure) -> Result<Vec<u8>> {
     register_fonts();
     check_size(figure.size())?;
     let (w, h) = figure.size();
@@ -387,9 +400,9 @@ fn padded((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
 }
 
 /// Checks a range given by the caller.
-fn check_range(field: &str, range: Option<(f64, f64)>) -> anyhow::Result<()> {
+fn check_range(field: &str, range: Option<(f64, f64)>) -> Result<()> {
     match range {
-        Some((lo, hi)) if !(lo.is_finite() && hi.is_finite() && hi > lo) => Err(anyhow!(
+        Some((lo, hi)) if !(lo.is_finite() && hi.is_finite() && hi > lo) => Err(invalid!(
             "{field} = ({lo}, {hi}): must be finite with the second above the first"
         )),
         _ => Ok(()),
@@ -403,7 +416,7 @@ fn text_colour_on(bg: RGBColor) -> RGBColor {
 }
 
 /// Writes "no data" in the middle of `area`.
-fn draw_no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+fn draw_no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Result<()> {
     let (w, h) = area.dim_in_pixel();
     let style = ("sans-serif", 16)
         .into_font()
@@ -417,7 +430,7 @@ fn draw_no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> anyhow::Re
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: LegendPosition,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     if let Some(pos) = position.plotters() {
         chart
             .configure_series_labels()
@@ -438,7 +451,7 @@ fn draw_category_labels<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
     chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
     y_bottom: f64,
     labels: impl IntoIterator<Item = (f64, String)>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let base = root.get_base_pixel();
     let style = ("sans-serif", 13)
         .into_font()
@@ -491,7 +504,7 @@ impl Figure for FrameGrid {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(plot_err)?;
         let body = root.titled(&self.title, title_font(20)).map_err(plot_err)?;
         let (w, _) = body.dim_in_pixel();
@@ -555,7 +568,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     scale: &ColourScale,
     label: &str,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let (lo, hi) = scale.range();
     let mut chart = ChartBuilder::on(area)
         .margin_top(30)
@@ -622,7 +635,7 @@ impl Figure for RasterPlot {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(plot_err)?;
         let (x0, x1) = self.x_range.unwrap_or_else(|| {
             let lo = self
@@ -719,7 +732,7 @@ impl Figure for LinePlot {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         check_range("y_range", self.y_range)?;
         let (mut x0, mut x1, mut y0, mut y1) =
             (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, f64::NEG_INFINITY);

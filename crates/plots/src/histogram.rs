@@ -1,6 +1,6 @@
 //! [`Histogram`]: binned counts or densities of data sets, overlaid.
 
-use anyhow::anyhow;
+use crate::error::invalid;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -132,9 +132,9 @@ impl Binned {
 
 impl Histogram {
     /// Bins the sets (what [`Figure::draw`] draws).
-    pub fn binned(&self) -> anyhow::Result<Binned> {
+    pub fn binned(&self) -> crate::Result<Binned> {
         if self.bins == 0 {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "histogram `{}`: bins must be at least 1",
                 self.title
             ));
@@ -199,7 +199,7 @@ impl Figure for Histogram {
         self.size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
         let binned = self.binned()?;
         root.fill(&WHITE).map_err(plot_err)?;
         let (lo, hi) = (binned.edges[0], binned.edges[binned.edges.len() - 1]);
