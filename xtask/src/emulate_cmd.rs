@@ -33,7 +33,6 @@ use events::{
 use seeds::Seeds;
 
 use crate::plot::{self, ColourScale, FrameGrid, HeatFrame, LinePlot, RasterPlot, Series};
-use crate::results::progress_bar;
 
 /// Arguments of `cargo xtask emulate`.
 #[derive(Debug, Args)]
@@ -265,10 +264,10 @@ fn limit<S: EventSource>(
 }
 
 fn write_vision(data: &VisionData, out: &Path) -> anyhow::Result<()> {
-    let bar = progress_bar(data.len() as u64, "N-MNIST files");
+    let bar = experiments::progress::bar(data.len() as u64, "N-MNIST files");
     let summary = write_vision_nmnist(data, out, |done| bar.set_position(done as u64))
         .with_context(|| format!("writing {}", out.display()))?;
-    bar.finish_and_clear();
+    bar.finish();
     tracing::info!(
         "wrote {} (train {}, test {}, {} events)",
         out.display(),
@@ -284,10 +283,10 @@ fn write_audio(data: &AudioData, out: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let bar = progress_bar(data.len() as u64, "N-TIDIGITS samples");
+    let bar = experiments::progress::bar(data.len() as u64, "N-TIDIGITS samples");
     let summary = write_audio_ntidigits(data, out, |done| bar.set_position(done as u64))
         .with_context(|| format!("writing {}", out.display()))?;
-    bar.finish_and_clear();
+    bar.finish();
     tracing::info!(
         "wrote {} (train {}, test {}, {} events)",
         out.display(),

@@ -16,17 +16,31 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod args;
 pub mod ci;
 pub mod costs;
 pub mod emulate_cmd;
 pub mod events_cmd;
 pub mod lsm_cmd;
+pub mod progress;
 pub mod reproduce;
-pub mod results;
 pub mod sweep;
 
 /// The figure library, under the name the command modules use.
 pub use plots as plot;
+
+/// Writes a figure's artifacts into `out`: its CSV tables, then its panels
+/// as PNG and SVG.
+pub fn write_artifacts(
+    out: &experiments::output::ResultsDir,
+    art: &plots::Artifacts,
+) -> anyhow::Result<()> {
+    for t in &art.tables {
+        out.write(&t.name, t.text.as_bytes())?;
+    }
+    art.save_figures(out.root())?;
+    Ok(())
+}
 
 /// Command line of `cargo xtask`.
 #[derive(Debug, Parser)]
@@ -100,23 +114,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Installs the `tracing` subscriber: `RUST_LOG` filters, `info` by default,
-/// logs on standard error.
+/// Installs the `tracing` subscriber (`RUST_LOG` filters, `info` by default,
+/// logs on standard error, colours only on a terminal) and the terminal's
+/// progress reporter.
 pub fn init_logging() {
+    experiments::progress::install(std::sync::Arc::new(progress::Terminal::new()));
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second initialisation (tests calling in-process) is harmless.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+    experiments::workspace_root()
 }
 
 #[cfg(test)]
@@ -129,8 +145,8 @@ mod tests {
             .expect("parses");
         match cli.command {
             Command::ReproduceFig2(o) => {
-                assert!(o.quick);
-                assert_eq!(o.seed, Some(3));
+                assert!(o.run.quick);
+                assert_eq!(o.run.seed, Some(3));
             }
             other => panic!("parsed as {other:?}"),
         }

@@ -12,8 +12,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use experiments::Figure;
 use serde_json::Value;
-use xtask::reproduce::{Figure, ReproduceOptions, run_figure};
+use xtask::args::RunArgs;
+use xtask::reproduce::{ReproduceOptions, run_figure};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/quick.json");
 
@@ -50,8 +52,11 @@ fn summary(dir: &Path, figure: &str) -> BTreeMap<String, Value> {
 fn quick_reproduction_of_every_figure_is_inside_the_golden_ranges_and_thread_independent() {
     let dir = tempfile::tempdir().unwrap();
     let options = ReproduceOptions {
-        quick: true,
-        out: Some(dir.path().to_path_buf()),
+        run: RunArgs {
+            quick: true,
+            out: Some(dir.path().to_path_buf()),
+            ..RunArgs::default()
+        },
         ..ReproduceOptions::default()
     };
     let one = rayon::ThreadPoolBuilder::new()
@@ -71,13 +76,17 @@ fn quick_reproduction_of_every_figure_is_inside_the_golden_ranges_and_thread_ind
         }
         current.insert(f.name().to_owned(), summary(dir.path(), f.name()));
     }
+    for stem in ["conductance_map", "read_traces", "breakdown_voltage"] {
+        for ext in ["png", "svg", "csv"] {
+            let f = dir.path().join("fig1").join(format!("{stem}.{ext}"));
+            assert!(f.is_file(), "{} missing", f.display());
+        }
+    }
 
     // Thread independence: Fig. 2 again on one thread, byte-identical summary.
     let other = tempfile::tempdir().unwrap();
-    let options1 = ReproduceOptions {
-        out: Some(other.path().to_path_buf()),
-        ..options.clone()
-    };
+    let mut options1 = options.clone();
+    options1.run.out = Some(other.path().to_path_buf());
     one.install(|| run_figure(Figure::Fig2, &options1)).unwrap();
     assert_eq!(
         fs::read(dir.path().join("fig2/summary.json")).unwrap(),

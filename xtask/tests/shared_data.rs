@@ -8,8 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use experiments::Figure;
 use serde_json::Value;
-use xtask::reproduce::{Figure, ReproduceOptions, run_figure};
+use xtask::args::{DataArgs, RunArgs};
+use xtask::reproduce::{ReproduceOptions, run_figure};
 
 fn shared(path: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")).join(path)
@@ -19,10 +21,16 @@ fn shared(path: &str) -> PathBuf {
 fn shared_data_quick_emulated_reproduction_learns_both_modalities() {
     let dir = tempfile::tempdir().unwrap();
     let options = ReproduceOptions {
-        quick: true,
-        mnist_idx: Some(shared("mnist")),
-        speech_wav: Some(shared("fsdd/recordings")),
-        out: Some(dir.path().to_path_buf()),
+        run: RunArgs {
+            quick: true,
+            data: DataArgs {
+                mnist_idx: Some(shared("mnist")),
+                speech_wav: Some(shared("fsdd/recordings")),
+                ..DataArgs::default()
+            },
+            out: Some(dir.path().to_path_buf()),
+            ..RunArgs::default()
+        },
         ..ReproduceOptions::default()
     };
     let mut s: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();

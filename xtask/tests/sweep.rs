@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use xtask::args::RunArgs;
 use xtask::sweep::spec::{self, PlanOptions};
 use xtask::sweep::store::ResultFile;
 use xtask::sweep::{SweepArgs, SweepMergeArgs, merge_into, run_sweep};
@@ -44,7 +45,10 @@ fn write_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn args(spec: &Path, out: &Path) -> SweepArgs {
     SweepArgs {
         spec: spec.to_owned(),
-        out: Some(out.to_owned()),
+        run: RunArgs {
+            out: Some(out.to_owned()),
+            ..RunArgs::default()
+        },
         ..SweepArgs::default()
     }
 }
@@ -164,7 +168,6 @@ fn merge_refuses_mismatched_specs_missing_and_incomplete_shards() {
     let shard = |s: &Path, k: usize, out: &Path| {
         let a = SweepArgs {
             shard: Some(format!("{k}/2")),
-            out: Some(out.to_owned()),
             ..args(s, out)
         };
         in_pool(2, || run_sweep(&a)).unwrap();
@@ -251,10 +254,8 @@ fn quick_study(name: &str) -> ResultFile {
     let tmp = tempfile::tempdir().unwrap();
     let spec = xtask::workspace_root().join(format!("data/sweeps/{name}.toml"));
     let out = tmp.path().join(name);
-    let a = SweepArgs {
-        quick: true,
-        ..args(&spec, &out)
-    };
+    let mut a = args(&spec, &out);
+    a.run.quick = true;
     let o = run_sweep(&a).unwrap();
     assert_eq!(o.failed, 0, "{name}");
     assert!(out.join("report.md").is_file());

@@ -24,6 +24,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Computing a panel's data failed in the experiment pipeline.
+    #[error(transparent)]
+    Experiment(Box<experiments::Error>),
+    /// A closed-form device curve of a panel could not be computed.
+    #[error(transparent)]
+    Device(Box<rram_device::Error>),
     /// Writing a figure's file failed for the reason in `source`.
     #[error("writing {}", path.display())]
     Write {
@@ -33,6 +39,18 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+}
+
+impl From<experiments::Error> for Error {
+    fn from(e: experiments::Error) -> Self {
+        Error::Experiment(Box::new(e))
+    }
+}
+
+impl From<rram_device::Error> for Error {
+    fn from(e: rram_device::Error) -> Self {
+        Error::Device(Box::new(e))
+    }
 }
 
 /// The crate's result type.

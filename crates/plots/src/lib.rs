@@ -56,23 +56,25 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+mod artifacts;
 mod bars;
 mod error;
 mod heatmap;
 mod histogram;
+pub mod panels;
 mod scatter;
 mod sweep;
 
+pub use artifacts::{AnyFigure, Artifacts, Panel, PanelGrid, Table, csv_cell, csv_text};
 pub use bars::{BarChart, BarSeries};
-pub use error::{Error, Result};
 use error::invalid;
+pub use error::{Error, Result};
 pub use heatmap::Heatmap;
 pub use histogram::{Binned, Histogram, HistogramSet, HistogramStyle};
 pub use scatter::{ScatterPlot, ScatterPlot3d};
@@ -159,7 +161,7 @@ pub trait Figure {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
+pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
     Error::Backend(format!("{e:?}"))
 }
 
@@ -324,34 +326,7 @@ pub fn series_colour(k: usize, n: usize) -> RGBColor {
 /// Grey of missing (non-finite) values.
 const MISSING: RGBColor = RGBColor(0xc8, 0xc8, 0xc8);
 
-/// A compact tick or value label: at most four significant digits,
-/// trailing zeros dropped, scientific notation outside `[1e-3, 1e5)`.
-pub fn format_tick(v: f64) -> String {
-    if !v.is_finite() {
-        return String::new();
-    }
-    let a = v.abs();
-    if a < 1e-12 {
-        return "0".to_owned();
-    }
-    if !(1e-3..1e5).contains(&a) {
-        let s = format!("{v:.2e}");
-        return match s.split_once('e') {
-            Some((m, e)) => format!("{}e{e}", trim_zeros(m)),
-            None => s,
-        };
-    }
-    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-    trim_zeros(&format!("{v:.decimals$}"))
-}
-
-fn trim_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s.to_owned()
-    }
-}
+pub use experiments::report::format_tick;
 
 /// How many y labels to ask plotters for: on a log axis spanning at least
 /// two decades, one per decade (so ticks fall on powers of ten).

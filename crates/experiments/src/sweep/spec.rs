@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use crate::error::{Context, Result, bail, ensure, err};
 use events::{AudioBinning, InputNoise, VisionBinning};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
-use crate::reproduce::fig4::Fig4Preset;
-use crate::reproduce::preset;
-use crate::reproduce::supervised::SupervisedPreset;
+use crate::fig4::Fig4Preset;
+use crate::preset;
+use crate::supervised::SupervisedPreset;
 
 /// Version tag of the result files; part of every spec hash.
 pub const FORMAT: &str = "rram-lsm-sweep/1";
@@ -119,7 +119,7 @@ pub struct DataSpec {
 }
 
 /// A data-source kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DataKindSpec {
     /// Built-in synthetic data.
@@ -128,6 +128,17 @@ pub enum DataKindSpec {
     Emulated,
     /// The real datasets.
     Real,
+}
+
+impl DataKindSpec {
+    /// The name used in presets and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataKindSpec::Synthetic => "synthetic",
+            DataKindSpec::Emulated => "emulated",
+            DataKindSpec::Real => "real",
+        }
+    }
 }
 
 /// A numeric range of axis values.
@@ -377,7 +388,7 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
         "fig4" => (TaskKind::ZeroShot, preset::default_path("fig4")),
         other => {
             let task = spec.task.ok_or_else(|| {
-                anyhow!(
+                err!(
                     "`base = \"{other}\"` is a preset file: say which task it is with `task = \"nmnist\"`, \"ntidigits\" or \"zero-shot\""
                 )
             })?;
@@ -419,7 +430,7 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
             .get("seed")
             .and_then(Value::as_integer)
             .and_then(|s| u64::try_from(s).ok())
-            .ok_or_else(|| anyhow!("the base preset has no non-negative integer `seed`"))?,
+            .ok_or_else(|| err!("the base preset has no non-negative integer `seed`"))?,
     };
     for (path, value) in &spec.set {
         check_path(&table, path, value, task, "[set]")?;
@@ -866,11 +877,11 @@ pub fn set_value(table: &mut Table, path: &str, value: Value) -> Result<()> {
             Value::Array(a) => {
                 let i: usize = head
                     .parse()
-                    .map_err(|_| anyhow!("`{head}` of `{path}` indexes an array: use a number"))?;
+                    .map_err(|_| err!("`{head}` of `{path}` indexes an array: use a number"))?;
                 let len = a.len();
-                let next = a.get_mut(i).ok_or_else(|| {
-                    anyhow!("index {i} of `{path}` is outside the array's 0..{len}")
-                })?;
+                let next = a
+                    .get_mut(i)
+                    .ok_or_else(|| err!("index {i} of `{path}` is outside the array's 0..{len}"))?;
                 walk(next, tail, value, path)
             }
             other => bail!(
@@ -898,8 +909,9 @@ fn check_path(base: &Table, path: &str, probe: &Value, task: TaskKind, what: &st
     let set = set_value(&mut t, path, probe.clone());
     match set.and_then(|()| parse_point(task, &t).map(|_| ())) {
         Ok(()) => Ok(()),
-        Err(e) => Err(anyhow!(
-            "{what}: unknown field path `{path}`: it is not a field of the base preset ({e:#})"
+        Err(e) => Err(err!(
+            "{what}: unknown field path `{path}`: it is not a field of the base preset ({})",
+            e.chain()
         )),
     }
 }
@@ -926,7 +938,7 @@ fn split_noise(table: &Table) -> Result<(Table, InputNoise)> {
 }
 
 fn typed<T: DeserializeOwned>(t: Table) -> Result<T> {
-    T::deserialize(t).map_err(|e| anyhow!("{e}"))
+    T::deserialize(t).map_err(|e| err!("{e}"))
 }
 
 /// Deserialises a point's table into its task's preset and input noise.
@@ -1123,7 +1135,7 @@ fn parse_product(t: &[String], pos: &mut usize) -> Result<Expr> {
 fn parse_atom(t: &[String], pos: &mut usize) -> Result<Expr> {
     let tok = t
         .get(*pos)
-        .ok_or_else(|| anyhow!("the expression ends early"))?;
+        .ok_or_else(|| err!("the expression ends early"))?;
     *pos += 1;
     match tok.as_str() {
         "(" => {
@@ -1134,7 +1146,7 @@ fn parse_atom(t: &[String], pos: &mut usize) -> Result<Expr> {
         }
         "-" => Ok(Expr::Neg(Box::new(parse_atom(t, pos)?))),
         s if s.starts_with(|c: char| c.is_ascii_digit()) => Ok(Expr::Num(
-            s.parse().map_err(|_| anyhow!("`{s}` is not a number"))?,
+            s.parse().map_err(|_| err!("`{s}` is not a number"))?,
         )),
         s if s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') => {
             Ok(Expr::Path(s.to_owned()))

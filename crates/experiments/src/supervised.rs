@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure};
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{Macro, MacroParams};
 use costmodel::paper::{Task as CostTask, inference_row, run_energy, training_rows};
@@ -24,12 +24,12 @@ use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, Scalin
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use super::baselines::{
+use crate::baselines::{
     self, BaselineData, BaselineResult, BaselineSettings, BaselinesPreset, StepBinning,
 };
-use super::report::{Report, Row, Summary, pct};
-use super::{Ctx, FigureOutput};
-use crate::results::{Stages, progress_bar};
+use crate::output::Stages;
+use crate::report::{Report, Row, Summary, pct};
+use crate::run::{Ctx, FigureOutput, Panels};
 
 /// Caps on the number of samples per class, for real and emulated data
 /// (synthetic data are generated at the sizes of `data.source`).
@@ -129,6 +129,33 @@ pub struct Task {
     pub class_name: fn(usize) -> String,
 }
 
+/// Everything the panels of a supervised figure show.
+#[derive(Debug)]
+pub struct SupervisedPanels {
+    /// Which figure.
+    pub task: &'static Task,
+    /// The example sample's input raster (the first test sample).
+    pub example_raster: SpikeRaster,
+    /// Its label.
+    pub example_label: usize,
+    /// Input frames to show.
+    pub frames: usize,
+    /// The example's trace on the software reservoir.
+    pub trace: Trace,
+    /// t-SNE of the software test features (rows = samples).
+    pub embedding: DMatrix<f64>,
+    /// Labels of the embedded samples.
+    pub embedding_labels: Vec<usize>,
+    /// Test metrics, software.
+    pub confusion_software: ClassificationReport,
+    /// Test metrics, hardware.
+    pub confusion_hardware: ClassificationReport,
+    /// Costs.
+    pub costs: Costs,
+    /// Measured baselines: (name as in the paper's list, test accuracy in percent).
+    pub baselines: Vec<(String, f64)>,
+}
+
 /// Features of one split as a dense matrix (samples x neurons, f64 counts).
 fn matrix(f: &Features) -> DMatrix<f64> {
     DMatrix::from_fn(f.samples, f.n_res, |i, j| f64::from(f.row(i)[j]))
@@ -144,13 +171,13 @@ where
     S: EventSource,
     B: Binner<S::Event>,
 {
-    let bar = progress_bar(data.len() as u64, what);
+    let bar = crate::progress::bar(data.len() as u64, what);
     let out = data.par_map(|_, _, stream| {
         let r = binning.bin_stream(&stream);
         bar.inc(1);
         r
     });
-    bar.finish_and_clear();
+    bar.finish();
     Ok(out?)
 }
 
@@ -161,11 +188,11 @@ pub fn encode<F: Real, S: Synapses<F>>(
     options: EncodeOptions,
     what: &str,
 ) -> Result<Features> {
-    let bar = progress_bar(rasters.len() as u64, what);
+    let bar = crate::progress::bar(rasters.len() as u64, what);
     let f = reservoir.encode_with(rasters.len(), |i| Ok(&rasters[i]), options, &|done| {
         bar.set_position(done as u64)
     });
-    bar.finish_and_clear();
+    bar.finish();
     Ok(f?)
 }
 
@@ -479,7 +506,7 @@ pub fn run<S, B>(
     ctx: &mut Ctx<'_>,
     preset: SupervisedPreset<B>,
     data: Dataset<S>,
-    task: &Task,
+    task: &'static Task,
 ) -> Result<FigureOutput>
 where
     S: EventSource,
@@ -654,26 +681,22 @@ where
         100.0 * rs.silent_fraction
     ));
 
-    super::supervised_panels::write(
-        ctx,
-        &super::supervised_panels::Panels {
-            task,
-            example_raster: &test_r[example],
-            example_label: test_y[example],
-            frames: preset.panels.frames,
-            trace: &trace,
-            embedding: &embedding,
-            embedding_labels: &test_y[..n_tsne],
-            confusion_software: &sw.test,
-            confusion_hardware: &hw.test,
-            costs: &costs,
-            baselines: &baseline_results
-                .iter()
-                .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
-                .collect::<Vec<_>>(),
-        },
-        &mut report,
-    )?;
+    let panels = SupervisedPanels {
+        task,
+        example_raster: test_r[example].clone(),
+        example_label: test_y[example],
+        frames: preset.panels.frames,
+        trace,
+        embedding,
+        embedding_labels: test_y[..n_tsne].to_vec(),
+        confusion_software: sw.test,
+        confusion_hardware: hw.test,
+        costs,
+        baselines: baseline_results
+            .iter()
+            .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
+            .collect(),
+    };
 
     Ok(FigureOutput {
         summary,
@@ -681,6 +704,8 @@ where
         resolved,
         seed: preset.seed,
         data_source: source,
+        panels: Panels::Supervised(Box::new(panels)),
+        stages: ctx.finish(),
     })
 }
 

@@ -22,7 +22,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 use baselines::{
     Fit, LabeledSeqs, RnnClassifier, RnnClassifierParams, SpikeSteps, SrnnClassifier,
     SrnnClassifierParams,
@@ -32,7 +32,7 @@ use readout::ClassificationReport;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use super::report::{Report, Row, Summary, pct};
+use crate::report::{Report, Row, Summary, pct};
 
 /// A trained baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
@@ -130,7 +130,7 @@ mod tests {
             seed: u64,
         }
         let err = parse::<P>(table("seed = 1\nsede = 2\n"), Path::new("x.toml")).unwrap_err();
-        let msg = format!("{err:#}");
+        let msg = err.chain();
         assert!(msg.contains("x.toml") && msg.contains("sede"), "{msg}");
     }
 }

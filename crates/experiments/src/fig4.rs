@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{Macro, MacroParams};
-use costmodel::paper::{Task as CostTask, inference_row, run_energy, training_rows};
+use costmodel::paper::{Task as CostTask, TrainingRow, inference_row, run_energy, training_rows};
 use costmodel::{CrossbarMapping, DigitalBaseline, ReadGeometry, TableSet, TrainingConvention};
 use events::{AudioBinning, AudioLabels, DataConfig, Dataset, EventSource, Split, VisionBinning};
 use lsm::{
@@ -24,12 +24,12 @@ use readout::{
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use super::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
-use super::report::{Report, Row, Summary, pct};
-use super::supervised::{
+use crate::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
+use crate::report::{Report, Row, Summary, pct};
+use crate::run::{Ctx, FigureOutput, Panels as FigurePanels};
+use crate::supervised::{
     TEST_KEYS, cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables,
 };
-use super::{Ctx, FigureOutput};
 
 /// One modality's encoder settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -254,6 +254,29 @@ fn scale(params: &ScalingParams, train: &Features, test: &Features) -> Result<Sc
         train,
         test: scaler.transform(&matrix(test))?,
     })
+}
+
+/// Everything the panels of Fig. 4 show.
+#[derive(Debug)]
+pub struct Fig4Panels {
+    /// t-SNE of projected test embeddings: images first, then audio.
+    pub embedding: DMatrix<f64>,
+    /// Digit of each embedded sample.
+    pub labels: Vec<usize>,
+    /// Rows before this index are images, the rest audio.
+    pub modality_split: usize,
+    /// The unseen digits.
+    pub unseen: Vec<usize>,
+    /// Retrieval with the software LSM's projections.
+    pub software: ZeroShotReport,
+    /// Retrieval with the hardware LSM's projections.
+    pub hardware: ZeroShotReport,
+    /// Retrieval with the prototypical baseline.
+    pub protonet: ZeroShotReport,
+    /// Retrieval with the trained SRNN-CLIP baseline, if it ran.
+    pub srnn_clip: Option<ZeroShotReport>,
+    /// Training cost rows of the zero-shot task.
+    pub training: Vec<TrainingRow>,
 }
 
 /// Runs Fig. 4.
@@ -683,25 +706,21 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         "the crossbar is read every step, so the hybrid cost follows the step count (50 image, 129 audio steps)",
     ));
 
-    super::fig4_panels::write(
-        ctx,
-        &super::fig4_panels::Panels {
-            embedding: &embedding,
-            labels: y_img_test[..n_i]
-                .iter()
-                .chain(&y_aud_test[..n_a])
-                .copied()
-                .collect(),
-            modality_split: n_i,
-            unseen: &p.unseen,
-            software: &zs_sw,
-            hardware: &zs_hw,
-            protonet: &zs_proto,
-            srnn_clip: srnn_clip.as_ref().map(|c| &c.report),
-            training: &training,
-        },
-        &mut report,
-    )?;
+    let panels = Fig4Panels {
+        embedding,
+        labels: y_img_test[..n_i]
+            .iter()
+            .chain(&y_aud_test[..n_a])
+            .copied()
+            .collect(),
+        modality_split: n_i,
+        unseen: p.unseen.clone(),
+        software: zs_sw,
+        hardware: zs_hw,
+        protonet: zs_proto,
+        srnn_clip: srnn_clip.map(|c| c.report),
+        training,
+    };
 
     Ok(FigureOutput {
         summary: s,
@@ -709,5 +728,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         resolved,
         seed: preset.seed,
         data_source: source,
+        panels: FigurePanels::Fig4(Box::new(panels)),
+        stages: ctx.finish(),
     })
 }

@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow, ensure};
+use crate::error::{Context, Result, ensure, err};
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{ColumnSpec, Macro, MacroParams, PartitionSpec, RowSegment};
 use events::{
@@ -45,8 +45,8 @@ use serde_json::json;
 type Computed<T> = std::result::Result<Arc<T>, String>;
 
 use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
-use crate::reproduce::fig4::{Fig4Preset, ZeroShotSplits, shared_audio_weights, zero_shot_splits};
-use crate::reproduce::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
+use crate::fig4::{Fig4Preset, ZeroShotSplits, shared_audio_weights, zero_shot_splits};
+use crate::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
 
 /// Key offset of the audio samples' input-noise streams in zero-shot runs
 /// (images start at 0), so the two modalities never share a stream.
@@ -155,8 +155,8 @@ fn key(v: &serde_json::Value) -> String {
     v.to_string()
 }
 
-fn err_text(e: &anyhow::Error) -> String {
-    format!("{e:#}")
+fn err_text(e: &crate::Error) -> String {
+    e.chain()
 }
 
 fn drive<T: Task>(
@@ -430,7 +430,7 @@ fn drive<T: Task>(
     Ok(())
 }
 
-fn failed(plan: &Plan, run: usize, e: &anyhow::Error) -> RunOutput {
+fn failed(plan: &Plan, run: usize, e: &crate::Error) -> RunOutput {
     RunOutput {
         run,
         metrics: vec![None; plan.columns.len()],
@@ -482,7 +482,7 @@ pub fn fit_chip(
     }
     let max_in = inputs.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let to_u32 = |x: usize, what: &str| {
-        u32::try_from(x).map_err(|_| anyhow!("{what} = {x} does not fit a macro"))
+        u32::try_from(x).map_err(|_| err!("{what} = {x} does not fit a macro"))
     };
     let (n_res32, max_in32) = (to_u32(n_res, "n_res")?, to_u32(max_in, "n_in")?);
     let mut c = chip.clone();
@@ -581,7 +581,7 @@ impl Modality for VisionBinning {
     fn unpack(p: PointPreset) -> Result<(SupervisedPreset<Self>, InputNoise)> {
         match p {
             PointPreset::Vision(p, n) => Ok((*p, n)),
-            _ => Err(anyhow!("not an N-MNIST preset")),
+            _ => Err(err!("not an N-MNIST preset")),
         }
     }
 }
@@ -598,7 +598,7 @@ impl Modality for AudioBinning {
     fn unpack(p: PointPreset) -> Result<(SupervisedPreset<Self>, InputNoise)> {
         match p {
             PointPreset::Audio(p, n) => Ok((*p, n)),
-            _ => Err(anyhow!("not an N-TIDIGITS preset")),
+            _ => Err(err!("not an N-TIDIGITS preset")),
         }
     }
 }
@@ -721,7 +721,7 @@ impl<B: Modality> Task for SupervisedTask<B> {
                 let syn = MacroSynapses::new(chip, &name, r.n_in)?;
                 supervised_encode(&Reservoir::new(r.clone(), syn)?, prepared, seeds)?
             }
-            (Backend::Hardware, None) => return Err(anyhow!("no macro for the hardware backend")),
+            (Backend::Hardware, None) => return Err(err!("no macro for the hardware backend")),
         };
         let stats = lsm::analysis::firing_stats(&encoded.test);
         Ok(SupFeatures {
@@ -846,7 +846,7 @@ impl Task for ZeroShotTask {
     fn preset(&self, p: PointPreset) -> Result<(Fig4Preset, InputNoise)> {
         match p {
             PointPreset::ZeroShot(p, n) => Ok((*p, n)),
-            _ => Err(anyhow!("not a zero-shot preset")),
+            _ => Err(err!("not a zero-shot preset")),
         }
     }
 
@@ -982,7 +982,7 @@ impl Task for ZeroShotTask {
                     encode(&ra, r, seeds, k)
                 })
             }
-            (Backend::Hardware, None) => Err(anyhow!("no macro for the hardware backend")),
+            (Backend::Hardware, None) => Err(err!("no macro for the hardware backend")),
         }
     }
 

@@ -1,5 +1,5 @@
-//! `cargo xtask sweep --spec FILE.toml` and `cargo xtask sweep-merge DIR`:
-//! hyper-parameter grids, noise-robustness studies and device what-ifs over
+//! Parameter sweeps (`cargo xtask sweep --spec FILE.toml` and `cargo xtask
+//! sweep-merge DIR` on the command line): hyper-parameter grids, noise-robustness studies and device what-ifs over
 //! any field of a reproduction's preset, on one machine or sharded over a
 //! cluster's existing scheduler.
 //!
@@ -32,81 +32,56 @@
 //!   `shard-K-of-N.*`), written atomically after every chunk of runs; a
 //!   rerun skips finished runs found in any result file of the output
 //!   directory with the same spec hash; `summary.csv`, `report.md` and the
-//!   figures ([`plots`]) when the sweep is complete; `manifest.json` with
+//!   figures (drawn by the `plots` crate from [`summary`]) when the sweep
+//!   is complete; `manifest.json` with
 //!   provenance and wall time. Results are identical for any thread count
 //!   and any sharding.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Result, bail};
 use serde::Serialize;
 
 pub mod engine;
-pub mod plots;
 pub mod spec;
 pub mod store;
+pub mod summary;
 
-use crate::results::{Provenance, ResultsDir, progress_bar};
+use crate::output::{Provenance, ResultsDir};
 use spec::{DataKindSpec, Plan, PlanOptions};
 use store::{ResultFile, Row, Shard};
 
-/// Options of `cargo xtask sweep`.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct SweepArgs {
+/// How a sweep runs: the spec, its scale and data, the shard and where
+/// results go.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
     /// The sweep spec (TOML; see docs/sweeps.md and data/sweeps/).
-    #[arg(long)]
     pub spec: PathBuf,
     /// Merge the spec's `[quick]` table (small sizes, for tests).
-    #[arg(long)]
     pub quick: bool,
-    /// Run only shard K of N (K from 0): runs with index % N == K.
-    #[arg(long)]
+    /// Run only shard K of N (`"K/N"`, K from 0): runs with index % N == K.
     pub shard: Option<String>,
     /// Data source (default: the spec's, else the base preset's).
-    #[arg(long, value_enum)]
     pub data: Option<DataKindSpec>,
     /// Real N-MNIST: a root with Train/ and Test/, the original zips, or a folder of them.
-    #[arg(long)]
     pub nmnist: Option<PathBuf>,
     /// Real N-TIDIGITS: the HDF5 file.
-    #[arg(long)]
     pub ntidigits: Option<PathBuf>,
     /// Emulated vision: a folder of MNIST IDX files.
-    #[arg(long)]
     pub mnist_idx: Option<PathBuf>,
     /// Emulated audio: a folder of `{digit}_{speaker}_{index}.wav` recordings.
-    #[arg(long)]
     pub speech_wav: Option<PathBuf>,
     /// Seed whose children seed the repeats (default: the spec's, else the preset's).
-    #[arg(long)]
     pub seed: Option<u64>,
-    /// Threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
     /// Output directory (default: `results/sweeps/<name>/`).
-    #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print the points and how many runs are left, and stop.
-    #[arg(long)]
+    /// Resolve the plan and count the runs left, and stop.
     pub dry_run: bool,
 }
 
-/// Options of `cargo xtask sweep-merge`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SweepMergeArgs {
-    /// Shard files, or directories holding `shard-K-of-N.json` files.
-    #[arg(required = true)]
-    pub inputs: Vec<PathBuf>,
-    /// Output directory (default: the first input directory, or the
-    /// directory of the first file).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
-
-impl SweepArgs {
+impl SweepOptions {
     fn plan_options(&self) -> PlanOptions {
         PlanOptions {
             quick: self.quick,
@@ -120,11 +95,15 @@ impl SweepArgs {
     }
 }
 
-/// What `run` did.
-#[derive(Debug, Clone, PartialEq)]
+/// What [`run_sweep`] did.
+#[derive(Debug, Clone)]
 pub struct SweepOutcome {
     /// Where the results are.
     pub dir: PathBuf,
+    /// The resolved plan.
+    pub plan: Plan,
+    /// The results of this invocation's share, as written.
+    pub file: ResultFile,
     /// Runs of this invocation's share (all, or the shard's).
     pub runs: usize,
     /// Runs found finished and skipped.
@@ -148,35 +127,8 @@ struct Manifest<'a> {
     wall_time_s: f64,
 }
 
-/// `cargo xtask sweep`.
-pub fn run(args: &SweepArgs) -> Result<ExitCode> {
-    let outcome = match args.threads {
-        Some(0) => bail!("--threads must be at least 1"),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()?
-            .install(|| run_sweep(args))?,
-        None => run_sweep(args)?,
-    };
-    if args.dry_run {
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "sweep: {} runs ({} already finished), {} failed; results in {}",
-        outcome.runs,
-        outcome.skipped,
-        outcome.failed,
-        outcome.dir.display()
-    );
-    Ok(if outcome.failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
 /// The data-source kind of a plan's base preset, in words.
-fn data_source(value: &serde_json::Value) -> String {
+pub fn data_source(value: &serde_json::Value) -> String {
     let src = &value["base"]["data"]["source"];
     let kind = src["kind"].as_str().unwrap_or("unknown");
     let paths: Vec<&str> = ["mnist", "wav", "nmnist", "ntidigits"]
@@ -191,7 +143,7 @@ fn data_source(value: &serde_json::Value) -> String {
 }
 
 /// Runs a sweep (or one shard) in the current rayon pool.
-pub fn run_sweep(args: &SweepArgs) -> Result<SweepOutcome> {
+pub fn run_sweep(args: &SweepOptions) -> Result<SweepOutcome> {
     let start = Instant::now();
     let plan = spec::load(&args.spec, &args.plan_options())?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
@@ -257,17 +209,17 @@ pub fn run_sweep(args: &SweepArgs) -> Result<SweepOutcome> {
         plan.hash
     );
     if args.dry_run {
-        print_plan(&plan);
-        println!("{} of {} runs left", pending.len(), expected.len());
         return Ok(SweepOutcome {
             dir,
+            plan,
+            file,
             runs: expected.len(),
             skipped,
             failed: 0,
         });
     }
     file.write(out.root(), &stem)?;
-    let bar = progress_bar(pending.len() as u64, "sweep runs");
+    let bar = crate::progress::bar(pending.len() as u64, "sweep runs");
     let mut sink = |outputs: Vec<engine::RunOutput>| -> Result<()> {
         let rows: Vec<Row> = outputs
             .into_iter()
@@ -299,11 +251,8 @@ pub fn run_sweep(args: &SweepArgs) -> Result<SweepOutcome> {
         Ok(())
     };
     engine::execute(&plan, &pending, &mut sink)?;
-    bar.finish_and_clear();
+    bar.finish();
     let failed = file.rows.iter().filter(|r| r.error.is_some()).count();
-    if shard.is_none() {
-        plots::write_report(&file, out.root(), &data_source(&file.resolved))?;
-    }
     let manifest = Manifest {
         sweep: &plan.name,
         spec: args.spec.display().to_string(),
@@ -324,46 +273,27 @@ pub fn run_sweep(args: &SweepArgs) -> Result<SweepOutcome> {
     out.write_json(&name, &manifest)?;
     Ok(SweepOutcome {
         dir,
+        plan,
+        file,
         runs: expected.len(),
         skipped,
         failed,
     })
 }
 
-fn print_plan(plan: &Plan) {
-    println!(
-        "sweep `{}` ({:?}, {:?}): {} points x {} repeats, columns {}",
-        plan.name,
-        plan.task,
-        plan.design,
-        plan.points.len(),
-        plan.repeats,
-        plan.columns.join(", ")
-    );
-    for p in &plan.points {
-        println!(
-            "  point {:>3}: {} [{}]",
-            p.index,
-            spec::describe_values(&plan.axes, &p.values, p.varied),
-            p.backends
-                .iter()
-                .map(|b| b.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+/// Options of [`merge_into`].
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// Shard files, or directories holding `shard-K-of-N.json` files.
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (default: the first input directory, or the
+    /// directory of the first file).
+    pub out: Option<PathBuf>,
 }
 
-/// `cargo xtask sweep-merge`.
-pub fn merge(args: &SweepMergeArgs) -> Result<ExitCode> {
-    let dir = merge_into(args)?;
-    println!("merged; results in {}", dir.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Merges shard files into `results.json` / `results.csv` and writes the
-/// report and figures; returns the output directory.
-pub fn merge_into(args: &SweepMergeArgs) -> Result<PathBuf> {
+/// Merges shard files into `results.json` / `results.csv` in the output
+/// directory; returns the directory and the merged results.
+pub fn merge_into(args: &MergeOptions) -> Result<(PathBuf, ResultFile)> {
     let mut paths = BTreeSet::new();
     for input in &args.inputs {
         if input.is_dir() {
@@ -399,6 +329,5 @@ pub fn merge_into(args: &SweepMergeArgs) -> Result<PathBuf> {
     };
     let out = ResultsDir::create(&dir)?;
     merged.write(out.root(), "results")?;
-    plots::write_report(&merged, out.root(), &data_source(&merged.resolved))?;
-    Ok(dir)
+    Ok((dir, merged))
 }

@@ -55,10 +55,7 @@
 //!   keyed 1, and the choice of traced cells ([`seeds::shuffle`] of the
 //!   cell indices) from `Analysis` keyed 1.
 
-use std::fmt::Write as _;
-use std::path::Path;
-
-use anyhow::{Context, Result, anyhow, ensure};
+use crate::error::{Context, Result, ensure, err};
 use cim_macro::{Macro, MacroParams};
 use rayon::prelude::*;
 use rram_device::{
@@ -69,13 +66,8 @@ use rram_device::{
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
-use super::report::{Report, Row, Summary, pct};
-use super::{Ctx, FigureOutput};
-use crate::plot::{
-    self, ColourScale, Heatmap, Histogram, HistogramSet, HistogramStyle, LegendPosition, Series,
-    SweepPlot, SweepSeries, format_tick,
-};
-use crate::results::progress_bar;
+use crate::report::{Report, Row, Summary, format_tick, pct};
+use crate::run::{Ctx, FigureOutput, Panels};
 
 /// The paper's read-noise bound: "below 0.14 uS for most cells".
 pub const PAPER_READ_SIGMA_US: f64 = 0.14;
@@ -252,7 +244,7 @@ impl Fig1Settings {
                 .enumerate()
                 .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= max))
             {
-                return Err(anyhow!(
+                return Err(err!(
                     "fig1.{field}[{i}] = {v}: must be finite, > 0 and <= {max}"
                 ));
             }
@@ -271,7 +263,7 @@ impl Fig1Settings {
 
 /// One point of the programming scans.
 #[derive(Clone, Debug)]
-enum ScanKind {
+pub enum ScanKind {
     /// A pulse of this amplitude, V.
     Pulse(f64),
     /// ESGNN's sweep stopped at this voltage, V.
@@ -283,43 +275,36 @@ enum ScanKind {
 }
 
 /// What a scan point keeps of its array.
-struct ScanPoint {
-    kind: ScanKind,
-    summary: MapSummary,
+#[derive(Clone, Debug)]
+pub struct ScanPoint {
+    /// The scan point.
+    pub kind: ScanKind,
+    /// Summary of the formed array.
+    pub summary: MapSummary,
     /// Weights of adjacent column pairs, uS (sweep histograms only).
-    weights_us: Vec<f64>,
+    pub weights_us: Vec<f64>,
     /// Conductances of formed cells, uS (compliance scan only).
-    formed_us: Vec<f64>,
+    pub formed_us: Vec<f64>,
     /// Breakdown voltages, V (breakdown point only).
-    breakdown_v: Vec<f64>,
+    pub breakdown_v: Vec<f64>,
     /// Conductances of pristine (unformed, healthy or stuck) cells, uS.
-    pristine_us: Vec<f64>,
+    pub pristine_us: Vec<f64>,
 }
 
-/// A figure of this module, to be rendered in parallel with the others.
-enum Panel {
-    Heat(Heatmap),
-    Hist(Histogram),
-    Sweep(SweepPlot),
-}
-
-impl Panel {
-    fn save(&self, stem: &Path) -> Result<()> {
-        match self {
-            Panel::Heat(f) => plot::save_png_and_svg(f, stem),
-            Panel::Hist(f) => plot::save_png_and_svg(f, stem),
-            Panel::Sweep(f) => plot::save_png_and_svg(f, stem),
-        }?;
-        Ok(())
-    }
-}
-
-/// A panel with its file stem, caption and CSV text.
-struct Output {
-    stem: &'static str,
-    caption: String,
-    panel: Panel,
-    csv: String,
+/// Everything the panels of Fig. 1 show: the preset and the statistics of
+/// the formed macro, the repeated reads and the programming scans.
+#[derive(Debug)]
+pub struct Fig1Panels {
+    /// The resolved preset.
+    pub preset: Fig1Preset,
+    /// The formed macro's statistics.
+    pub array: ArrayStats,
+    /// The repeated reads.
+    pub reads: Reads,
+    /// The programming scans.
+    pub scans: Vec<ScanPoint>,
+    /// The device's weight scale, S.
+    pub g_scale_s: f64,
 }
 
 /// Runs Fig. 1.
@@ -376,57 +361,44 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
     fill_summary(p, &array, &reads, &scans, &mut summary)?;
     fill_report(p, &summary, &mut report);
 
-    let outputs = ctx.stages.run("figures", || {
-        let outputs = figures(p, &array, &reads, &scans, g_scale_s)?;
-        let bar = progress_bar(outputs.len() as u64, "fig1 figures");
-        let out = &ctx.out;
-        outputs
-            .par_iter()
-            .map(|o| {
-                o.panel.save(&out.path(o.stem))?;
-                out.write(&format!("{}.csv", o.stem), o.csv.as_bytes())?;
-                bar.inc(1);
-                Ok(())
-            })
-            .collect::<Result<Vec<()>>>()?;
-        bar.finish_and_clear();
-        Ok(outputs)
-    })?;
-    for o in &outputs {
-        report
-            .figures
-            .push((o.caption.clone(), format!("{}.png", o.stem)));
-    }
-
     Ok(FigureOutput {
         summary,
         report,
         resolved: serde_json::to_value(&preset)?,
         seed: preset.seed,
         data_source: "none".into(),
+        panels: Panels::Fig1(Box::new(Fig1Panels {
+            preset: preset.clone(),
+            array,
+            reads,
+            scans,
+            g_scale_s,
+        })),
+        stages: ctx.finish(),
     })
 }
 
 /// The formed macro's statistics.
-struct ArrayStats {
+#[derive(Clone, Debug)]
+pub struct ArrayStats {
     /// Summary of the whole array.
-    whole: MapSummary,
+    pub whole: MapSummary,
     /// Closed-form prediction for the preset program.
-    predicted: Prediction,
+    pub predicted: Prediction,
     /// Conductances of the whole array's formed cells, uS.
-    formed_us: Vec<f64>,
+    pub formed_us: Vec<f64>,
     /// The differential sub-array (`sub_rows x 2 sub_pairs` cells).
-    sub: ConductanceMap,
+    pub sub: ConductanceMap,
     /// `G+ - G-` of the sub-array's pairs, uS, row-major.
-    diff_us: Vec<f64>,
+    pub diff_us: Vec<f64>,
     /// Weights `(G+ - G-) / g_scale` of the sub-array's pairs.
-    weights: Vec<f64>,
+    pub weights: Vec<f64>,
     /// Their moments.
-    weight_moments: Option<Moments>,
+    pub weight_moments: Option<Moments>,
     /// Kolmogorov-Smirnov distance of the weights from the fitted normal.
-    weight_ks: f64,
+    pub weight_ks: f64,
     /// The macro's weight scale of its first partition, S, with its name.
-    macro_scale: Option<(String, f64)>,
+    pub macro_scale: Option<(String, f64)>,
 }
 
 fn array_stats(p: &Fig1Preset, chip: &Macro) -> Result<ArrayStats> {
@@ -492,14 +464,16 @@ fn ks_normal(values: &[f64], mean: f64, std: f64) -> f64 {
 }
 
 /// Repeated reads of the sub-array.
-struct Reads {
-    stats: ReadStats,
+#[derive(Clone, Debug)]
+pub struct Reads {
+    /// Statistics of the repeated reads.
+    pub stats: ReadStats,
     /// Traced cells `(row, col)` of the sub-array.
-    cells: Vec<(usize, usize)>,
+    pub cells: Vec<(usize, usize)>,
     /// Reads of each traced cell, S.
-    traces: Vec<Vec<f64>>,
+    pub traces: Vec<Vec<f64>>,
     /// Fraction of cells whose noise model's sigma is below 0.14 uS.
-    model_below: f64,
+    pub model_below: f64,
 }
 
 fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<Reads> {
@@ -544,7 +518,7 @@ fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<
 }
 
 /// The preset's pulse (or the default pulse) with the preset's compliance.
-fn base_pulse(p: &Fig1Preset) -> PulseProgram {
+pub fn base_pulse(p: &Fig1Preset) -> PulseProgram {
     match &p.program {
         Program::Pulse(pulse) => pulse.clone(),
         Program::Sweep(sweep) => PulseProgram {
@@ -555,14 +529,15 @@ fn base_pulse(p: &Fig1Preset) -> PulseProgram {
 }
 
 /// ESGNN's sweep with the preset's compliance.
-fn base_sweep(p: &Fig1Preset) -> SweepProgram {
+pub fn base_sweep(p: &Fig1Preset) -> SweepProgram {
     SweepProgram {
         compliance: p.program.compliance().clone(),
         ..SweepProgram::default()
     }
 }
 
-fn scan_program(p: &Fig1Preset, kind: &ScanKind) -> Program {
+/// The program of one scan point.
+pub fn scan_program(p: &Fig1Preset, kind: &ScanKind) -> Program {
     match *kind {
         ScanKind::Pulse(v) => Program::Pulse(PulseProgram {
             v_v: v,
@@ -604,7 +579,7 @@ fn programming_scans(p: &Fig1Preset, seeds: Seeds) -> Result<Vec<ScanPoint>> {
             .map(|&i| ScanKind::Compliance(i)),
     );
     kinds.push(ScanKind::Breakdown);
-    let bar = progress_bar(kinds.len() as u64, "fig1 scans");
+    let bar = crate::progress::bar(kinds.len() as u64, "fig1 scans");
     let g_scale_s = p.device.differential.g_scale_s();
     let keep_weights = |v: f64| {
         s.sweep_histogram_stops_v
@@ -662,12 +637,12 @@ fn programming_scans(p: &Fig1Preset, seeds: Seeds) -> Result<Vec<ScanPoint>> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    bar.finish_and_clear();
+    bar.finish();
     Ok(points)
 }
 
 /// Median of the finite values (NaN for none).
-fn median(values: &[f64]) -> f64 {
+pub fn median(values: &[f64]) -> f64 {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
         return f64::NAN;
@@ -682,7 +657,7 @@ fn median(values: &[f64]) -> f64 {
 }
 
 /// Quantile `q` (nearest rank) of the finite values.
-fn quantile(values: &[f64], q: f64) -> f64 {
+pub fn quantile(values: &[f64], q: f64) -> f64 {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
         return f64::NAN;
@@ -694,7 +669,7 @@ fn quantile(values: &[f64], q: f64) -> f64 {
 
 /// First x where the piecewise-linear curve through `points` (sorted by x)
 /// crosses `level` upwards (NaN if it never does).
-fn crossing(points: &[(f64, f64)], level: f64) -> f64 {
+pub fn crossing(points: &[(f64, f64)], level: f64) -> f64 {
     points
         .windows(2)
         .find(|w| w[0].1 < level && w[1].1 >= level)
@@ -705,7 +680,7 @@ fn crossing(points: &[(f64, f64)], level: f64) -> f64 {
 }
 
 /// Least-squares slope of y on x.
-fn slope(points: &[(f64, f64)]) -> f64 {
+pub fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
     if points.len() < 2 {
         return f64::NAN;
@@ -718,7 +693,7 @@ fn slope(points: &[(f64, f64)]) -> f64 {
 }
 
 /// `(x, formed fraction)` of the simulated scan points of one kind.
-fn simulated_fractions(scans: &[ScanPoint], pulse: bool) -> Vec<(f64, f64)> {
+pub fn simulated_fractions(scans: &[ScanPoint], pulse: bool) -> Vec<(f64, f64)> {
     let mut pts: Vec<(f64, f64)> = scans
         .iter()
         .filter_map(|sp| match sp.kind {
@@ -732,7 +707,7 @@ fn simulated_fractions(scans: &[ScanPoint], pulse: bool) -> Vec<(f64, f64)> {
 }
 
 /// Closed-form formed fraction over `n` voltages spanning `range`.
-fn predicted_fractions(
+pub fn predicted_fractions(
     p: &Fig1Preset,
     pulse: bool,
     (lo, hi): (f64, f64),
@@ -752,7 +727,8 @@ fn predicted_fractions(
         .collect()
 }
 
-fn span(values: &[f64]) -> (f64, f64) {
+/// Smallest and largest value (0, 1 when empty).
+pub fn span(values: &[f64]) -> (f64, f64) {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if hi > lo {
@@ -1144,584 +1120,6 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
     ));
 }
 
-/// A matrix as CSV: one line per row, comma-separated values.
-fn matrix_csv(cols: usize, values: &[f64], decimals: usize) -> String {
-    let mut s = String::with_capacity(values.len() * (decimals + 4));
-    for row in values.chunks(cols.max(1)) {
-        for (c, v) in row.iter().enumerate() {
-            if c > 0 {
-                s.push(',');
-            }
-            let _ = write!(s, "{v:.decimals$}");
-        }
-        s.push('\n');
-    }
-    s
-}
-
-/// Normal density curve over `range`.
-fn normal_curve(label: &str, mean: f64, std: f64, range: (f64, f64)) -> Series {
-    let n = 241;
-    Series {
-        label: label.to_owned(),
-        points: (0..n)
-            .map(|k| {
-                let x = range.0 + (range.1 - range.0) * k as f64 / (n - 1) as f64;
-                let z = (x - mean) / std;
-                (
-                    x,
-                    (-0.5 * z * z).exp() / (std * (2.0 * std::f64::consts::PI).sqrt()),
-                )
-            })
-            .collect(),
-    }
-}
-
-/// Histogram CSV with overlay curves evaluated at the bin centres.
-fn histogram_csv(h: &Histogram, extra: &[(&str, &dyn Fn(f64) -> f64)]) -> Result<String> {
-    let binned = h.binned()?;
-    let labels: Vec<String> = h.sets.iter().map(|s| s.label.clone()).collect();
-    let base = binned.csv(&labels);
-    if extra.is_empty() {
-        return Ok(base);
-    }
-    let mut out = String::with_capacity(base.len() * 2);
-    for (i, line) in base.lines().enumerate() {
-        out.push_str(line);
-        if i == 0 {
-            for (name, _) in extra {
-                let _ = write!(out, ",{name}");
-            }
-        } else {
-            let b = i - 1;
-            let centre = 0.5 * (binned.edges[b] + binned.edges[b + 1]);
-            for (_, f) in extra {
-                let _ = write!(out, ",{}", f(centre));
-            }
-        }
-        out.push('\n');
-    }
-    Ok(out)
-}
-
-fn normal_pdf(mean: f64, std: f64) -> impl Fn(f64) -> f64 {
-    move |x| {
-        let z = (x - mean) / std;
-        (-0.5 * z * z).exp() / (std * (2.0 * std::f64::consts::PI).sqrt())
-    }
-}
-
-/// `series,x,y,y_err` lines of sweep series.
-fn sweep_csv(series: &[SweepSeries]) -> String {
-    let mut s = String::from("series,x,y,y_err\n");
-    for sr in series {
-        for (i, &(x, y)) in sr.points.iter().enumerate() {
-            let e = sr.y_err.get(i).copied().unwrap_or(0.0);
-            let _ = writeln!(s, "{},{x},{y},{e}", sr.label.replace(',', " "));
-        }
-    }
-    s
-}
-
-fn figures(
-    p: &Fig1Preset,
-    a: &ArrayStats,
-    r: &Reads,
-    scans: &[ScanPoint],
-    g_scale_s: f64,
-) -> Result<Vec<Output>> {
-    let s = &p.fig1;
-    let bins = s.histogram_bins;
-    let mut out = Vec::new();
-    let (rows, cols) = (a.sub.rows(), a.sub.cols());
-
-    // Conductance map of the sub-array's cells.
-    let g_us: Vec<f64> = a.sub.conductances_s().iter().map(|g| g * 1e6).collect();
-    let g_max = g_us.iter().copied().fold(0.0, f64::max);
-    out.push(Output {
-        stem: "conductance_map",
-        caption: format!(
-            "Conductance of the {rows} x {cols} cells of the {rows} x {} differential sub-array",
-            s.sub_pairs
-        ),
-        csv: matrix_csv(cols, &g_us, 4),
-        panel: Panel::Heat(Heatmap {
-            title: format!(
-                "Formed conductances, {rows} x {cols} cells ({} pairs)",
-                s.sub_pairs
-            ),
-            x_label: "physical column (pairs: plus = even, minus = odd)".into(),
-            y_label: "row (0-255 inputs, 256-455 recurrent)".into(),
-            rows,
-            cols,
-            values: g_us,
-            scale: ColourScale::Sequential {
-                min: 0.0,
-                max: if g_max > 0.0 { g_max } else { 1.0 },
-            },
-            colour_label: "conductance G (uS)".into(),
-            size: (1000, 900),
-            ..Heatmap::default()
-        }),
-    });
-
-    // Differential map.
-    let d_std = Moments::of(&a.diff_us).map_or(1.0, |m| m.std);
-    let limit = if d_std > 0.0 {
-        (4.0 * d_std).ceil()
-    } else {
-        1.0
-    };
-    out.push(Output {
-        stem: "differential_map",
-        caption: format!(
-            "Differential conductance G+ - G- of the {rows} x {} sub-array (colours saturate at 4 standard deviations)",
-            s.sub_pairs
-        ),
-        csv: matrix_csv(s.sub_pairs, &a.diff_us, 4),
-        panel: Panel::Heat(Heatmap {
-            title: format!("Differential conductance G+ - G-, {rows} x {} pairs", s.sub_pairs),
-            x_label: "differential column (pair)".into(),
-            y_label: "row (0-255 inputs, 256-455 recurrent)".into(),
-            rows,
-            cols: s.sub_pairs,
-            values: a.diff_us.clone(),
-            scale: ColourScale::Diverging { limit },
-            colour_label: "G+ - G- (uS)".into(),
-            size: (900, 900),
-            ..Heatmap::default()
-        }),
-    });
-
-    // Conductance histogram of the whole array's formed cells.
-    let nan = f64::NAN;
-    let fm = Moments::of(&a.formed_us);
-    let (mean, std) = fm.map_or((nan, nan), |m| (m.mean, m.std));
-    let range = if std.is_finite() && std > 0.0 {
-        ((mean - 5.0 * std).max(0.0), mean + 5.0 * std)
-    } else {
-        (0.0, 30.0)
-    };
-    let fitted = normal_pdf(mean, std);
-    let published = normal_pdf(PUBLISHED_G_MEAN_US, PUBLISHED_G_STD_US);
-    let mut h = Histogram {
-        title: format!(
-            "Formed conductances of the {} x {} array",
-            a.whole.rows, a.whole.cols
-        ),
-        x_label: "conductance G (uS)".into(),
-        y_label: "probability density (1/uS)".into(),
-        sets: vec![HistogramSet {
-            label: format!("{} formed cells", a.formed_us.len()),
-            values: a.formed_us.clone(),
-        }],
-        bins,
-        range: Some(range),
-        density: true,
-        ..Histogram::default()
-    };
-    if std.is_finite() && std > 0.0 {
-        h.curves.push(normal_curve(
-            &format!("fitted normal ({mean:.2} ± {std:.2} uS)"),
-            mean,
-            std,
-            range,
-        ));
-    }
-    h.curves.push(normal_curve(
-        &format!("published ({PUBLISHED_G_MEAN_US} ± {PUBLISHED_G_STD_US} uS)"),
-        PUBLISHED_G_MEAN_US,
-        PUBLISHED_G_STD_US,
-        range,
-    ));
-    let csv = histogram_csv(
-        &h,
-        &[
-            ("fitted normal density", &fitted),
-            ("published normal density", &published),
-        ],
-    )?;
-    out.push(Output {
-        stem: "conductance_histogram",
-        caption: "Formed conductances with the fitted normal and ESGNN's published fit".into(),
-        csv,
-        panel: Panel::Hist(h),
-    });
-
-    // Weight histogram.
-    let unit = if (g_scale_s - 1e-6).abs() < 1e-15 {
-        "uS".to_owned()
-    } else {
-        format!("{} uS", p.device.differential.g_scale_us)
-    };
-    let (wmean, wstd) = a.weight_moments.map_or((nan, nan), |m| (m.mean, m.std));
-    let wrange = if wstd.is_finite() && wstd > 0.0 {
-        (wmean - 5.0 * wstd, wmean + 5.0 * wstd)
-    } else {
-        (-1.0, 1.0)
-    };
-    let wfit = normal_pdf(wmean, wstd);
-    let mut h = Histogram {
-        title: format!(
-            "Weights (G+ - G-) / g_scale of the {rows} x {} sub-array",
-            s.sub_pairs
-        ),
-        x_label: format!("weight (units of {unit})"),
-        y_label: format!("probability density (1/{unit})"),
-        sets: vec![HistogramSet {
-            label: format!("{} weights", a.weights.len()),
-            values: a.weights.clone(),
-        }],
-        bins,
-        range: Some(wrange),
-        density: true,
-        ..Histogram::default()
-    };
-    if wstd.is_finite() && wstd > 0.0 {
-        h.curves.push(normal_curve(
-            &format!("fitted normal ({wmean:.2} ± {wstd:.2})"),
-            wmean,
-            wstd,
-            wrange,
-        ));
-    }
-    let csv = histogram_csv(&h, &[("fitted normal density", &wfit)])?;
-    out.push(Output {
-        stem: "weight_histogram",
-        caption: "Differential weights with the fitted normal".into(),
-        csv,
-        panel: Panel::Hist(h),
-    });
-
-    // Read sigma.
-    let sigma_us: Vec<f64> = r.stats.std_s.iter().map(|v| v * 1e6).collect();
-    let smax = sigma_us.iter().copied().fold(0.0, f64::max);
-    let h = Histogram {
-        title: format!(
-            "Read noise: standard deviation of {} reads per cell ({} cells)",
-            s.read_cycles,
-            sigma_us.len()
-        ),
-        x_label: "read standard deviation per cell (uS)".into(),
-        y_label: "cells".into(),
-        sets: vec![HistogramSet {
-            label: format!(
-                "{:.1} % below 0.14 uS",
-                100.0 * r.stats.fraction_std_below(PAPER_READ_SIGMA_US * 1e-6)
-            ),
-            values: sigma_us.clone(),
-        }],
-        bins,
-        range: Some((0.0, (smax * 1.05).max(0.16))),
-        vlines: vec![(PAPER_READ_SIGMA_US, "paper: 0.14 uS".into())],
-        ..Histogram::default()
-    };
-    let csv = histogram_csv(&h, &[])?;
-    out.push(Output {
-        stem: "read_sigma_histogram",
-        caption: format!(
-            "Per-cell read standard deviation over {} reads; the paper reports below 0.14 uS for most cells",
-            s.read_cycles
-        ),
-        csv,
-        panel: Panel::Hist(h),
-    });
-    out.push(Output {
-        stem: "read_sigma_map",
-        caption: "Per-cell read standard deviation over the sub-array".into(),
-        csv: matrix_csv(cols, &sigma_us, 5),
-        panel: Panel::Heat(Heatmap {
-            title: format!(
-                "Read standard deviation per cell over {} reads",
-                s.read_cycles
-            ),
-            x_label: "physical column".into(),
-            y_label: "row".into(),
-            rows,
-            cols,
-            scale: ColourScale::Sequential {
-                min: 0.0,
-                max: if smax > 0.0 { smax } else { 1.0 },
-            },
-            values: sigma_us,
-            colour_label: "read sigma (uS)".into(),
-            size: (1000, 900),
-            ..Heatmap::default()
-        }),
-    });
-
-    // Traces: every k-th read so that at most trace_plot_points are drawn.
-    let reads = s.read_cycles;
-    let stride = reads.div_ceil(s.trace_plot_points).max(1);
-    let mut csv = String::from("cell,row,col,cycle,g_us\n");
-    let mut series = Vec::new();
-    for (k, (t, &(row, col))) in r.traces.iter().zip(&r.cells).enumerate() {
-        let pts: Vec<(f64, f64)> = (0..t.len())
-            .step_by(stride)
-            .map(|i| (i as f64, t[i] * 1e6))
-            .collect();
-        for &(x, y) in &pts {
-            let _ = writeln!(csv, "{k},{row},{col},{x},{y}");
-        }
-        series.push(SweepSeries::line("", pts));
-    }
-    out.push(Output {
-        stem: "read_traces",
-        caption: format!(
-            "Repeated reads of {} random cells (every {stride}th of {reads} reads drawn)",
-            r.traces.len()
-        ),
-        csv,
-        panel: Panel::Sweep(SweepPlot {
-            title: format!("Repeated reads of {} random cells", r.traces.len()),
-            x_label: "read cycle".into(),
-            y_label: "read conductance (uS)".into(),
-            series,
-            legend: LegendPosition::Hidden,
-            size: (1000, 550),
-            ..SweepPlot::default()
-        }),
-    });
-
-    // Formed fraction against the programming voltage.
-    let n = s.closed_form_points;
-    let mut series = Vec::new();
-    for (pulse, name, colour) in [(true, "pulse amplitude", 0), (false, "sweep stop", 1)] {
-        let sim = simulated_fractions(scans, pulse);
-        let volts: Vec<f64> = sim.iter().map(|p| p.0).collect();
-        let pred = predicted_fractions(p, pulse, span(&volts), n)?;
-        series.push(
-            SweepSeries::line(
-                format!("{name}, closed form"),
-                pred.iter().map(|&(v, f)| (v, 100.0 * f)).collect(),
-            )
-            .colour(colour),
-        );
-        series.push(
-            SweepSeries::markers(
-                format!("{name}, simulated"),
-                sim.iter().map(|&(v, f)| (v, 100.0 * f)).collect(),
-                Vec::new(),
-            )
-            .colour(colour),
-        );
-    }
-    let pulse = base_pulse(p);
-    out.push(Output {
-        stem: "voltage_formed_fraction",
-        caption: format!(
-            "Formed fraction against the programming voltage: a {} ms pulse and ESGNN's staircase sweep (3 V up in 0.05 V steps of 1 ms) stopped at the given voltage",
-            pulse.width_s * 1e3
-        ),
-        csv: sweep_csv(&series),
-        panel: Panel::Sweep(SweepPlot {
-            title: "Formed cells against the programming voltage".into(),
-            x_label: "pulse amplitude or sweep stop voltage (V)".into(),
-            y_label: "formed cells (%)".into(),
-            series,
-            y_range: Some((0.0, 105.0)),
-            legend: LegendPosition::LowerRight,
-            ..SweepPlot::default()
-        }),
-    });
-
-    // Weight distributions at some stop voltages.
-    let sets: Vec<HistogramSet> = scans
-        .iter()
-        .filter_map(|sp| match sp.kind {
-            ScanKind::SweepStop(v) if !sp.weights_us.is_empty() => Some(HistogramSet {
-                label: format!(
-                    "stop {v:.2} V: {:.0} % formed",
-                    100.0 * sp.summary.formed_fraction
-                ),
-                values: sp.weights_us.clone(),
-            }),
-            _ => None,
-        })
-        .collect();
-    let h = Histogram {
-        title: "Weights G+ - G- against the sweep stop voltage".into(),
-        x_label: "G+ - G- (uS)".into(),
-        y_label: "probability density (1/uS)".into(),
-        sets,
-        bins: bins.max(2) * 2,
-        range: Some((-25.0, 25.0)),
-        density: true,
-        style: HistogramStyle::Outline,
-        log_y: true,
-        ..Histogram::default()
-    };
-    let csv = histogram_csv(&h, &[])?;
-    out.push(Output {
-        stem: "voltage_weight_histograms",
-        caption: "Weight distributions as the sweep stop voltage rises: pristine-pristine pairs at 0, formed-pristine pairs at +-G, the quasi-normal formed-formed core".into(),
-        csv,
-        panel: Panel::Hist(h),
-    });
-
-    // Compliance.
-    let comp: Vec<&ScanPoint> = scans
-        .iter()
-        .filter(|sp| matches!(sp.kind, ScanKind::Compliance(_)))
-        .collect();
-    let currents: Vec<f64> = comp
-        .iter()
-        .filter_map(|sp| match sp.kind {
-            ScanKind::Compliance(i) => Some(i),
-            _ => None,
-        })
-        .collect();
-    let (lo, hi) = span(&currents);
-    let dense: Vec<f64> = (0..n)
-        .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
-        .collect();
-    let closed = |i: f64| -> Result<(f64, f64)> {
-        let pr = predict(&p.device, &scan_program(p, &ScanKind::Compliance(i)))?;
-        Ok((pr.formed_g.mean * 1e6, pr.formed_g.std * 1e6))
-    };
-    let closed_pts = dense
-        .iter()
-        .map(|&i| closed(i).map(|c| (i, c)))
-        .collect::<Result<Vec<_>>>()?;
-    let sim: Vec<(f64, f64, f64)> = comp
-        .iter()
-        .zip(&currents)
-        .filter_map(|(sp, &i)| sp.summary.formed_g.map(|m| (i, m.mean * 1e6, m.std * 1e6)))
-        .collect();
-    let series = vec![
-        SweepSeries::line(
-            "mean, closed form I_C / V_C",
-            closed_pts.iter().map(|&(i, (m, _))| (i, m)).collect(),
-        )
-        .colour(0),
-        SweepSeries::markers(
-            "mean ± std, simulated",
-            sim.iter().map(|&(i, m, _)| (i, m)).collect(),
-            sim.iter().map(|&(_, _, sd)| sd).collect(),
-        )
-        .colour(0),
-        SweepSeries::line(
-            "std, closed form",
-            closed_pts.iter().map(|&(i, (_, sd))| (i, sd)).collect(),
-        )
-        .colour(1),
-        SweepSeries::markers(
-            "std, simulated",
-            sim.iter().map(|&(i, _, sd)| (i, sd)).collect(),
-            Vec::new(),
-        )
-        .colour(1),
-    ];
-    out.push(Output {
-        stem: "compliance_scan",
-        caption: "Formed conductance against the compliance current: mean and standard deviation, closed form and simulation".into(),
-        csv: sweep_csv(&series),
-        panel: Panel::Sweep(SweepPlot {
-            title: "Formed conductance against the compliance current".into(),
-            x_label: "compliance current I_C (uA)".into(),
-            y_label: "formed conductance (uS)".into(),
-            series,
-            legend: LegendPosition::UpperLeft,
-            ..SweepPlot::default()
-        }),
-    });
-    let max_g_us = comp
-        .iter()
-        .filter_map(|sp| sp.summary.formed_g.map(|m| (m.mean + 5.0 * m.std) * 1e6))
-        .fold(1.0, f64::max);
-    let h = Histogram {
-        title: "Formed conductances at each compliance current".into(),
-        x_label: "conductance G (uS)".into(),
-        y_label: "probability density (1/uS)".into(),
-        sets: comp
-            .iter()
-            .zip(&currents)
-            .map(|(sp, i)| HistogramSet {
-                label: format!("I_C = {i} uA"),
-                values: sp.formed_us.clone(),
-            })
-            .collect(),
-        bins: bins.max(2) * 2,
-        range: Some((0.0, max_g_us)),
-        density: true,
-        style: HistogramStyle::Outline,
-        ..Histogram::default()
-    };
-    let csv = histogram_csv(&h, &[])?;
-    out.push(Output {
-        stem: "compliance_histograms",
-        caption: "Formed conductances at each compliance current".into(),
-        csv,
-        panel: Panel::Hist(h),
-    });
-
-    // Breakdown voltages.
-    let sweep = base_sweep(p);
-    let dist = SweepDistribution::new(&p.device.forming, &sweep);
-    let q = dist.step_probabilities();
-    let total: f64 = q.iter().sum();
-    let step = sweep.v_step_v;
-    let bd = scans
-        .iter()
-        .find(|sp| matches!(sp.kind, ScanKind::Breakdown))
-        .map(|sp| sp.breakdown_v.clone())
-        .unwrap_or_default();
-    // Up to two steps past the last one a cell reaches with probability
-    // above 1e-5 (the rest of the staircase is empty).
-    let last = q
-        .iter()
-        .rposition(|&qk| total > 0.0 && qk / total > 1e-5)
-        .unwrap_or(q.len().saturating_sub(1));
-    let steps = (last + 3).min(sweep.step_count()).max(1);
-    let range = (
-        sweep.v_start_v - 0.5 * step,
-        sweep.v_start_v + (steps as f64 - 0.5) * step,
-    );
-    let curve: Vec<(f64, f64)> = dist
-        .voltages_v()
-        .iter()
-        .zip(&q)
-        .take(steps)
-        .map(|(&v, &qk)| (v, if total > 0.0 { qk / total / step } else { 0.0 }))
-        .collect();
-    let h = Histogram {
-        title: "Breakdown voltages under ESGNN's sweep".into(),
-        x_label: "breakdown voltage (V)".into(),
-        y_label: "probability density (1/V)".into(),
-        sets: vec![HistogramSet {
-            label: format!("{} simulated cells", bd.len()),
-            values: bd,
-        }],
-        bins: steps,
-        range: Some(range),
-        density: true,
-        curves: vec![Series {
-            label: "closed form (step probabilities)".into(),
-            points: curve.clone(),
-        }],
-        ..Histogram::default()
-    };
-    let closed_at = move |x: f64| {
-        curve
-            .iter()
-            .min_by(|a, b| (a.0 - x).abs().total_cmp(&(b.0 - x).abs()))
-            .map_or(f64::NAN, |c| c.1)
-    };
-    let csv = histogram_csv(&h, &[("closed form density", &closed_at)])?;
-    out.push(Output {
-        stem: "breakdown_voltage",
-        caption: format!(
-            "Breakdown voltages under a staircase from {} V in {} V steps of {} ms: simulation and closed form",
-            sweep.v_start_v,
-            sweep.v_step_v,
-            sweep.step_width_s * 1e3
-        ),
-        csv,
-        panel: Panel::Hist(h),
-    });
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1796,17 +1194,15 @@ mod tests {
         assert!(err.contains("compliance_scan_ua[1] = NaN"), "{err}");
     }
 
-    /// Fig. 1 at the quick scale, into a fresh directory, on `threads`
-    /// threads (`None`: the global pool); returns `summary.json`'s bytes.
+    /// Fig. 1 at the quick scale on `threads` threads (`None`: the global
+    /// pool); returns the summary as JSON bytes.
     fn quick_summary(threads: Option<usize>) -> Vec<u8> {
-        let dir = tempfile::tempdir().unwrap();
-        let options = super::super::ReproduceOptions {
+        let options = crate::RunOptions {
             quick: true,
-            out: Some(dir.path().to_path_buf()),
-            ..super::super::ReproduceOptions::default()
+            ..crate::RunOptions::default()
         };
-        let run = || super::super::run_figure(super::super::Figure::Fig1, &options).unwrap();
-        match threads {
+        let run = || crate::run_figure(crate::Figure::Fig1, &options).unwrap();
+        let out = match threads {
             Some(n) => rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .build()
@@ -1814,13 +1210,7 @@ mod tests {
                 .install(run),
             None => run(),
         };
-        for stem in ["conductance_map", "read_traces", "breakdown_voltage"] {
-            for ext in ["png", "svg", "csv"] {
-                let f = dir.path().join("fig1").join(format!("{stem}.{ext}"));
-                assert!(f.is_file(), "{} missing", f.display());
-            }
-        }
-        std::fs::read(dir.path().join("fig1/summary.json")).unwrap()
+        serde_json::to_vec(&out.summary).unwrap()
     }
 
     #[test]
@@ -1850,17 +1240,17 @@ mod tests {
 
     #[test]
     fn the_committed_preset_parses_and_matches_the_defaults() {
-        let path = super::super::preset::default_path("fig1");
-        let mut table = super::super::preset::read_table(&path).unwrap();
-        super::super::preset::apply_quick(&mut table, false).unwrap();
-        let p: Fig1Preset = super::super::preset::parse(table, &path).unwrap();
+        let path = crate::preset::default_path("fig1");
+        let mut table = crate::preset::read_table(&path).unwrap();
+        crate::preset::apply_quick(&mut table, false).unwrap();
+        let p: Fig1Preset = crate::preset::parse(table, &path).unwrap();
         assert_eq!(p.seed, 10);
         assert_eq!(p.fig1, Fig1Settings::default());
         assert_eq!(p.device, DeviceParams::default());
         assert_eq!(p.program, Program::default());
-        let mut quick = super::super::preset::read_table(&path).unwrap();
-        super::super::preset::apply_quick(&mut quick, true).unwrap();
-        let q: Fig1Preset = super::super::preset::parse(quick, &path).unwrap();
+        let mut quick = crate::preset::read_table(&path).unwrap();
+        crate::preset::apply_quick(&mut quick, true).unwrap();
+        let q: Fig1Preset = crate::preset::parse(quick, &path).unwrap();
         assert!(q.fig1.read_cycles < p.fig1.read_cycles);
         q.fig1.validate(&q.macro_params).unwrap();
     }

@@ -1,14 +1,14 @@
 //! Fig. 3 of the paper: N-TIDIGITS classification with the LSM on ideal
 //! weights (software) and on the simulated chip (hardware).
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
 use costmodel::paper::Task as CostTask;
 use events::{AudioBinning, AudioLabels};
 use seeds::Seeds;
 
-use super::baselines::BaselineSettings;
-use super::supervised::{self, SupervisedPreset, Task};
-use super::{Ctx, FigureOutput};
+use crate::baselines::BaselineSettings;
+use crate::run::{Ctx, FigureOutput};
+use crate::supervised::{self, SupervisedPreset, Task};
 
 /// The N-TIDIGITS task as the paper reports it (11 classes: "oh", 1-9,
 /// "zero", in tonic's label order).

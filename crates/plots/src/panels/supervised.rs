@@ -1,68 +1,26 @@
-//! The panels of the supervised figures (PNG + SVG + CSV each).
+//! The panels of the supervised figures (Fig. 2 and Fig. 3): the example
+//! sample's input, its reservoir spikes and membrane potentials, the t-SNE of
+//! the test features, the confusion matrices, the accuracy beside the
+//! baselines, the training cost and the inference energy; each with its CSV.
 
-use anyhow::Result;
-use events::SpikeRaster;
-use lsm::Trace;
-use nalgebra::DMatrix;
-use readout::ClassificationReport;
+use experiments::supervised::SupervisedPanels;
 
-use super::Ctx;
-use super::report::Report;
-use super::supervised::{Costs, Task};
-use crate::plot::{
-    self, BarChart, BarSeries, ColourScale, FrameGrid, HeatFrame, Heatmap, LegendPosition,
-    LinePlot, RasterPlot, ScatterPlot, ScatterPlot3d, Series,
+use crate::{
+    Artifacts, BarChart, BarSeries, ColourScale, FrameGrid, HeatFrame, Heatmap, LegendPosition,
+    LinePlot, RasterPlot, Result, ScatterPlot, ScatterPlot3d, Series,
 };
 
-/// Everything the panels show.
-pub struct Panels<'a> {
-    /// Which figure.
-    pub task: &'a Task,
-    /// The example sample's input raster.
-    pub example_raster: &'a SpikeRaster,
-    /// Its label.
-    pub example_label: usize,
-    /// Input frames to show.
-    pub frames: usize,
-    /// The example's reservoir trace.
-    pub trace: &'a Trace,
-    /// t-SNE of test features (rows = samples).
-    pub embedding: &'a DMatrix<f64>,
-    /// Labels of the embedded samples.
-    pub embedding_labels: &'a [usize],
-    /// Test metrics, software.
-    pub confusion_software: &'a ClassificationReport,
-    /// Test metrics, hardware.
-    pub confusion_hardware: &'a ClassificationReport,
-    /// Costs.
-    pub costs: &'a Costs,
-    /// Measured baselines: (name as in the paper's list, test accuracy in percent).
-    pub baselines: &'a [(String, f64)],
-}
+/// Draws every panel of a supervised figure.
+pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
+    let mut art = Artifacts::default();
 
-fn fig(
-    ctx: &Ctx<'_>,
-    report: &mut Report,
-    stem: &str,
-    caption: &str,
-    figure: &impl plot::Figure,
-) -> Result<()> {
-    plot::save_png_and_svg(figure, &ctx.out.path(stem))?;
-    report
-        .figures
-        .push((caption.to_owned(), format!("{stem}.png")));
-    Ok(())
-}
-
-/// Writes every panel and adds its caption to the report.
-pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
     let name = (p.task.class_name)(p.example_label);
-    let raster = p.example_raster;
+    let raster = &p.example_raster;
     let channels = raster.channels();
 
     // Input: frames (vision, 16 x 16) or a channel-time raster (audio).
     let steps = raster.steps();
-    ctx.out.write_csv(
+    art.csv(
         "input_events.csv",
         &["step", "channel"],
         (0..steps).flat_map(|t| {
@@ -71,7 +29,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 .iter()
                 .map(move |&c| vec![t.to_string(), c.to_string()])
         }),
-    )?;
+    );
     let side = (channels as f64).sqrt().round() as usize;
     if side * side == channels as usize && p.frames > 0 {
         let per = steps.div_ceil(p.frames).max(1);
@@ -96,32 +54,26 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             .flat_map(|f| f.values.iter().copied())
             .fold(1.0, f64::max);
         let columns = frames.len().min(5);
-        fig(
-            ctx,
-            report,
-            "input_frames",
+        art.figure("input_frames",
             &format!(
                 "Input events of one test sample (digit {name}), binned into {steps} steps, summed over groups of {per} steps"
             ),
-            &FrameGrid {
+            FrameGrid {
                 title: format!("{}: input events of a test sample ({name})", p.task.dataset),
                 frames,
                 columns,
                 scale: ColourScale::Sequential { min: 0.0, max },
                 colour_label: "active steps".into(),
                 size: (1000, 520),
-            },
-        )?;
+            });
     } else {
         let points = (0..steps)
             .flat_map(|t| raster.step(t).iter().map(move |&c| (t as f64, c, 0)))
             .collect();
-        fig(
-            ctx,
-            report,
+        art.figure(
             "input_raster",
             &format!("Input spikes of one test sample ({name}) per cochlea channel and time step"),
-            &RasterPlot {
+            RasterPlot {
                 title: format!("{}: input spikes of a test sample ({name})", p.task.dataset),
                 x_label: "time step".into(),
                 y_label: "channel (low to high frequency)".into(),
@@ -131,7 +83,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 x_range: Some((0.0, steps as f64)),
                 size: (900, 500),
             },
-        )?;
+        );
     }
 
     // Reservoir spike raster and membrane potentials of the example.
@@ -139,22 +91,20 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
         let points: Vec<(f64, u32, usize)> = (0..spikes.steps())
             .flat_map(|t| spikes.step(t).iter().map(move |&c| (t as f64, c, 0)))
             .collect();
-        ctx.out.write_csv(
+        art.csv(
             "lsm_spikes.csv",
             &["step", "neuron"],
             points
                 .iter()
                 .map(|(t, c, _)| vec![t.to_string(), c.to_string()]),
-        )?;
-        fig(
-            ctx,
-            report,
+        );
+        art.figure(
             "lsm_raster",
             &format!(
                 "Spikes of the {} reservoir neurons for the same sample (software reservoir)",
                 spikes.channels()
             ),
-            &RasterPlot {
+            RasterPlot {
                 title: "Reservoir spikes".into(),
                 x_label: "time step".into(),
                 y_label: "neuron".into(),
@@ -164,7 +114,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 x_range: Some((0.0, spikes.steps() as f64)),
                 size: (900, 500),
             },
-        )?;
+        );
     }
     if !p.trace.neurons.is_empty() {
         let series: Vec<Series> = p
@@ -177,7 +127,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 points: v.iter().enumerate().map(|(t, &x)| (t as f64, x)).collect(),
             })
             .collect();
-        ctx.out.write_csv(
+        art.csv(
             "membrane.csv",
             &["step", "neuron", "v"],
             series.iter().flat_map(|s| {
@@ -185,13 +135,11 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                     .iter()
                     .map(move |(t, v)| vec![t.to_string(), s.label.clone(), format!("{v}")])
             }),
-        )?;
-        fig(
-            ctx,
-            report,
+        );
+        art.figure(
             "membrane",
             "Membrane potentials of a few reservoir neurons for the same sample (after reset)",
-            &LinePlot {
+            LinePlot {
                 title: "Membrane potential".into(),
                 x_label: "time step".into(),
                 y_label: "v (membrane units)".into(),
@@ -199,11 +147,11 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 y_range: None,
                 size: (900, 450),
             },
-        )?;
+        );
     }
 
     // Data of the panels drawn with the figure types of the plot module.
-    ctx.out.write_csv(
+    art.csv(
         "tsne.csv",
         &["x", "y", "z", "label"],
         (0..p.embedding.nrows()).map(|i| {
@@ -216,13 +164,13 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             };
             vec![c(0), c(1), c(2), (p.task.class_name)(p.embedding_labels[i])]
         }),
-    )?;
+    );
     for (stem, r) in [
-        ("confusion_software", p.confusion_software),
-        ("confusion_hardware", p.confusion_hardware),
+        ("confusion_software", &p.confusion_software),
+        ("confusion_hardware", &p.confusion_hardware),
     ] {
         let n = r.confusion.n_classes;
-        ctx.out.write_csv(
+        art.csv(
             &format!("{stem}.csv"),
             &["true", "predicted", "count"],
             (0..n)
@@ -234,12 +182,12 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                         r.confusion.count(t, q).to_string(),
                     ]
                 }),
-        )?;
+        );
     }
     let names: Vec<String> = (0..p.task.classes).map(p.task.class_name).collect();
     for (stem, label, r) in [
-        ("confusion_software", "software", p.confusion_software),
-        ("confusion_hardware", "hardware", p.confusion_hardware),
+        ("confusion_software", "software", &p.confusion_software),
+        ("confusion_hardware", "hardware", &p.confusion_hardware),
     ] {
         let n = r.confusion.n_classes;
         // Rows normalised to the true class's count: recall per cell, in percent.
@@ -255,15 +203,12 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 })
             })
             .collect();
-        fig(
-            ctx,
-            report,
-            stem,
+        art.figure(stem,
             &format!(
                 "Confusion matrix of the {label} LSM on the test set (row-normalised, percent); accuracy {:.2} %",
                 100.0 * r.accuracy
             ),
-            &Heatmap {
+            Heatmap {
                 title: format!(
                     "{}: confusion, {label} LSM ({:.2} %)",
                     p.task.dataset,
@@ -285,20 +230,17 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 y_ticks: names.clone(),
                 annotate: Some(0),
                 size: (720, 640),
-            },
-        )?;
+            });
     }
     let classes: Vec<usize> = p.embedding_labels.to_vec();
     if p.embedding.ncols() >= 3 {
-        fig(
-            ctx,
-            report,
+        art.figure(
             "tsne",
             &format!(
                 "3-D t-SNE of the software LSM's scaled spike counts for {} test samples",
                 p.embedding.nrows()
             ),
-            &ScatterPlot3d {
+            ScatterPlot3d {
                 title: format!("{}: t-SNE of LSM features", p.task.dataset),
                 axis_labels: ["t-SNE 1".into(), "t-SNE 2".into(), "t-SNE 3".into()],
                 points: (0..p.embedding.nrows())
@@ -317,17 +259,15 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 point_size: 3,
                 size: (900, 760),
             },
-        )?;
+        );
     } else if p.embedding.ncols() == 2 {
-        fig(
-            ctx,
-            report,
+        art.figure(
             "tsne",
             &format!(
                 "2-D t-SNE of the software LSM's scaled spike counts for {} test samples",
                 p.embedding.nrows()
             ),
-            &ScatterPlot {
+            ScatterPlot {
                 title: format!("{}: t-SNE of LSM features", p.task.dataset),
                 x_label: "t-SNE 1".into(),
                 y_label: "t-SNE 2".into(),
@@ -341,7 +281,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 point_size: 3,
                 size: (860, 720),
             },
-        )?;
+        );
     }
 
     // Accuracy: ours (measured) beside the paper's; baselines only where measured.
@@ -362,7 +302,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
         );
         paper.push(*acc);
     }
-    ctx.out.write_csv(
+    art.csv(
         "accuracy.csv",
         &["model", "ours_percent", "paper_percent"],
         categories
@@ -370,13 +310,11 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             .zip(&ours)
             .zip(&paper)
             .map(|((c, o), q)| vec![c.clone(), format!("{o}"), format!("{q}")]),
-    )?;
-    fig(
-        ctx,
-        report,
+    );
+    art.figure(
         "accuracy",
         "Test accuracy: this run beside the paper (n/a: not measured in this run)",
-        &BarChart {
+        BarChart {
             title: format!("{}: test accuracy", p.task.dataset),
             x_label: "model".into(),
             y_label: "test accuracy (%)".into(),
@@ -401,15 +339,13 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             legend: LegendPosition::LowerRight,
             size: (900, 520),
         },
-    )?;
+    );
 
     // Training cost per sample (paper convention), log scale.
-    fig(
-        ctx,
-        report,
+    art.figure(
         "training_macs",
         "Training multiply-accumulates per sample under the paper's convention (docs/costmodel.md)",
-        &BarChart {
+        BarChart {
             title: format!("{}: training cost per sample", p.task.dataset),
             x_label: "model".into(),
             y_label: "MACs per training sample".into(),
@@ -426,7 +362,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             legend: LegendPosition::Hidden,
             size: (800, 500),
         },
-    )?;
+    );
 
     // Inference energy per sample, per layer, digital vs hybrid (counted events).
     let layer_series: Vec<BarSeries> = p
@@ -440,12 +376,9 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             stack: Some(0),
         })
         .collect();
-    fig(
-        ctx,
-        report,
-        "energy",
+    art.figure("energy",
         "Inference energy per sample from this run's counted events, per layer: all-digital (event-driven) versus the hybrid system (crossbar read every step)",
-        &BarChart {
+        BarChart {
             title: format!("{}: inference energy per sample", p.task.dataset),
             x_label: "system".into(),
             y_label: "energy per sample (uJ)".into(),
@@ -456,24 +389,23 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             y_range: None,
             legend: LegendPosition::UpperRight,
             size: (760, 520),
-        },
-    )?;
+        });
 
-    ctx.out.write_csv(
+    art.csv(
         "training_macs.csv",
         &["model", "macs_per_sample_paper_convention"],
         p.costs
             .training
             .iter()
             .map(|(m, v)| vec![m.clone(), format!("{v}")]),
-    )?;
-    ctx.out.write_csv(
+    );
+    art.csv(
         "energy_layers.csv",
         &["layer", "digital_uj", "hybrid_uj"],
         p.costs
             .layers
             .iter()
             .map(|(l, d, h)| vec![l.clone(), format!("{}", d * 1e6), format!("{}", h * 1e6)]),
-    )?;
-    Ok(())
+    );
+    Ok(art)
 }

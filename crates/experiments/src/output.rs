@@ -1,13 +1,12 @@
-//! Writing results: atomic files, the run manifest, stage timings, progress.
+//! Writing results: atomic files, the run's provenance, stage timings.
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::error::{Context, Result};
 use serde::Serialize;
 
 /// A directory of results (e.g. `results/fig2/`), written file by file,
@@ -128,16 +127,25 @@ pub struct StageTime {
 impl Stages {
     /// Runs `f` as stage `name`, logging its start and duration.
     pub fn run<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        tracing::info!("{name} ...");
+        let progress = crate::progress::reporter();
+        progress.stage_started(name);
         let start = Instant::now();
         let out = f().with_context(|| format!("stage `{name}`"))?;
         let seconds = start.elapsed().as_secs_f64();
-        tracing::info!("{name}: {seconds:.1} s");
+        progress.stage_finished(name, seconds);
         self.done.push(StageTime {
             name: name.to_owned(),
             seconds,
         });
         Ok(out)
+    }
+
+    /// Records a stage timed by the caller (e.g. drawing the figures).
+    pub fn record(&mut self, name: &str, seconds: f64) {
+        self.done.push(StageTime {
+            name: name.to_owned(),
+            seconds,
+        });
     }
 
     /// The finished stages.
@@ -186,23 +194,6 @@ impl Provenance {
             threads,
         }
     }
-}
-
-/// A progress bar with ETA on standard error, hidden when standard error is
-/// not a terminal (logs and CI stay clean).
-pub fn progress_bar(len: u64, message: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    if std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} ({eta} left)")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_message(message.to_owned());
-    bar
 }
 
 #[cfg(test)]
@@ -254,9 +245,9 @@ mod tests {
         let x = stages.run("one", || Ok(3)).unwrap();
         assert_eq!(x, 3);
         let err = stages
-            .run("two", || -> Result<()> { anyhow::bail!("boom") })
+            .run("two", || -> Result<()> { crate::error::bail!("boom") })
             .unwrap_err();
-        assert!(format!("{err:#}").contains("stage `two`: boom"), "{err:#}");
+        assert!(err.chain().contains("stage `two`: boom"), "{}", err.chain());
         assert_eq!(stages.times().len(), 1);
         assert!(stages.total_seconds() >= 0.0);
     }

@@ -1,14 +1,14 @@
 //! Fig. 2 of the paper: N-MNIST classification with the LSM on ideal
 //! weights (software) and on the simulated chip (hardware).
 
-use anyhow::Result;
+use crate::error::Result;
 use costmodel::paper::Task as CostTask;
 use events::VisionBinning;
 use seeds::Seeds;
 
-use super::baselines::BaselineSettings;
-use super::supervised::{self, SupervisedPreset, Task};
-use super::{Ctx, FigureOutput};
+use crate::baselines::BaselineSettings;
+use crate::run::{Ctx, FigureOutput};
+use crate::supervised::{self, SupervisedPreset, Task};
 
 /// The N-MNIST task as the paper reports it.
 pub const TASK: Task = Task {

@@ -1,53 +1,19 @@
-//! The panels of Fig. 4 (PNG + SVG + CSV each).
+//! The panels of Fig. 4: the t-SNE of the shared embedding, retrieval
+//! accuracy on seen and unseen digits beside the baselines, the retrieval
+//! confusion, and the training cost; each with its CSV.
 
-use anyhow::Result;
-use costmodel::paper::TrainingRow;
-use nalgebra::DMatrix;
+use experiments::fig4::Fig4Panels;
 use readout::ZeroShotReport;
 
-use super::Ctx;
-use super::report::Report;
-use crate::plot::{self, BarChart, BarSeries, ColourScale, Heatmap, LegendPosition, ScatterPlot};
+use crate::{
+    Artifacts, BarChart, BarSeries, ColourScale, Heatmap, LegendPosition, Result, ScatterPlot,
+};
 
-fn fig(
-    ctx: &Ctx<'_>,
-    report: &mut Report,
-    stem: &str,
-    caption: &str,
-    figure: &impl plot::Figure,
-) -> Result<()> {
-    plot::save_png_and_svg(figure, &ctx.out.path(stem))?;
-    report
-        .figures
-        .push((caption.to_owned(), format!("{stem}.png")));
-    Ok(())
-}
+/// Draws every panel of Fig. 4.
+pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
+    let mut art = Artifacts::default();
 
-/// Everything the panels show.
-pub struct Panels<'a> {
-    /// t-SNE of projected test embeddings: images first, then audio.
-    pub embedding: &'a DMatrix<f64>,
-    /// Digit of each embedded sample.
-    pub labels: Vec<usize>,
-    /// Rows before this index are images, the rest audio.
-    pub modality_split: usize,
-    /// The unseen digits.
-    pub unseen: &'a [usize],
-    /// Retrieval with the software LSM's projections.
-    pub software: &'a ZeroShotReport,
-    /// Retrieval with the hardware LSM's projections.
-    pub hardware: &'a ZeroShotReport,
-    /// Retrieval with the prototypical baseline.
-    pub protonet: &'a ZeroShotReport,
-    /// Retrieval with the trained SRNN-CLIP baseline, if it ran.
-    pub srnn_clip: Option<&'a ZeroShotReport>,
-    /// Training cost rows of the zero-shot task.
-    pub training: &'a [TrainingRow],
-}
-
-/// Writes every panel's data (and figure) and adds captions to the report.
-pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
-    ctx.out.write_csv(
+    art.csv(
         "tsne.csv",
         &["x", "y", "digit", "modality", "seen"],
         (0..p.embedding.nrows()).map(|i| {
@@ -64,14 +30,11 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 (!p.unseen.contains(&p.labels[i])).to_string(),
             ]
         }),
-    )?;
+    );
     let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
-    fig(
-        ctx,
-        report,
-        "tsne",
+    art.figure("tsne",
         "t-SNE of the projected test embeddings (software LSM): colour = digit, marker = modality; digits 8 and 9 were never trained on",
-        &ScatterPlot {
+        ScatterPlot {
             title: "Zero-shot embeddings (t-SNE)".into(),
             x_label: "t-SNE 1".into(),
             y_label: "t-SNE 2".into(),
@@ -86,8 +49,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             shape_names: vec!["image".into(), "audio".into()],
             point_size: 4,
             size: (900, 760),
-        },
-    )?;
+        });
 
     // Retrieval accuracy (top-1) beside the paper's.
     let a2i = |z: &ZeroShotReport| {
@@ -112,23 +74,20 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
         errors: Vec::new(),
         stack: None,
     };
-    fig(
-        ctx,
-        report,
-        "retrieval",
+    art.figure("retrieval",
         "Audio-search-image top-1 accuracy: this run's LSM (software, hardware), prototypical network and trained SRNN-CLIP beside the paper's LSM and SRNN-CLIP",
-        &BarChart {
+        BarChart {
             title: "Zero-shot audio-search-image (top-1)".into(),
             x_label: "test classes".into(),
             y_label: "top-1 accuracy (%)".into(),
             categories: categories.clone(),
             series: [
-                series("LSM software (this run)", a2i(p.software)),
-                series("LSM hardware (this run)", a2i(p.hardware)),
-                series("prototypical (this run)", a2i(p.protonet)),
+                series("LSM software (this run)", a2i(&p.software)),
+                series("LSM hardware (this run)", a2i(&p.hardware)),
+                series("prototypical (this run)", a2i(&p.protonet)),
             ]
             .into_iter()
-            .chain(p.srnn_clip.map(|c| series("SRNN-CLIP (this run)", a2i(c))))
+            .chain(p.srnn_clip.as_ref().map(|c| series("SRNN-CLIP (this run)", a2i(c))))
             .chain([
                 series("LSM software (paper)", [66.1, 88.0]),
                 series("LSM hardware (paper)", [67.42, 87.5]),
@@ -140,25 +99,22 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             y_range: Some((0.0, 110.0)),
             legend: LegendPosition::UpperLeft,
             size: (1000, 560),
-        },
-    )?;
-    fig(
-        ctx,
-        report,
+        });
+    art.figure(
         "retrieval_image_to_audio",
         "Image-search-audio top-1 accuracy of this run",
-        &BarChart {
+        BarChart {
             title: "Zero-shot image-search-audio (top-1)".into(),
             x_label: "test classes".into(),
             y_label: "top-1 accuracy (%)".into(),
             categories,
             series: [
-                series("LSM software", i2a(p.software)),
-                series("LSM hardware", i2a(p.hardware)),
-                series("prototypical", i2a(p.protonet)),
+                series("LSM software", i2a(&p.software)),
+                series("LSM hardware", i2a(&p.hardware)),
+                series("prototypical", i2a(&p.protonet)),
             ]
             .into_iter()
-            .chain(p.srnn_clip.map(|c| series("SRNN-CLIP", i2a(c))))
+            .chain(p.srnn_clip.as_ref().map(|c| series("SRNN-CLIP", i2a(c))))
             .collect(),
             log_y: false,
             value_labels: true,
@@ -166,7 +122,7 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             legend: LegendPosition::UpperLeft,
             size: (900, 520),
         },
-    )?;
+    );
     for (stem, label, b) in [
         ("retrieval_confusion_seen_map", "seen", &p.software.seen),
         (
@@ -194,14 +150,11 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             })
             .collect();
         let ticks: Vec<String> = present.iter().map(|d| d.to_string()).collect();
-        fig(
-            ctx,
-            report,
-            stem,
+        art.figure(stem,
             &format!(
                 "Retrieval confusion, {label} digits, software LSM: query digit (audio) versus the digit of the nearest image (row-normalised, percent)"
             ),
-            &Heatmap {
+            Heatmap {
                 title: format!("Audio query vs retrieved image digit ({label})"),
                 x_label: "digit of the nearest image".into(),
                 y_label: "spoken digit (query)".into(),
@@ -219,15 +172,11 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 y_ticks: ticks,
                 annotate: Some(0),
                 size: (640, 560),
-            },
-        )?;
+            });
     }
-    fig(
-        ctx,
-        report,
-        "training_macs",
+    art.figure("training_macs",
         "Training multiply-accumulates per image-audio pair under the paper's convention (docs/costmodel.md)",
-        &BarChart {
+        BarChart {
             title: "Zero-shot training cost per pair".into(),
             x_label: "model".into(),
             y_label: "MACs per training pair".into(),
@@ -243,17 +192,16 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             y_range: None,
             legend: LegendPosition::Hidden,
             size: (800, 500),
-        },
-    )?;
+        });
 
     let mut rows = Vec::new();
     let models = [
-        ("lsm_software", p.software),
-        ("lsm_hardware", p.hardware),
-        ("protonet", p.protonet),
+        ("lsm_software", &p.software),
+        ("lsm_hardware", &p.hardware),
+        ("protonet", &p.protonet),
     ]
     .into_iter()
-    .chain(p.srnn_clip.map(|c| ("srnn_clip", c)));
+    .chain(p.srnn_clip.as_ref().map(|c| ("srnn_clip", c)));
     for (model, z) in models {
         for (split, b) in [("seen", &z.seen), ("unseen", &z.unseen)] {
             for (dir, r) in [
@@ -272,24 +220,24 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
             }
         }
     }
-    ctx.out.write_csv(
+    art.csv(
         "retrieval.csv",
         &["model", "classes", "direction", "k", "accuracy_percent"],
         rows,
-    )?;
+    );
     for (split, b) in [("seen", &p.software.seen), ("unseen", &p.software.unseen)] {
         let c = &b.audio_to_image.confusion;
         let n = c.n_classes;
-        ctx.out.write_csv(
+        art.csv(
             &format!("retrieval_confusion_{split}.csv"),
             &["query_digit", "retrieved_digit", "count"],
             (0..n)
                 .flat_map(|t| (0..n).map(move |q| (t, q)))
                 .filter(|&(t, q)| c.count(t, q) > 0)
                 .map(|(t, q)| vec![t.to_string(), q.to_string(), c.count(t, q).to_string()]),
-        )?;
+        );
     }
-    ctx.out.write_csv(
+    art.csv(
         "training_macs.csv",
         &[
             "model",
@@ -305,6 +253,6 @@ pub fn write(ctx: &Ctx<'_>, p: &Panels<'_>, report: &mut Report) -> Result<()> {
                 r.paper_ratio.map_or(String::new(), |x| format!("{x}")),
             ]
         }),
-    )?;
-    Ok(())
+    );
+    Ok(art)
 }

@@ -16,11 +16,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
 use super::spec::{AxisInfo, FORMAT, Plan};
-use crate::results::write_atomic;
+use crate::output::write_atomic;
 
 /// A shard of a sweep: runs with `run % count == index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

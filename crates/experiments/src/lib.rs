@@ -1,0 +1,72 @@
+//! What a reproduction of Lin et al. (2025) is, as a library: presets, data
+//! sources, seeded splits with caps, the encode step (chip + reservoir ->
+//! spike-count features), each figure's computation returning a typed
+//! result, and parameter sweeps with their result store.
+//!
+//! The crates below it model the parts (`rram-device`, `cim-macro`, `lsm`,
+//! `readout`, `events`, `costmodel`, `baselines`); this crate wires them the
+//! way the paper's experiments do. It writes no figure (the `plots` crate
+//! draws a [`FigureOutput`]'s [`Panels`]) and parses no command line (the
+//! `xtask` command layer does); the only files it writes are a sweep's
+//! result store ([`sweep::store`]), atomically, through [`output`].
+//!
+//! Entry points:
+//!
+//! | what | where |
+//! |---|---|
+//! | run one figure of the paper, get its numbers, report and panel data | [`run_figure`] with [`RunOptions`] |
+//! | presets: TOML files in `data/presets/`, `[quick]` scales, overrides | [`preset`], [`Ctx::preset`] |
+//! | the supervised pipeline (split, bin, encode, readout) of Fig. 2 / 3 | [`supervised`] |
+//! | the zero-shot pipeline of Fig. 4 | [`fig4`] |
+//! | device and macro statistics of Fig. 1 | [`fig1`] |
+//! | the trained baselines run beside the LSM | [`baselines`] |
+//! | sweeps: spec, plan, engine, result store, aggregates | [`sweep`] |
+//! | progress of long stages, shown by the caller | [`progress`] |
+//!
+//! Randomness: one experiment seed; every component draws from its own
+//! stream of `seeds`; parallel work keys its streams by work item, so
+//! results do not depend on the number of threads.
+//!
+//! ```no_run
+//! use experiments::{Figure, RunOptions, run_figure};
+//!
+//! let options = RunOptions { quick: true, ..RunOptions::default() };
+//! let fig2 = run_figure(Figure::Fig2, &options)?;
+//! println!("software accuracy: {:?} %", fig2.summary.get_f64("test_accuracy_software"));
+//! # Ok::<(), experiments::Error>(())
+//! ```
+
+pub mod baselines;
+mod error;
+pub mod fig1;
+pub mod fig2;
+pub mod fig3;
+pub mod fig4;
+pub mod output;
+pub mod preset;
+pub mod progress;
+pub mod report;
+mod run;
+pub mod supervised;
+pub mod sweep;
+
+use std::path::PathBuf;
+
+pub use error::{Context, Error, Result};
+pub use report::{Report, Row, Summary};
+pub use run::{
+    Ctx, DataKind, DataOverrides, Figure, FigureOutput, Panels, RunOptions, apply_data_overrides,
+    run_figure,
+};
+
+/// The root of this checkout (the parent of `crates/`), where the committed
+/// presets (`data/presets/`), sweeps (`data/sweeps/`) and technology tables
+/// (`data/tech/`) live.
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or(manifest)
+}

@@ -1,0 +1,232 @@
+//! A figure's files before they are written: panels (drawn as PNG and SVG)
+//! and the plotted data as CSV tables.
+//!
+//! The panel builders of the paper's figures ([`crate::panels`]) return an
+//! [`Artifacts`] value; the caller chooses the directory and calls
+//! [`Artifacts::save_figures`] (every file atomic, panels drawn in parallel)
+//! and writes [`Artifacts::tables`] beside them.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+use crate::{
+    BarChart, Figure, FrameGrid, Heatmap, Histogram, LinePlot, RasterPlot, Result, ScatterPlot,
+    ScatterPlot3d, SweepPlot, plot_err,
+};
+
+/// Any figure of this crate, so panels of different kinds share one list.
+#[derive(Clone, Debug)]
+pub enum AnyFigure {
+    /// A grid of heat-map frames.
+    Frames(FrameGrid),
+    /// A spike raster.
+    Raster(RasterPlot),
+    /// Lines.
+    Line(LinePlot),
+    /// Lines with error bars.
+    Sweep(SweepPlot),
+    /// A heat map.
+    Heat(Heatmap),
+    /// Histograms.
+    Hist(Histogram),
+    /// Bars.
+    Bars(BarChart),
+    /// 2-D scatter.
+    Scatter(ScatterPlot),
+    /// 3-D scatter with projections.
+    Scatter3d(ScatterPlot3d),
+    /// Line plots side by side under one title.
+    Grid(PanelGrid),
+}
+
+macro_rules! any_figure_from {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for AnyFigure {
+            fn from(f: $ty) -> Self {
+                AnyFigure::$variant(f)
+            }
+        })*
+        impl Figure for AnyFigure {
+            fn size(&self) -> (u32, u32) {
+                match self {
+                    $(AnyFigure::$variant(f) => f.size(),)*
+                }
+            }
+
+            fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+                match self {
+                    $(AnyFigure::$variant(f) => f.draw(area),)*
+                }
+            }
+        }
+    };
+}
+
+any_figure_from!(
+    Frames(FrameGrid),
+    Raster(RasterPlot),
+    Line(LinePlot),
+    Sweep(SweepPlot),
+    Heat(Heatmap),
+    Hist(Histogram),
+    Bars(BarChart),
+    Scatter(ScatterPlot),
+    Scatter3d(ScatterPlot3d),
+    Grid(PanelGrid),
+);
+
+/// Several line plots side by side (at most `cols` a row) under a title.
+#[derive(Clone, Debug)]
+pub struct PanelGrid {
+    /// Title above the panels.
+    pub title: String,
+    /// The panels, row by row.
+    pub panels: Vec<SweepPlot>,
+    /// Panels per row.
+    pub cols: usize,
+    /// Size of one panel, pixels.
+    pub panel: (u32, u32),
+}
+
+/// Height of a [`PanelGrid`]'s title band, pixels.
+const TITLE_HEIGHT: u32 = 44;
+
+impl Figure for PanelGrid {
+    fn size(&self) -> (u32, u32) {
+        let cols = self.cols.max(1);
+        let rows = self.panels.len().div_ceil(cols).max(1) as u32;
+        (
+            cols as u32 * self.panel.0,
+            rows * self.panel.1 + TITLE_HEIGHT,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        area.fill(&WHITE).map_err(plot_err)?;
+        let (top, rest) = area.split_vertically(TITLE_HEIGHT);
+        top.draw_text(
+            &self.title,
+            &("sans-serif", 22).into_font().color(&BLACK),
+            (12, 10),
+        )
+        .map_err(plot_err)?;
+        let cols = self.cols.max(1);
+        let rows = self.panels.len().div_ceil(cols).max(1);
+        let areas = rest.split_evenly((rows, cols));
+        for (p, a) in self.panels.iter().zip(&areas) {
+            p.draw(a)?;
+        }
+        Ok(())
+    }
+}
+
+/// One panel: its file stem, its caption and the figure.
+#[derive(Clone, Debug)]
+pub struct Panel {
+    /// File stem (`<stem>.png`, `<stem>.svg`).
+    pub stem: String,
+    /// One sentence saying what it shows.
+    pub caption: String,
+    /// The figure.
+    pub figure: AnyFigure,
+}
+
+/// One data file (CSV text) beside the panels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// File name, e.g. `accuracy.csv`.
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// The panels and tables of a figure, in the order they were added.
+#[derive(Clone, Debug, Default)]
+pub struct Artifacts {
+    /// Panels, each saved as PNG and SVG.
+    pub panels: Vec<Panel>,
+    /// Data files.
+    pub tables: Vec<Table>,
+}
+
+/// Quotes a CSV cell when it holds a comma, a quote or a newline.
+pub fn csv_cell(c: &str) -> String {
+    if c.contains([',', '"', '\n']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c.to_owned()
+    }
+}
+
+/// CSV text: a header and rows of already formatted cells.
+pub fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut text = header
+        .iter()
+        .map(|h| csv_cell(h))
+        .collect::<Vec<_>>()
+        .join(",");
+    text.push('\n');
+    for row in rows {
+        text.push_str(
+            &row.iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        text.push('\n');
+    }
+    text
+}
+
+impl Artifacts {
+    /// Adds a panel.
+    pub fn figure(&mut self, stem: &str, caption: &str, figure: impl Into<AnyFigure>) {
+        self.panels.push(Panel {
+            stem: stem.to_owned(),
+            caption: caption.to_owned(),
+            figure: figure.into(),
+        });
+    }
+
+    /// Adds a CSV table of already formatted cells.
+    pub fn csv(
+        &mut self,
+        name: &str,
+        header: &[&str],
+        rows: impl IntoIterator<Item = Vec<String>>,
+    ) {
+        self.tables.push(Table {
+            name: name.to_owned(),
+            text: csv_text(header, rows),
+        });
+    }
+
+    /// Adds a data file with the given text.
+    pub fn text(&mut self, name: &str, text: String) {
+        self.tables.push(Table {
+            name: name.to_owned(),
+            text,
+        });
+    }
+
+    /// (caption, PNG file name) of every panel, in order.
+    pub fn captions(&self) -> Vec<(String, String)> {
+        self.panels
+            .iter()
+            .map(|p| (p.caption.clone(), format!("{}.png", p.stem)))
+            .collect()
+    }
+
+    /// Draws every panel into `dir` as `<stem>.png` and `<stem>.svg` (in
+    /// parallel, each file atomically); the caller writes the tables.
+    pub fn save_figures(&self, dir: &Path) -> Result<()> {
+        self.panels
+            .par_iter()
+            .map(|p| crate::save_png_and_svg(&p.figure, &dir.join(&p.stem)).map(|_| ()))
+            .collect::<Result<Vec<()>>>()?;
+        Ok(())
+    }
+}
