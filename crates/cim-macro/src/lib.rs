@@ -23,6 +23,7 @@
 //! | program | [`Macro::program`]`(&MacroParams, &DeviceParams, &Program, Seeds)`, or [`Macro::from_map`] on a given [`rram_device::ConductanceMap`] |
 //! | partitions | [`Macro::partition`]`("nmnist")` -> [`Partition`] (`rows()`, `cols()`); [`Macro::layout_of`]; the paper's layout [`Layout::paper`] (TOML in `layouts/paper.toml`) |
 //! | reads | [`Macro::new_scratch`] -> [`ReadScratch`]; [`Macro::read_events`], [`Macro::read_dense`] |
+//! | weights | [`differential_weights`]`(&map, &PartitionLayout, &WeightScale, StdAlgorithm)`: the one rule for `(G+ - G-) / g_scale` and the automatic `g_scale`, also used outside the macro (`lsm`'s software reservoir) |
 //! | analysis | [`Macro::effective_weights`], [`Macro::g_scale_s`], [`Macro::adc_lsb_weight`], [`Macro::periphery`] ([`Periphery`]), [`Macro::column_currents_a`] |
 //!
 //! ```
@@ -64,6 +65,8 @@
 //! partition's differential conductances, so its weights have unit
 //! variance whatever the programming (about 3.48 uS with the default
 //! device: `sqrt(2) x 2.46 uS`). The reservoir then applies its own gains.
+//! [`differential_weights`] computes both; the macro accumulates the
+//! standard deviation in one pass ([`StdAlgorithm::Welford`]).
 //!
 //! The paper's layout ([`Layout::paper`]): `nmnist` = physical rows 0-255
 //! (image inputs) then 256-455 (recurrent); `ntidigits` = rows 0-63 (audio
@@ -282,6 +285,7 @@ mod kernels;
 mod layout;
 mod params;
 mod stateful;
+mod weights;
 
 pub use rram_device;
 
@@ -294,3 +298,4 @@ pub use params::{
     ARRAY_DIM_MAX, AdcParams, ArrayParams, CONVERTER_BITS_MAX, DacParams, Feedback, IrDropParams,
     MacroParams, ReadParams, Sensing, TiaParams, WeightScale,
 };
+pub use weights::{StdAlgorithm, differential_weights};

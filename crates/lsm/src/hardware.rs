@@ -14,7 +14,9 @@
 use std::sync::Arc;
 
 use cim_macro::rram_device::{ConductanceMap, DeviceParams, Program};
-use cim_macro::{Macro, Partition, ReadScratch, WeightScale};
+use cim_macro::{
+    Macro, Partition, PartitionLayout, ReadScratch, StdAlgorithm, WeightScale, differential_weights,
+};
 use costmodel::OpCounts;
 use seeds::{ChaCha8Rng, Purpose, Seeds};
 
@@ -157,29 +159,30 @@ pub fn device_weights<F: Real>(
     let rows = n_in + n_res;
     let mut rng = seeds.stream(Purpose::ReservoirWiring);
     let map = ConductanceMap::form(rows, 2 * n_res, device, program, &mut rng)?;
-    let g = map.conductances_s();
-    let diff: Vec<f64> = (0..rows)
-        .flat_map(|r| (0..n_res).map(move |j| (r, j)))
-        .map(|(r, j)| g[r * 2 * n_res + 2 * j] - g[r * 2 * n_res + 2 * j + 1])
-        .collect();
-    let g_scale = match scale {
-        WeightScale::Auto => {
-            let n = diff.len() as f64;
-            let mean = diff.iter().sum::<f64>() / n;
-            (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n).sqrt()
-        }
-        WeightScale::Given { g_scale_us } => g_scale_us * 1e-6,
+    let (w, _) = differential_weights(
+        &map,
+        &adjacent_pairs(rows, n_res)?,
+        scale,
+        StdAlgorithm::TwoPass,
+    )?;
+    DenseSynapses::from_fan_out(n_in, n_res, &w)
+}
+
+/// Every row of a `rows x 2 n_res` array, pair `j` = columns `(2j, 2j + 1)`.
+fn adjacent_pairs(rows: usize, n_res: usize) -> Result<PartitionLayout> {
+    let index = |what: &str, v: usize| {
+        u32::try_from(v).map_err(|_| Error::InvalidParameter {
+            field: what.to_owned(),
+            value: v.to_string(),
+            allowed: format!("<= {}", u32::MAX),
+        })
     };
-    if !(g_scale.is_finite() && g_scale > 0.0) {
-        return Err(Error::InvalidParameter {
-            field: "g_scale".to_owned(),
-            value: g_scale.to_string(),
-            allowed: "positive (the drawn conductances have no spread)".to_owned(),
-        });
-    }
-    DenseSynapses::from_fan_out(
-        n_in,
-        n_res,
-        &diff.iter().map(|d| d / g_scale).collect::<Vec<_>>(),
-    )
+    index("n_in + n_res", rows)?;
+    index("2 n_res", 2 * n_res)?;
+    Ok(PartitionLayout {
+        name: "device weights".to_owned(),
+        rows: (0..rows as u32).collect(),
+        plus: (0..n_res as u32).map(|j| 2 * j).collect(),
+        minus: (0..n_res as u32).map(|j| 2 * j + 1).collect(),
+    })
 }
