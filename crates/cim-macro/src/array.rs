@@ -137,6 +137,10 @@ pub struct Macro {
     map: ConductanceMap,
     periphery: Periphery,
     parts: Vec<PartData>,
+    /// The experiment seed the macro was built with.
+    seeds: Seeds,
+    /// A free label naming the device preset (empty unless given).
+    device_preset: String,
 }
 
 /// Where a read's rows come from.
@@ -415,7 +419,31 @@ impl Macro {
             map,
             periphery,
             parts,
+            seeds,
+            device_preset: String::new(),
         })
+    }
+
+    /// The experiment seed the macro was built with: its converter errors
+    /// are drawn from this seed's [`Purpose::Converters`] stream (and, when
+    /// it was programmed, the array from its forming streams). A saved chip
+    /// file stores it ([`Macro::save`]).
+    pub fn seeds(&self) -> Seeds {
+        self.seeds
+    }
+
+    /// The label naming the device preset the array was formed with (e.g.
+    /// `"paper"`), empty unless attached with [`Macro::with_device_preset`].
+    pub fn device_preset(&self) -> &str {
+        &self.device_preset
+    }
+
+    /// The same macro labelled with the device preset it was formed with; a
+    /// free text kept in saved chip files for people and manifests. It does
+    /// not change a single read.
+    pub fn with_device_preset(mut self, name: impl Into<String>) -> Macro {
+        self.device_preset = name.into();
+        self
     }
 
     /// The parameters the macro was built with.
