@@ -7,8 +7,8 @@ use std::sync::Arc;
 use cim_macro::rram_device::{ConductanceMap, DeviceParams, Program};
 use cim_macro::{Macro, MacroParams, WeightScale};
 use lsm::{
-    EncodeOptions, MacroSynapses, Reservoir, ReservoirParams, Synapses, device_weights,
-    digital_twin, workload,
+    DenseSynapses, EncodeOptions, MacroSynapses, Reservoir, ReservoirParams, Synapses,
+    device_weights, digital_twin, workload,
 };
 use seeds::{Purpose, Seeds};
 
@@ -178,4 +178,57 @@ fn device_weights_keep_their_two_pass_scale_bit_for_bit() {
         .map(|x| x.to_bits())
         .collect();
     assert_eq!(got, expected);
+}
+
+#[test]
+fn the_backend_constructors_equal_the_hand_built_reservoirs() {
+    // What a reproduction built by hand: a macro partition with its input
+    // count, and `device_weights` with the chip's weight scale.
+    let (device, program, chip_params) = (
+        DeviceParams::default(),
+        Program::default(),
+        MacroParams::default(),
+    );
+    let (params, seeds) = (ReservoirParams::ntidigits(), Seeds::new(12));
+    let formed = Arc::new(Macro::program(&chip_params, &device, &program, seeds).unwrap());
+    let by_hand_hw = MacroSynapses::new(formed.clone(), "ntidigits", params.n_in).unwrap();
+    let by_hand_sw = device_weights::<f32>(
+        params.n_in,
+        params.n_res,
+        &device,
+        &program,
+        &chip_params.weights,
+        seeds,
+    )
+    .unwrap();
+    let hw = Reservoir::on_macro(params.clone(), formed.clone(), "ntidigits").unwrap();
+    let sw = Reservoir::ideal(
+        params.clone(),
+        &device,
+        &program,
+        &chip_params.weights,
+        seeds,
+    )
+    .unwrap();
+    assert_eq!(sw.synapses(), &by_hand_sw);
+    assert_eq!(hw.synapses().partition(), by_hand_hw.partition());
+    assert_eq!(
+        Synapses::<f32>::dense_weights(hw.synapses()),
+        Synapses::<f32>::dense_weights(&by_hand_hw)
+    );
+    let from_device =
+        DenseSynapses::<f32>::from_device(&params, &device, &program, &chip_params.weights, seeds)
+            .unwrap();
+    assert_eq!(from_device, by_hand_sw);
+    // A reservoir of the wrong size names what does not fit.
+    let mut wide = params.clone();
+    wide.n_res = 100;
+    let err = MacroSynapses::for_reservoir(formed.clone(), "ntidigits", &wide).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("n_res") && msg.contains("200") && msg.contains("`ntidigits`"),
+        "{msg}"
+    );
+    let err = Reservoir::on_macro(ReservoirParams::nmnist(), formed, "ntidigits").unwrap_err();
+    assert!(matches!(err, lsm::Error::PartitionShape { .. }), "{err:?}");
 }
