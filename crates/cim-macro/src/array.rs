@@ -21,8 +21,9 @@ use crate::kernels::{
     sum_rows_weighted_f32, sum_rows_weighted_f64, transfer,
 };
 use crate::layout::PartitionLayout;
-use crate::params::{Feedback, MacroParams, Sensing, WeightScale};
+use crate::params::{Feedback, MacroParams, Sensing};
 use crate::stateful::CellStates;
+use crate::weights::{StdAlgorithm, differential_weights, welford};
 
 /// Identifies macros, so a handle or scratch of one is refused by another.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -136,6 +137,10 @@ pub struct Macro {
     map: ConductanceMap,
     periphery: Periphery,
     parts: Vec<PartData>,
+    /// The experiment seed the macro was built with.
+    seeds: Seeds,
+    /// A free label naming the device preset (empty unless given).
+    device_preset: String,
 }
 
 /// Where a read's rows come from.
@@ -143,22 +148,6 @@ pub struct Macro {
 enum Drive<'a> {
     Events(&'a [u32]),
     Dense(&'a [f64]),
-}
-
-/// Mean and population standard deviation.
-fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut n, mut mean, mut m2) = (0.0, 0.0, 0.0);
-    for x in values {
-        n += 1.0;
-        let d = x - mean;
-        mean += d / n;
-        m2 += d * (x - mean);
-    }
-    if n == 0.0 {
-        (0.0, 0.0)
-    } else {
-        (mean, (m2 / n).sqrt())
-    }
 }
 
 impl Macro {
@@ -269,7 +258,7 @@ impl Macro {
                                 }
                             }
                         }
-                        mean_std(d.into_iter())
+                        welford(d.into_iter())
                     }
                     Sensing::DigitalDifference => {
                         let mut seen = HashSet::new();
@@ -283,7 +272,7 @@ impl Macro {
                                 }
                             }
                         }
-                        mean_std(v.into_iter())
+                        welford(v.into_iter())
                     }
                 };
                 let i_max = v_spike * (mu.abs() * p_eff + headroom_sigma * sigma * p_eff.sqrt());
@@ -318,28 +307,8 @@ impl Macro {
         let mut parts = Vec::with_capacity(layouts.len());
         for layout in layouts {
             let (nr, nc) = (layout.rows.len(), layout.plus.len());
-            let g_scale_s = match &params.weights {
-                WeightScale::Given { g_scale_us } => g_scale_us * 1e-6,
-                WeightScale::Auto => {
-                    let (_, s) = mean_std(layout.rows.iter().flat_map(|&r| {
-                        layout
-                            .plus
-                            .iter()
-                            .zip(&layout.minus)
-                            .map(move |(&p, &m)| cell(r, p) - cell(r, m))
-                    }));
-                    ensure(
-                        s > 0.0 && s.is_finite(),
-                        "weights.mode",
-                        "auto",
-                        &format!(
-                            "a given g_scale_us: partition `{}` has constant differential conductances",
-                            layout.name
-                        ),
-                    )?;
-                    s
-                }
-            };
+            let (weights, g_scale_s) =
+                differential_weights(&map, &layout, &params.weights, StdAlgorithm::Welford)?;
             let stride_w = round_up(nc, 8);
             let mut w64 = Aligned::zeros(nr * stride_w);
             let sensed = match sensing {
@@ -369,7 +338,7 @@ impl Macro {
                 for (j, (&p, &m)) in layout.plus.iter().zip(&layout.minus).enumerate() {
                     let (gp, gm) = (cell(r, p), cell(r, m));
                     sum += gp + gm;
-                    let w = (gp - gm) / g_scale_s;
+                    let w = weights[i * nc + j];
                     w64.as_mut_slice()[i * stride_w + j] = w;
                     match sensing {
                         Sensing::AnalogueDifference => {
@@ -450,7 +419,31 @@ impl Macro {
             map,
             periphery,
             parts,
+            seeds,
+            device_preset: String::new(),
         })
+    }
+
+    /// The experiment seed the macro was built with: its converter errors
+    /// are drawn from this seed's [`Purpose::Converters`] stream (and, when
+    /// it was programmed, the array from its forming streams). A saved chip
+    /// file stores it ([`Macro::save`]).
+    pub fn seeds(&self) -> Seeds {
+        self.seeds
+    }
+
+    /// The label naming the device preset the array was formed with (e.g.
+    /// `"paper"`), empty unless attached with [`Macro::with_device_preset`].
+    pub fn device_preset(&self) -> &str {
+        &self.device_preset
+    }
+
+    /// The same macro labelled with the device preset it was formed with; a
+    /// free text kept in saved chip files for people and manifests. It does
+    /// not change a single read.
+    pub fn with_device_preset(mut self, name: impl Into<String>) -> Macro {
+        self.device_preset = name.into();
+        self
     }
 
     /// The parameters the macro was built with.

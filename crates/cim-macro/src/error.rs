@@ -35,6 +35,69 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file could not be written (or renamed into place).
+    #[error("cannot write `{file}`")]
+    Write {
+        /// The file.
+        file: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A chip file (see the crate docs, "Chip files") holds something other
+    /// than what its format prescribes at that place: the magic, a length,
+    /// the checksum, the header, a cell's value.
+    #[error("chip file `{file}`, byte {offset}: {field}: expected {expected}, found {found}")]
+    ChipFile {
+        /// The file (or the name the caller gave the bytes).
+        file: String,
+        /// Byte offset of the field in the file.
+        offset: u64,
+        /// The field: `"magic"`, `"checksum"`, `"header"`, `"state[17]"`, ...
+        field: String,
+        /// What the format requires there.
+        expected: String,
+        /// What the file holds.
+        found: String,
+    },
+    /// A chip file ends before one of its fields does.
+    #[error(
+        "chip file `{file}` is truncated: {field} needs bytes {offset}..{end}, the file has {len} bytes"
+    )]
+    ChipTruncated {
+        /// The file.
+        file: String,
+        /// The first field cut off.
+        field: &'static str,
+        /// Where the field starts.
+        offset: u64,
+        /// Where it would end.
+        end: u64,
+        /// Length of the file.
+        len: u64,
+    },
+    /// A chip file of a format version this build does not read.
+    #[error(
+        "chip file `{file}` has format version {found}; this build reads versions 1..={supported}"
+    )]
+    ChipVersion {
+        /// The file.
+        file: String,
+        /// The version the file declares.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A chip file is intact but the chip it describes is rejected (its
+    /// parameters or its conductance map; the cause says which).
+    #[error("chip file `{file}` holds a chip that cannot be built")]
+    ChipInvalid {
+        /// The file.
+        file: String,
+        /// Why the chip was rejected.
+        #[source]
+        source: Box<Error>,
+    },
     /// No partition of that name.
     #[error("no partition named `{name}`; the layout has: {available}")]
     UnknownPartition {

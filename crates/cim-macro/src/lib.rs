@@ -23,6 +23,8 @@
 //! | program | [`Macro::program`]`(&MacroParams, &DeviceParams, &Program, Seeds)`, or [`Macro::from_map`] on a given [`rram_device::ConductanceMap`] |
 //! | partitions | [`Macro::partition`]`("nmnist")` -> [`Partition`] (`rows()`, `cols()`); [`Macro::layout_of`]; the paper's layout [`Layout::paper`] (TOML in `layouts/paper.toml`) |
 //! | reads | [`Macro::new_scratch`] -> [`ReadScratch`]; [`Macro::read_events`], [`Macro::read_dense`] |
+//! | chip files | [`Macro::save`]`(path)` / [`Macro::load`]`(path)` (atomic write; checked read), [`Macro::with_device_preset`], [`ChipHeader::read`]; byte variants [`Macro::write_chip`], [`Macro::read_chip`], [`Macro::to_chip_bytes`], [`Macro::from_chip_bytes`] (see "Chip files" below) |
+//! | weights | [`differential_weights`]`(&map, &PartitionLayout, &WeightScale, StdAlgorithm)`: the one rule for `(G+ - G-) / g_scale` and the automatic `g_scale`, also used outside the macro (`lsm`'s software reservoir) |
 //! | analysis | [`Macro::effective_weights`], [`Macro::g_scale_s`], [`Macro::adc_lsb_weight`], [`Macro::periphery`] ([`Periphery`]), [`Macro::column_currents_a`] |
 //!
 //! ```
@@ -64,6 +66,8 @@
 //! partition's differential conductances, so its weights have unit
 //! variance whatever the programming (about 3.48 uS with the default
 //! device: `sqrt(2) x 2.46 uS`). The reservoir then applies its own gains.
+//! [`differential_weights`] computes both; the macro accumulates the
+//! standard deviation in one pass ([`StdAlgorithm::Welford`]).
 //!
 //! The paper's layout ([`Layout::paper`]): `nmnist` = physical rows 0-255
 //! (image inputs) then 256-455 (recurrent); `ntidigits` = rows 0-63 (audio
@@ -181,6 +185,41 @@
 //! cell's current). [`Macro::column_currents_a`] exposes the noise-free
 //! currents of any row drive.
 //!
+//! # Chip files
+//!
+//! A formed chip is saved with [`Macro::save`] and loaded with
+//! [`Macro::load`]. Loading rebuilds the macro with [`Macro::from_map`] on
+//! the stored conductance map, parameters, read-noise model and seed: every
+//! derived table (weights, `g_scale`, feedback resistor, converter errors
+//! redrawn from the seed's [`seeds::Purpose::Converters`] stream) comes out
+//! bit for bit as in the saved macro, so reads with the same `rng` agree bit
+//! for bit. Nothing else of a macro is random or stateful (per-sample
+//! telegraph and 1/f states live in the caller's [`ReadScratch`]).
+//!
+//! Format version 1, all integers little-endian:
+//!
+//! | offset | bytes | field | content |
+//! |---|---|---|---|
+//! | 0 | 8 | magic | ASCII `RRAMCHIP` ([`CHIP_MAGIC`]) |
+//! | 8 | 4 | format version | `u32`, [`CHIP_FORMAT_VERSION`] = 1; a newer version is refused ([`Error::ChipVersion`]) |
+//! | 12 | 4 | header length `H` | `u32`, bytes of the header |
+//! | 16 | `H` | header | UTF-8 JSON object, [`ChipHeader`]: `device_preset` (free label, e.g. `"paper"`), `seed` (`u64`), `params` ([`MacroParams`]), `read_noise` ([`rram_device::ReadNoiseParams`]), `rows`, `cols`, `breakdown_voltages` (bool); unknown keys are refused |
+//! | 16 + `H` | 8 | body length `B` | `u64`: `rows x cols x 9`, or `x 13` with breakdown voltages |
+//! | 24 + `H` | `8 N` | conductances | `N = rows x cols` `f64` bit patterns, S, row-major |
+//! | 24 + `H` + `8 N` | `N` | states | one byte per cell: 0 pristine, 1 formed, 2 stuck pristine, 3 stuck high |
+//! | 24 + `H` + `9 N` | `4 N` | breakdown voltages | only when `breakdown_voltages`: `f32` bit patterns, V (NaN where a cell did not break down) |
+//! | 24 + `H` + `B` | 8 | checksum | `u64`, FNV-1a 64 of every byte before it |
+//!
+//! The file ends after the checksum. Floats in the JSON header are written
+//! in shortest round-trip form and parsed exactly (serde_json
+//! `float_roundtrip`). A file that is cut short ([`Error::ChipTruncated`]),
+//! has the wrong magic, a corrupt byte (checksum), an inconsistent length or
+//! an invalid cell value ([`Error::ChipFile`], with field and byte offset)
+//! or a rejected chip ([`Error::ChipInvalid`]) is an error that names the
+//! file; loading never panics. [`Macro::save`] writes a temporary file
+//! beside the target and renames it into place (an existing file at the
+//! given path is replaced). A 512 x 512 chip file is about 2.4 MB.
+//!
 //! # Counted operations
 //!
 //! Per read with `k` driven rows, `c = ceil(k / p)` cycles, `n` outputs and
@@ -275,6 +314,7 @@
 
 mod aligned;
 mod array;
+mod chipfile;
 mod error;
 mod fastrng;
 mod ir;
@@ -282,10 +322,12 @@ mod kernels;
 mod layout;
 mod params;
 mod stateful;
+mod weights;
 
 pub use rram_device;
 
 pub use array::{Macro, Partition, Periphery, ReadScratch};
+pub use chipfile::{CHIP_FORMAT_VERSION, CHIP_MAGIC, ChipHeader};
 pub use error::{Error, Result};
 pub use layout::{
     ColumnSpec, Layout, PAPER_LAYOUT_TOML, PartitionLayout, PartitionSpec, RowSegment,
@@ -294,3 +336,4 @@ pub use params::{
     ARRAY_DIM_MAX, AdcParams, ArrayParams, CONVERTER_BITS_MAX, DacParams, Feedback, IrDropParams,
     MacroParams, ReadParams, Sensing, TiaParams, WeightScale,
 };
+pub use weights::{StdAlgorithm, differential_weights};

@@ -10,16 +10,25 @@
 //!   `(n_in + n_res) x 2 n_res` cells formed from the
 //!   [`Purpose::ReservoirWiring`] stream, weights `(G+ - G-) / g_scale`.
 //! * [`digital_twin`]: ideal weights copied from a formed macro without noise.
+//!
+//! One constructor per backend takes a reservoir's parameters:
+//! [`MacroSynapses::for_reservoir`] and [`DenseSynapses::from_device`];
+//! [`Reservoir::on_macro`] and [`Reservoir::ideal`] build the `f32`
+//! reservoirs on them (the paper's hardware and software reservoirs).
 
 use std::sync::Arc;
 
 use cim_macro::rram_device::{ConductanceMap, DeviceParams, Program};
-use cim_macro::{Macro, Partition, ReadScratch, WeightScale};
+use cim_macro::{
+    Macro, Partition, PartitionLayout, ReadScratch, StdAlgorithm, WeightScale, differential_weights,
+};
 use costmodel::OpCounts;
 use seeds::{ChaCha8Rng, Purpose, Seeds};
 
 use crate::error::{Error, Result};
+use crate::params::ReservoirParams;
 use crate::real::Real;
+use crate::reservoir::Reservoir;
 use crate::synapses::{DenseSynapses, Synapses};
 
 /// Synapses read from a partition of a simulated crossbar macro.
@@ -59,6 +68,45 @@ impl MacroSynapses {
             n_in,
             n_res,
         })
+    }
+
+    /// Uses partition `partition` of `chip` as the synapses of a reservoir
+    /// shaped by `params`: the partition must have `params.n_res`
+    /// differential columns (else [`Error::InvalidParameter`] naming `n_res`
+    /// and the partition) and `n_in + n_res` rows (else
+    /// [`Error::PartitionShape`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use cim_macro::rram_device::{DeviceParams, Program};
+    /// use cim_macro::{Macro, MacroParams};
+    /// use lsm::{MacroSynapses, ReservoirParams, Synapses};
+    /// use seeds::Seeds;
+    ///
+    /// let chip = Arc::new(Macro::program(&MacroParams::default(), &DeviceParams::default(), &Program::default(), Seeds::new(1))?);
+    /// let syn = MacroSynapses::for_reservoir(chip.clone(), "ntidigits", &ReservoirParams::ntidigits())?;
+    /// assert_eq!((Synapses::<f32>::n_in(&syn), Synapses::<f32>::n_res(&syn)), (64, 200));
+    /// // The N-MNIST partition has 256 input rows, not 64.
+    /// let err = MacroSynapses::for_reservoir(chip, "nmnist", &ReservoirParams::ntidigits()).unwrap_err();
+    /// assert!(err.to_string().contains("`nmnist`"));
+    /// # Ok::<(), lsm::Error>(())
+    /// ```
+    pub fn for_reservoir(
+        chip: Arc<Macro>,
+        partition: &str,
+        params: &ReservoirParams,
+    ) -> Result<Self> {
+        let cols = chip.partition(partition)?.cols();
+        if cols != params.n_res {
+            return Err(Error::InvalidParameter {
+                field: "n_res".to_owned(),
+                value: params.n_res.to_string(),
+                allowed: format!(
+                    "{cols}, the differential columns of macro partition `{partition}`"
+                ),
+            });
+        }
+        Self::new(chip, partition, params.n_in)
     }
 
     /// The macro.
@@ -138,6 +186,95 @@ pub fn digital_twin<F: Real>(synapses: &MacroSynapses) -> Result<DenseSynapses<F
     DenseSynapses::from_fan_out(synapses.n_in, synapses.n_res, &w)
 }
 
+impl<F: Real> DenseSynapses<F> {
+    /// The ideal ("software") synapses of a reservoir shaped by `params`:
+    /// [`device_weights`]`(params.n_in, params.n_res, ...)`, weights drawn
+    /// from the device model with the same rule and scale as the macro's
+    /// partitions, from the [`Purpose::ReservoirWiring`] stream of `seeds`.
+    ///
+    /// ```
+    /// use cim_macro::WeightScale;
+    /// use cim_macro::rram_device::{DeviceParams, Program};
+    /// use lsm::{DenseSynapses, ReservoirParams, Synapses, device_weights};
+    /// use seeds::Seeds;
+    ///
+    /// let p = ReservoirParams::ntidigits();
+    /// let (device, program) = (DeviceParams::default(), Program::default());
+    /// let syn = DenseSynapses::<f32>::from_device(&p, &device, &program, &WeightScale::Auto, Seeds::new(2))?;
+    /// let same = device_weights::<f32>(64, 200, &device, &program, &WeightScale::Auto, Seeds::new(2))?;
+    /// assert_eq!(syn, same);
+    /// assert_eq!(syn.dense_weights().len(), (64 + 200) * 200);
+    /// # Ok::<(), lsm::Error>(())
+    /// ```
+    pub fn from_device(
+        params: &ReservoirParams,
+        device: &DeviceParams,
+        program: &Program,
+        scale: &WeightScale,
+        seeds: Seeds,
+    ) -> Result<Self> {
+        params.validate()?;
+        device_weights(params.n_in, params.n_res, device, program, scale, seeds)
+    }
+}
+
+impl Reservoir<f32, MacroSynapses> {
+    /// The hardware reservoir in `f32`: `params` on partition `partition`
+    /// of `chip` ([`MacroSynapses::for_reservoir`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use cim_macro::rram_device::{DeviceParams, Program};
+    /// use cim_macro::{Macro, MacroParams};
+    /// use lsm::{Reservoir, ReservoirParams};
+    /// use seeds::Seeds;
+    ///
+    /// let seeds = Seeds::new(3);
+    /// let chip = Arc::new(Macro::program(&MacroParams::default(), &DeviceParams::default(), &Program::default(), seeds)?);
+    /// let hw = Reservoir::on_macro(ReservoirParams::nmnist(), chip, "nmnist")?;
+    /// assert_eq!(hw.params().n_in, 256);
+    /// # Ok::<(), lsm::Error>(())
+    /// ```
+    pub fn on_macro(params: ReservoirParams, chip: Arc<Macro>, partition: &str) -> Result<Self> {
+        params.validate()?;
+        let synapses = MacroSynapses::for_reservoir(chip, partition, &params)?;
+        Reservoir::new(params, synapses)
+    }
+}
+
+impl Reservoir<f32, DenseSynapses<f32>> {
+    /// The software reservoir in `f32`: `params` on ideal weights drawn from
+    /// the device model ([`DenseSynapses::from_device`]); with the chip's
+    /// `device`, `program`, weight scale (`MacroParams::weights`) and seeds
+    /// it is the paper's software twin of [`Reservoir::on_macro`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use cim_macro::rram_device::{DeviceParams, Program};
+    /// use cim_macro::{Macro, MacroParams};
+    /// use lsm::{Reservoir, ReservoirParams};
+    /// use seeds::Seeds;
+    ///
+    /// let (device, program, chip) = (DeviceParams::default(), Program::default(), MacroParams::default());
+    /// let (params, seeds) = (ReservoirParams::nmnist(), Seeds::new(3));
+    /// let formed = Arc::new(Macro::program(&chip, &device, &program, seeds)?);
+    /// let software = Reservoir::ideal(params.clone(), &device, &program, &chip.weights, seeds)?;
+    /// let hardware = Reservoir::on_macro(params, formed, "nmnist")?;
+    /// assert_eq!(software.params(), hardware.params());
+    /// # Ok::<(), lsm::Error>(())
+    /// ```
+    pub fn ideal(
+        params: ReservoirParams,
+        device: &DeviceParams,
+        program: &Program,
+        scale: &WeightScale,
+        seeds: Seeds,
+    ) -> Result<Self> {
+        let synapses = DenseSynapses::from_device(&params, device, program, scale, seeds)?;
+        Reservoir::new(params, synapses)
+    }
+}
+
 /// Ideal weights drawn from the device model: forms an independent array of
 /// `(n_in + n_res) x 2 n_res` cells with `device` and `program` from the
 /// `Purpose::ReservoirWiring` stream of `seeds`, pairs columns `2j, 2j + 1`
@@ -157,29 +294,30 @@ pub fn device_weights<F: Real>(
     let rows = n_in + n_res;
     let mut rng = seeds.stream(Purpose::ReservoirWiring);
     let map = ConductanceMap::form(rows, 2 * n_res, device, program, &mut rng)?;
-    let g = map.conductances_s();
-    let diff: Vec<f64> = (0..rows)
-        .flat_map(|r| (0..n_res).map(move |j| (r, j)))
-        .map(|(r, j)| g[r * 2 * n_res + 2 * j] - g[r * 2 * n_res + 2 * j + 1])
-        .collect();
-    let g_scale = match scale {
-        WeightScale::Auto => {
-            let n = diff.len() as f64;
-            let mean = diff.iter().sum::<f64>() / n;
-            (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n).sqrt()
-        }
-        WeightScale::Given { g_scale_us } => g_scale_us * 1e-6,
+    let (w, _) = differential_weights(
+        &map,
+        &adjacent_pairs(rows, n_res)?,
+        scale,
+        StdAlgorithm::TwoPass,
+    )?;
+    DenseSynapses::from_fan_out(n_in, n_res, &w)
+}
+
+/// Every row of a `rows x 2 n_res` array, pair `j` = columns `(2j, 2j + 1)`.
+fn adjacent_pairs(rows: usize, n_res: usize) -> Result<PartitionLayout> {
+    let index = |what: &str, v: usize| {
+        u32::try_from(v).map_err(|_| Error::InvalidParameter {
+            field: what.to_owned(),
+            value: v.to_string(),
+            allowed: format!("<= {}", u32::MAX),
+        })
     };
-    if !(g_scale.is_finite() && g_scale > 0.0) {
-        return Err(Error::InvalidParameter {
-            field: "g_scale".to_owned(),
-            value: g_scale.to_string(),
-            allowed: "positive (the drawn conductances have no spread)".to_owned(),
-        });
-    }
-    DenseSynapses::from_fan_out(
-        n_in,
-        n_res,
-        &diff.iter().map(|d| d / g_scale).collect::<Vec<_>>(),
-    )
+    index("n_in + n_res", rows)?;
+    index("2 n_res", 2 * n_res)?;
+    Ok(PartitionLayout {
+        name: "device weights".to_owned(),
+        rows: (0..rows as u32).collect(),
+        plus: (0..n_res as u32).map(|j| 2 * j).collect(),
+        minus: (0..n_res as u32).map(|j| 2 * j + 1).collect(),
+    })
 }

@@ -51,7 +51,11 @@
 //! # Entry points
 //!
 //! * [`Reservoir::new`]`(params, synapses)`, generic over the simulation type
-//!   `f32` (fast, default) or `f64` (reference) and the backend.
+//!   `f32` (fast, default) or `f64` (reference) and the backend; in `f32`,
+//!   [`Reservoir::on_macro`]`(params, chip, partition)` (hardware) and
+//!   [`Reservoir::ideal`]`(params, device, program, scale, seeds)`
+//!   (software). The backends alone: [`MacroSynapses::for_reservoir`],
+//!   [`DenseSynapses::from_device`].
 //! * [`Reservoir::run`] one sample into a reusable [`Workspace`] (reset per
 //!   sample costs a few hundred stores), optionally recording a [`Trace`]
 //!   (membrane potentials, spike raster, first spikes).

@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
-use cim_macro::rram_device::{DeviceParams, Program};
+use cim_macro::rram_device::{ConductanceMap, DeviceParams, Program};
 use cim_macro::{Macro, MacroParams, WeightScale};
 use lsm::{
-    EncodeOptions, MacroSynapses, Reservoir, Synapses, device_weights, digital_twin, workload,
+    DenseSynapses, EncodeOptions, MacroSynapses, Reservoir, ReservoirParams, Synapses,
+    device_weights, digital_twin, workload,
 };
-use seeds::Seeds;
+use seeds::{Purpose, Seeds};
 
 fn chip(params: &MacroParams) -> Arc<Macro> {
     Arc::new(
@@ -30,7 +31,7 @@ fn ideal_macro_equals_its_digital_twin_bit_for_bit_in_f64() {
     let seeds = Seeds::new(21);
     let synapses = MacroSynapses::new(chip(&MacroParams::ideal()), "nmnist", 256).unwrap();
     let twin = digital_twin::<f64>(&synapses).unwrap();
-    let params = workload::macro_params(&lsm::ReservoirParams::standard_workload());
+    let params = workload::macro_params(&ReservoirParams::standard_workload());
     let hw = Reservoir::<f64, _>::new(params.clone(), synapses).unwrap();
     let sw = Reservoir::new(params, twin).unwrap();
     let inputs = workload::inputs(seeds, 40).unwrap();
@@ -53,7 +54,7 @@ fn noisy_macro_is_deterministic_across_threads_and_close_to_the_twin() {
     let seeds = Seeds::new(22);
     let synapses = MacroSynapses::new(chip(&MacroParams::default()), "nmnist", 256).unwrap();
     let twin = digital_twin::<f32>(&synapses).unwrap();
-    let params = workload::macro_params(&lsm::ReservoirParams::standard_workload());
+    let params = workload::macro_params(&ReservoirParams::standard_workload());
     let hw = Reservoir::<f32, _>::new(params.clone(), synapses).unwrap();
     let sw = Reservoir::new(params, twin).unwrap();
     let inputs = workload::inputs(seeds, 60).unwrap();
@@ -149,4 +150,85 @@ fn a_partition_of_the_wrong_shape_is_named() {
     );
     let err = MacroSynapses::new(chip(&MacroParams::ideal()), "no-such-partition", 64).unwrap_err();
     assert!(err.to_string().contains("no-such-partition"), "{err}");
+}
+
+#[test]
+fn device_weights_keep_their_two_pass_scale_bit_for_bit() {
+    // The rule as `device_weights` wrote it before it moved to
+    // `cim_macro::differential_weights`: mean by a plain sum, then the mean
+    // squared deviation, then one division per weight.
+    let (n_in, n_res, seeds) = (64, 200, Seeds::new(8));
+    let (device, program) = (DeviceParams::default(), Program::default());
+    let rows = n_in + n_res;
+    let mut rng = seeds.stream(Purpose::ReservoirWiring);
+    let map = ConductanceMap::form(rows, 2 * n_res, &device, &program, &mut rng).unwrap();
+    let g = map.conductances_s();
+    let diff: Vec<f64> = (0..rows)
+        .flat_map(|r| (0..n_res).map(move |j| (r, j)))
+        .map(|(r, j)| g[r * 2 * n_res + 2 * j] - g[r * 2 * n_res + 2 * j + 1])
+        .collect();
+    let n = diff.len() as f64;
+    let mean = diff.iter().sum::<f64>() / n;
+    let g_scale = (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let expected: Vec<u64> = diff.iter().map(|d| (d / g_scale).to_bits()).collect();
+    let w =
+        device_weights::<f64>(n_in, n_res, &device, &program, &WeightScale::Auto, seeds).unwrap();
+    let got: Vec<u64> = Synapses::<f64>::dense_weights(&w)
+        .iter()
+        .map(|x| x.to_bits())
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn the_backend_constructors_equal_the_hand_built_reservoirs() {
+    // What a reproduction built by hand: a macro partition with its input
+    // count, and `device_weights` with the chip's weight scale.
+    let (device, program, chip_params) = (
+        DeviceParams::default(),
+        Program::default(),
+        MacroParams::default(),
+    );
+    let (params, seeds) = (ReservoirParams::ntidigits(), Seeds::new(12));
+    let formed = Arc::new(Macro::program(&chip_params, &device, &program, seeds).unwrap());
+    let by_hand_hw = MacroSynapses::new(formed.clone(), "ntidigits", params.n_in).unwrap();
+    let by_hand_sw = device_weights::<f32>(
+        params.n_in,
+        params.n_res,
+        &device,
+        &program,
+        &chip_params.weights,
+        seeds,
+    )
+    .unwrap();
+    let hw = Reservoir::on_macro(params.clone(), formed.clone(), "ntidigits").unwrap();
+    let sw = Reservoir::ideal(
+        params.clone(),
+        &device,
+        &program,
+        &chip_params.weights,
+        seeds,
+    )
+    .unwrap();
+    assert_eq!(sw.synapses(), &by_hand_sw);
+    assert_eq!(hw.synapses().partition(), by_hand_hw.partition());
+    assert_eq!(
+        Synapses::<f32>::dense_weights(hw.synapses()),
+        Synapses::<f32>::dense_weights(&by_hand_hw)
+    );
+    let from_device =
+        DenseSynapses::<f32>::from_device(&params, &device, &program, &chip_params.weights, seeds)
+            .unwrap();
+    assert_eq!(from_device, by_hand_sw);
+    // A reservoir of the wrong size names what does not fit.
+    let mut wide = params.clone();
+    wide.n_res = 100;
+    let err = MacroSynapses::for_reservoir(formed.clone(), "ntidigits", &wide).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("n_res") && msg.contains("200") && msg.contains("`ntidigits`"),
+        "{msg}"
+    );
+    let err = Reservoir::on_macro(ReservoirParams::nmnist(), formed, "ntidigits").unwrap_err();
+    assert!(matches!(err, lsm::Error::PartitionShape { .. }), "{err:?}");
 }

@@ -364,6 +364,22 @@ impl ConductanceMap {
         self.breakdown_v.as_deref()
     }
 
+    /// The same map with the breakdown voltage of every cell attached (V,
+    /// row-major, NaN where a cell did not break down), as a sweep forming
+    /// records them; e.g. to restore a saved map exactly. The values are
+    /// kept as given.
+    pub fn with_breakdown_voltages_v(mut self, breakdown_v: Vec<f32>) -> Result<ConductanceMap> {
+        if breakdown_v.len() != self.g_s.len() {
+            return Err(Error::ShapeMismatch {
+                what: "breakdown voltages".into(),
+                expected: format!("{} x {} = {} values", self.rows, self.cols, self.g_s.len()),
+                found: format!("{} values", breakdown_v.len()),
+            });
+        }
+        self.breakdown_v = Some(breakdown_v);
+        Ok(self)
+    }
+
     /// Fraction of cells in state [`CellState::Formed`].
     pub fn formed_fraction(&self) -> f64 {
         self.states
@@ -828,6 +844,34 @@ mod tests {
                 assert!(v.is_nan());
             }
         }
+    }
+
+    #[test]
+    fn a_map_rebuilt_from_its_parts_and_breakdown_voltages_is_equal() {
+        let m = small(&Program::Sweep(SweepProgram::default()));
+        let bv = m.breakdown_voltages_v().unwrap().to_vec();
+        let parts = ConductanceMap::from_parts(
+            m.rows(),
+            m.cols(),
+            m.conductances_s().to_vec(),
+            m.states().to_vec(),
+        )
+        .unwrap();
+        assert!(parts.breakdown_voltages_v().is_none());
+        assert!(matches!(
+            parts.clone().with_breakdown_voltages_v(vec![0.0; 3]),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        // Compared as bits: the NaN of a cell that did not break down is
+        // unequal to itself.
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let back = parts.with_breakdown_voltages_v(bv).unwrap();
+        assert_eq!(
+            bits(back.breakdown_voltages_v().unwrap()),
+            bits(m.breakdown_voltages_v().unwrap())
+        );
+        assert_eq!(back.conductances_s(), m.conductances_s());
+        assert_eq!(back.states(), m.states());
     }
 
     #[test]
