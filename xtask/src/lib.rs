@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod args;
+pub mod chip_cmd;
 pub mod ci;
 pub mod costs;
 pub mod emulate_cmd;
@@ -77,6 +78,10 @@ pub enum Command {
     /// Shorthand for `reproduce all`.
     #[command(name = "reproduce-all")]
     ReproduceAll(reproduce::ReproduceOptions),
+    /// Form a chip and save it: `chip form --preset P --out chip.bin`.
+    Chip(chip_cmd::ChipArgs),
+    /// Encode a figure's event data on a saved chip into `.npy` features.
+    Encode(chip_cmd::EncodeArgs),
     /// Training MACs and inference energy of the paper's models, ours beside the paper's.
     Costs(costs::CostsArgs),
     /// Event-data tools: `events summary PATH [--json] [--format ...]`.
@@ -104,6 +109,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ReproduceFig3(options) => reproduce::run_with(reproduce::Figure::Fig3, &options),
         Command::ReproduceFig4(options) => reproduce::run_with(reproduce::Figure::Fig4, &options),
         Command::ReproduceAll(options) => reproduce::run_with(reproduce::Figure::All, &options),
+        Command::Chip(args) => chip_cmd::run(&args),
+        Command::Encode(args) => chip_cmd::encode(&args),
         Command::Costs(args) => costs::run(&args),
         Command::Events(args) => events_cmd::run(&args),
         Command::Emulate(args) => emulate_cmd::run(&args),

@@ -13,25 +13,25 @@ use std::fmt::Display;
 pub enum Error {
     /// A device-model error.
     #[error(transparent)]
-    Device(#[from] rram_device::Error),
+    Device(Box<rram_device::Error>),
     /// A macro error.
     #[error(transparent)]
-    Macro(#[from] cim_macro::Error),
+    Macro(Box<cim_macro::Error>),
     /// A reservoir error.
     #[error(transparent)]
-    Lsm(#[from] lsm::Error),
+    Lsm(Box<lsm::Error>),
     /// A readout error.
     #[error(transparent)]
-    Readout(#[from] readout::Error),
+    Readout(Box<readout::Error>),
     /// An event-data error.
     #[error(transparent)]
-    Events(#[from] events::Error),
+    Events(Box<events::Error>),
     /// A cost-model error.
     #[error(transparent)]
-    Cost(#[from] costmodel::Error),
+    Cost(Box<costmodel::Error>),
     /// A baseline-training error.
     #[error(transparent)]
-    Baselines(#[from] baselines::Error),
+    Baselines(Box<baselines::Error>),
     /// An operating-system error (wrapped in [`Error::Context`] naming the file).
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -40,10 +40,10 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     /// A TOML parse error.
     #[error(transparent)]
-    TomlParse(#[from] toml::de::Error),
+    TomlParse(Box<toml::de::Error>),
     /// A TOML serialisation error.
     #[error(transparent)]
-    TomlWrite(#[from] toml::ser::Error),
+    TomlWrite(Box<toml::ser::Error>),
     /// A number did not parse (wrapped in [`Error::Context`] naming the text).
     #[error(transparent)]
     ParseInt(#[from] std::num::ParseIntError),
@@ -64,6 +64,29 @@ pub enum Error {
         source: Box<Error>,
     },
 }
+
+/// Lower layers' errors are boxed so a `Result` stays small on the stack.
+macro_rules! boxed_from {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                Error::$variant(Box::new(e))
+            }
+        })*
+    };
+}
+
+boxed_from!(
+    Device(rram_device::Error),
+    Macro(cim_macro::Error),
+    Lsm(lsm::Error),
+    Readout(readout::Error),
+    Events(events::Error),
+    Cost(costmodel::Error),
+    Baselines(baselines::Error),
+    TomlParse(toml::de::Error),
+    TomlWrite(toml::ser::Error),
+);
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -210,10 +210,6 @@ const PAPER_LSM_HARDWARE: (f64, f64) = (67.42, 87.5);
 const PAPER_SRNN_CLIP: (f64, f64) = (82.28, 74.0);
 const PAPER_SRNN_PROTONET: (f64, f64) = (50.25, 82.14);
 
-fn matrix(f: &Features) -> DMatrix<f64> {
-    DMatrix::from_fn(f.samples, f.n_res, |i, j| f64::from(f.row(i)[j]))
-}
-
 fn usize_labels(l: &[u16]) -> Vec<usize> {
     l.iter().map(|&x| usize::from(x)).collect()
 }
@@ -249,10 +245,10 @@ struct Scaled {
 }
 
 fn scale(params: &ScalingParams, train: &Features, test: &Features) -> Result<Scaled> {
-    let (scaler, train) = Scaler::fit_transform(params, &matrix(train))?;
+    let (scaler, train) = Scaler::fit_transform(params, &train.to_matrix())?;
     Ok(Scaled {
         train,
-        test: scaler.transform(&matrix(test))?,
+        test: scaler.transform(&test.to_matrix())?,
     })
 }
 

@@ -37,6 +37,7 @@
 //! ```
 
 pub mod baselines;
+pub mod encode;
 mod error;
 pub mod fig1;
 pub mod fig2;

@@ -156,11 +156,6 @@ pub struct SupervisedPanels {
     pub baselines: Vec<(String, f64)>,
 }
 
-/// Features of one split as a dense matrix (samples x neurons, f64 counts).
-fn matrix(f: &Features) -> DMatrix<f64> {
-    DMatrix::from_fn(f.samples, f.n_res, |i, j| f64::from(f.row(i)[j]))
-}
-
 fn labels_usize(labels: &[u16]) -> Vec<usize> {
     labels.iter().map(|&l| usize::from(l)).collect()
 }
@@ -197,7 +192,7 @@ pub fn encode<F: Real, S: Synapses<F>>(
 }
 
 /// Key offset of the test split's per-sample streams (train starts at 0).
-pub const TEST_KEYS: u64 = 1 << 32;
+pub const TEST_KEYS: u64 = lsm::Split::Test.key_offset();
 
 /// Both reservoirs of a figure: software (ideal weights from the device
 /// model) and hardware (the simulated macro).
@@ -261,9 +256,9 @@ pub fn train_readout(
     classes: usize,
     seeds: Seeds,
 ) -> Result<ReadoutResult> {
-    let (scaler, x) = Scaler::fit_transform(scaling, &matrix(train))?;
+    let (scaler, x) = Scaler::fit_transform(scaling, &train.to_matrix())?;
     let fit = Classifier::fit(classifier, &x, train_labels, classes, seeds)?;
-    let test_scaled = scaler.transform(&matrix(test))?;
+    let test_scaled = scaler.transform(&test.to_matrix())?;
     let predicted = fit.model.predict(&test_scaled)?;
     let report = ClassificationReport::new(test_labels, &predicted, classes)?;
     Ok(ReadoutResult {
@@ -464,19 +459,13 @@ pub fn encode_splits<S: Synapses<f32>>(
         train: encode(
             reservoir,
             &prepared.train_r,
-            EncodeOptions {
-                seeds,
-                key_offset: 0,
-            },
+            EncodeOptions::for_split(seeds, lsm::Split::Train),
             &format!("{what} train"),
         )?,
         test: encode(
             reservoir,
             &prepared.test_r,
-            EncodeOptions {
-                seeds,
-                key_offset: TEST_KEYS,
-            },
+            EncodeOptions::for_split(seeds, lsm::Split::Test),
             &format!("{what} test"),
         )?,
     })

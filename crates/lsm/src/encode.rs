@@ -34,12 +34,48 @@ pub struct EncodeOptions {
     pub key_offset: u64,
 }
 
+/// Which split of a dataset a sample belongs to, for the keys of its
+/// random streams: the training split's samples are keyed from 0, the test
+/// split's from 2^32, so no training and test sample share read noise
+/// however large the splits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// Keys from 0.
+    Train,
+    /// Keys from 2^32.
+    Test,
+}
+
+impl Split {
+    /// The key of the split's first sample.
+    pub const fn key_offset(self) -> u64 {
+        match self {
+            Split::Train => 0,
+            Split::Test => 1 << 32,
+        }
+    }
+}
+
 impl EncodeOptions {
     /// Options with the given seeds and key offset 0.
     pub fn new(seeds: Seeds) -> Self {
         Self {
             seeds,
             key_offset: 0,
+        }
+    }
+
+    /// Options for the samples of `split`: keys from [`Split::key_offset`].
+    ///
+    /// ```
+    /// use lsm::{EncodeOptions, Split};
+    /// let o = EncodeOptions::for_split(seeds::Seeds::new(10), Split::Test);
+    /// assert_eq!(o.key_offset, 1 << 32);
+    /// ```
+    pub fn for_split(seeds: Seeds, split: Split) -> Self {
+        Self {
+            seeds,
+            key_offset: split.key_offset(),
         }
     }
 }
@@ -63,6 +99,27 @@ impl Features {
     /// The counts of sample `i`.
     pub fn row(&self, i: usize) -> &[u32] {
         &self.counts[i * self.n_res..(i + 1) * self.n_res]
+    }
+
+    /// The counts as a dense `samples x n_res` matrix of `f64`, the readout's
+    /// input.
+    ///
+    /// ```
+    /// let f = lsm::Features {
+    ///     samples: 2,
+    ///     n_res: 3,
+    ///     counts: vec![1, 0, 2, 0, 5, 0],
+    ///     steps: vec![10, 10],
+    ///     ops: Default::default(),
+    /// };
+    /// let m = f.to_matrix();
+    /// assert_eq!((m.nrows(), m.ncols()), (2, 3));
+    /// assert_eq!(m[(1, 1)], 5.0);
+    /// ```
+    pub fn to_matrix(&self) -> nalgebra::DMatrix<f64> {
+        nalgebra::DMatrix::from_fn(self.samples, self.n_res, |i, j| {
+            f64::from(self.counts[i * self.n_res + j])
+        })
     }
 }
 

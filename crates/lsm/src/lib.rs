@@ -125,7 +125,7 @@ mod reservoir;
 mod synapses;
 pub mod workload;
 
-pub use encode::{EncodeOptions, Features};
+pub use encode::{EncodeOptions, Features, Split};
 pub use error::{Error, Result};
 pub use hardware::{MacroScratch, MacroSynapses, device_weights, digital_twin};
 pub use params::{InputLayer, MAX_DIM, NeuronParams, ReservoirParams, ResetMode};

@@ -521,10 +521,6 @@ pub fn fit_chip(
     Ok((c, names))
 }
 
-fn dense(f: &Features) -> DMatrix<f64> {
-    DMatrix::from_fn(f.samples, f.n_res, |i, j| f64::from(f.row(i)[j]))
-}
-
 fn encode<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     rasters: &[SpikeRaster],
@@ -1010,8 +1006,8 @@ impl Task for ZeroShotTask {
                      train: &Features,
                      test: &Features|
          -> Result<(DMatrix<f64>, DMatrix<f64>)> {
-            let (scaler, x) = Scaler::fit_transform(s, &dense(train))?;
-            Ok((x, scaler.transform(&dense(test))?))
+            let (scaler, x) = Scaler::fit_transform(s, &train.to_matrix())?;
+            Ok((x, scaler.transform(&test.to_matrix())?))
         };
         let (img_train, img_test) = scale(&p.image.scaling, &f.f[0], &f.f[1])?;
         let (aud_train, aud_test) = scale(&p.audio.scaling, &f.f[2], &f.f[3])?;

@@ -1,0 +1,166 @@
+//! The encode step on its own: a formed chip (for example one saved with
+//! `Macro::save` and loaded with `Macro::load`) and a figure's preset turn
+//! the figure's data into spike-count features, on the chip ("hardware":
+//! read noise, converters, as the macro is set up) and on its digital twin
+//! ("software": the very same weights, read ideally), with the labels and
+//! the split of every sample.
+//!
+//! The files [`EncodedData::write_npy`] writes, readable by `numpy.load`:
+//!
+//! | file | dtype | shape | what |
+//! |---|---|---|---|
+//! | `features_software.npy` | `<u4` | (samples, n_res) | spike counts on the digital twin |
+//! | `features_hardware.npy` | `<u4` | (samples, n_res) | spike counts on the macro |
+//! | `labels.npy` | `<u2` | (samples,) | class of each sample |
+//! | `split.npy` | `u1` | (samples,) | 0 for a training sample, 1 for a test sample |
+//!
+//! Training samples come first, then test samples, each in the order of the
+//! figure's seeded split. Sample `i` of a split draws its read noise from the
+//! chip's seed keyed by [`lsm::Split`], so two encodes of the same data on the
+//! same chip are byte-identical, with any number of threads.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use cim_macro::Macro;
+use events::{AudioBinning, VisionBinning};
+use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Split, digital_twin};
+
+use crate::error::{Context, Result, bail};
+use crate::output::Stages;
+use crate::run::{Ctx, Figure, RunOptions};
+use crate::supervised::{Prepared, SupervisedPreset, encode, prepare};
+
+/// Features of a figure's data on a chip and on its digital twin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedData {
+    /// Counts on the digital twin (ideal reads of the chip's weights).
+    pub software: Features,
+    /// Counts on the macro.
+    pub hardware: Features,
+    /// Class of each sample.
+    pub labels: Vec<u16>,
+    /// 0 for a training sample, 1 for a test sample.
+    pub split: Vec<u8>,
+}
+
+impl EncodedData {
+    /// Writes the four `.npy` files of the module's table into `dir`
+    /// (created if needed).
+    pub fn write_npy(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let n = self.labels.len();
+        for (name, f) in [
+            ("features_software.npy", &self.software),
+            ("features_hardware.npy", &self.hardware),
+        ] {
+            events::npy::write_npy(dir.join(name), &[f.samples, f.n_res], &f.counts)?;
+        }
+        events::npy::write_npy(dir.join("labels.npy"), &[n], &self.labels)?;
+        events::npy::write_npy(dir.join("split.npy"), &[n], &self.split)?;
+        Ok(())
+    }
+}
+
+/// Encodes the data of `figure` (Fig. 2: N-MNIST, Fig. 3: N-TIDIGITS, from
+/// the source the options give) on partition `partition` of `chip` (the
+/// preset's partition when `None`), with the preset's binning, splits, caps
+/// and reservoir. The chip's own seed keys the read noise.
+pub fn encode_figure_data(
+    figure: Figure,
+    options: &RunOptions,
+    chip: Arc<Macro>,
+    partition: Option<&str>,
+) -> Result<EncodedData> {
+    let mut ctx = Ctx {
+        options,
+        figure,
+        stages: Stages::default(),
+    };
+    match figure {
+        Figure::Fig2 => {
+            let (preset, _) = ctx.preset::<SupervisedPreset<VisionBinning>>(Some("data"))?;
+            preset.data.validate()?;
+            let data = preset.data.vision(seeds::Seeds::new(preset.seed))?;
+            let prepared = prepare(
+                &mut ctx.stages,
+                &data,
+                &preset.binning,
+                &preset.limits,
+                &crate::fig2::TASK,
+                seeds::Seeds::new(preset.seed),
+            )?;
+            on_chip(&preset, &prepared, chip, partition)
+        }
+        Figure::Fig3 => {
+            let (preset, _) = ctx.preset::<SupervisedPreset<AudioBinning>>(Some("data"))?;
+            preset.data.validate()?;
+            let data = preset.data.audio(seeds::Seeds::new(preset.seed))?;
+            let prepared = prepare(
+                &mut ctx.stages,
+                &data,
+                &preset.binning,
+                &preset.limits,
+                &crate::fig3::TASK,
+                seeds::Seeds::new(preset.seed),
+            )?;
+            on_chip(&preset, &prepared, chip, partition)
+        }
+        other => bail!(
+            "{} has no event data to encode: use fig2 (N-MNIST) or fig3 (N-TIDIGITS)",
+            other.name()
+        ),
+    }
+}
+
+fn on_chip<B>(
+    preset: &SupervisedPreset<B>,
+    prepared: &Prepared,
+    chip: Arc<Macro>,
+    partition: Option<&str>,
+) -> Result<EncodedData> {
+    preset.reservoir.validate()?;
+    let seeds = chip.seeds();
+    let partition = partition.unwrap_or(&preset.partition);
+    let hardware = Reservoir::<f32, _>::new(
+        preset.reservoir.clone(),
+        MacroSynapses::for_reservoir(chip, partition, &preset.reservoir)?,
+    )?;
+    let software = Reservoir::new(
+        preset.reservoir.clone(),
+        digital_twin::<f32>(hardware.synapses())?,
+    )?;
+    let both = |split: Split, rasters| -> Result<(Features, Features)> {
+        let o = EncodeOptions::for_split(seeds, split);
+        Ok((
+            encode(&software, rasters, o, "software")?,
+            encode(&hardware, rasters, o, "hardware")?,
+        ))
+    };
+    let (sw_train, hw_train) = both(Split::Train, &prepared.train_r)?;
+    let (sw_test, hw_test) = both(Split::Test, &prepared.test_r)?;
+    let join = |a: Features, b: Features| Features {
+        samples: a.samples + b.samples,
+        n_res: a.n_res,
+        counts: [a.counts, b.counts].concat(),
+        steps: [a.steps, b.steps].concat(),
+        ops: a.ops + b.ops,
+    };
+    let labels = prepared
+        .train_y
+        .iter()
+        .chain(&prepared.test_y)
+        .map(|&l| {
+            u16::try_from(l).map_err(|_| crate::error::err!("label {l} does not fit 16 bits"))
+        })
+        .collect::<Result<_>>()?;
+    let split = std::iter::repeat_n(0u8, prepared.train_y.len())
+        .chain(std::iter::repeat_n(1u8, prepared.test_y.len()))
+        .collect();
+    Ok(EncodedData {
+        software: join(sw_train, sw_test),
+        hardware: join(hw_train, hw_test),
+        labels,
+        split,
+    })
+}
