@@ -1,12 +1,21 @@
-//! The project's orchestrator, run as `cargo xtask <command>`.
+//! The project's command layer, run as `cargo xtask <command>`.
 //!
-//! It wires library calls together, writes results and draws figures; no
-//! physics, training or parsing lives here. Commands:
+//! It parses arguments, calls the libraries (`experiments` for the pipeline,
+//! `plots` for the figures, the model crates for single tools) and writes
+//! files where the user asked; no physics, training, statistics, parsing or
+//! plotting lives here. Commands:
 //!
 //! * `cargo xtask ci`: formatting check, clippy with warnings denied, the test
 //!   suite, and the documentation with warnings denied, as CI runs them.
 //! * `cargo xtask reproduce <fig1|fig2|fig3|fig4|all>`: reproduce the paper's
 //!   figures into `results/<figure>/`.
+//! * `cargo xtask chip form --preset P --out chip.bin`, `cargo xtask encode
+//!   --chip chip.bin ... --out DIR`: form and save a chip, encode a figure's
+//!   event data on it into `.npy` features.
+//! * `cargo xtask device fit --conductances FILE`: fit the device model to
+//!   measured conductances.
+//! * `cargo xtask sweep`, `sweep-merge`, `costs`, `events`, `emulate`, `lsm`,
+//!   `bench`: see `--help` and the README.
 //!
 //! Logs go through `tracing`; set `RUST_LOG` (for example `RUST_LOG=debug`) to
 //! see more.
@@ -20,6 +29,7 @@ pub mod args;
 pub mod chip_cmd;
 pub mod ci;
 pub mod costs;
+pub mod device_cmd;
 pub mod emulate_cmd;
 pub mod events_cmd;
 pub mod lsm_cmd;
@@ -82,6 +92,8 @@ pub enum Command {
     Chip(chip_cmd::ChipArgs),
     /// Encode a figure's event data on a saved chip into `.npy` features.
     Encode(chip_cmd::EncodeArgs),
+    /// Device-model tools: `device fit --conductances FILE.csv`.
+    Device(device_cmd::DeviceArgs),
     /// Training MACs and inference energy of the paper's models, ours beside the paper's.
     Costs(costs::CostsArgs),
     /// Event-data tools: `events summary PATH [--json] [--format ...]`.
@@ -111,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ReproduceAll(options) => reproduce::run_with(reproduce::Figure::All, &options),
         Command::Chip(args) => chip_cmd::run(&args),
         Command::Encode(args) => chip_cmd::encode(&args),
+        Command::Device(args) => device_cmd::run(&args),
         Command::Costs(args) => costs::run(&args),
         Command::Events(args) => events_cmd::run(&args),
         Command::Emulate(args) => emulate_cmd::run(&args),

@@ -306,6 +306,79 @@ pub struct Fit {
 }
 
 impl Fit {
+    /// A Markdown report of the fit: the split, the formed log-normal with
+    /// standard errors, the Gaussian view beside it with both
+    /// Kolmogorov-Smirnov distances, the pristine cells, the compliance and
+    /// the Weibull scale.
+    ///
+    /// ```
+    /// use rram_device::{DeviceParams, FitOptions, fit_conductances};
+    /// let values = [0.2, 0.25, 13.0, 14.0, 15.5, 16.0];
+    /// let fit = fit_conductances(&values, &DeviceParams::default(), &FitOptions::default()).unwrap();
+    /// assert!(fit.report().contains("| formed fraction | 0.6667"));
+    /// ```
+    pub fn report(&self) -> String {
+        use std::fmt::Write as _;
+        let f = &self.formed;
+        let mut s = String::from("| quantity | value |\n|---|---|\n");
+        let mut row = |q: &str, v: String| {
+            let _ = writeln!(s, "| {q} | {v} |");
+        };
+        row("cells", self.n.to_string());
+        row("formed cells", self.n_formed.to_string());
+        row(
+            "formed fraction",
+            format!(
+                "{:.4} +- {:.4}",
+                self.formed_fraction, self.formed_fraction_stderr
+            ),
+        );
+        row(
+            "formed ln G: mu, sigma",
+            format!(
+                "{:.4} +- {:.4}, {:.4} +- {:.4}",
+                f.mu_ln, f.mu_ln_stderr, f.sigma_ln, f.sigma_ln_stderr
+            ),
+        );
+        row(
+            "formed log-normal: median, mean, std (uS)",
+            format!("{:.3}, {:.3}, {:.3}", f.median_us, f.mean_us, f.std_us),
+        );
+        row(
+            "formed sample: mean, std (uS)",
+            format!(
+                "{:.3}, {:.3}",
+                self.formed_sample.mean, self.formed_sample.std
+            ),
+        );
+        row(
+            "KS distance: log-normal, normal",
+            format!(
+                "{:.4}, {:.4}",
+                f.ks_distance, self.formed_normal_ks_distance
+            ),
+        );
+        row(
+            "pristine log-normal: median (uS), sigma",
+            self.pristine
+                .map_or("- (fewer than two unformed cells)".to_owned(), |p| {
+                    format!("{:.4}, {:.4}", p.median_us, p.sigma_ln)
+                }),
+        );
+        row(
+            "compliance current (uA)",
+            format!("{:.3}", self.i_c_a * 1e6),
+        );
+        row(
+            "Weibull scale eta0 (s)",
+            self.eta0_s.map_or(
+                "- (program unknown, or all or no cells formed)".to_owned(),
+                |e| format!("{e:.4e}"),
+            ),
+        );
+        s
+    }
+
     /// `base` with the fitted values in place: `compliance.sigma_ln`,
     /// the pristine log-normal (when fitted) and `forming.eta0_s` (when
     /// estimated).
