@@ -27,6 +27,21 @@
 //!   with [`TrainingConvention::paper`] or [`TrainingConvention::backprop`].
 //! * [`paper::paper_report`]: everything `cargo xtask costs` prints.
 //!
+//! ```
+//! use costmodel::{LayerKind, OpCounts, TableSet, TechTables, Workload, tech_dir};
+//! // A layer that did 1,000 fp32 additions and 200 comparisons.
+//! let counts = OpCounts { add_fp32: 1_000, compare: 200, ..OpCounts::default() };
+//! let workload = Workload::new().with("neurons", LayerKind::Neurons, counts);
+//! // Price it with the committed literature tables.
+//! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+//! let tables = TechTables::load_set(&tech_dir(&root), TableSet::Literature).unwrap();
+//! let energy = tables.price_workload(&workload);
+//! assert!(energy.total.total_j() > 0.0);
+//! // Zero work costs zero energy.
+//! let idle = Workload::new().with("neurons", LayerKind::Neurons, OpCounts::default());
+//! assert_eq!(tables.price_workload(&idle).total.total_j(), 0.0);
+//! ```
+//!
 //! # Energy
 //!
 //! ```text

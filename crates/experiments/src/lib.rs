@@ -27,12 +27,16 @@
 //! stream of `seeds`; parallel work keys its streams by work item, so
 //! results do not depend on the number of threads.
 //!
-//! ```no_run
+//! ```
 //! use experiments::{Figure, RunOptions, run_figure};
 //!
+//! // Fig. 1 at the quick scale: the formed macro's statistics.
 //! let options = RunOptions { quick: true, ..RunOptions::default() };
-//! let fig2 = run_figure(Figure::Fig2, &options)?;
-//! println!("software accuracy: {:?} %", fig2.summary.get_f64("test_accuracy_software"));
+//! let fig1 = run_figure(Figure::Fig1, &options)?;
+//! let mean = fig1.summary.get_f64("formed_g_mean_us").unwrap();
+//! assert!((mean - 14.25).abs() < 0.05, "{mean}");
+//! // The same call with Figure::Fig2 runs the N-MNIST pipeline; the
+//! // `plots` crate draws `fig1.panels`.
 //! # Ok::<(), experiments::Error>(())
 //! ```
 

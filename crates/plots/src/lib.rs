@@ -6,6 +6,18 @@
 //! family on first use (plotters' `ab_glyph` backend). SVG files name the
 //! family `sans-serif` and leave the glyphs to the viewer.
 //!
+//! ```
+//! use plots::{Histogram, HistogramSet, render_rgb};
+//! let h = Histogram {
+//!     title: "conductance".into(),
+//!     x_label: "G (uS)".into(),
+//!     sets: vec![HistogramSet { label: "formed".into(), values: vec![13.0, 14.2, 14.9, 15.5], ..Default::default() }],
+//!     ..Histogram::default()
+//! };
+//! let rgb = render_rgb(&h).unwrap(); // or plots::save_png_and_svg(&h, stem)
+//! assert_eq!(rgb.len(), (h.size.0 * h.size.1 * 3) as usize);
+//! ```
+//!
 //! Figures ([`Figure`]):
 //!
 //! | type | what | typical use |

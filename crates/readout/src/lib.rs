@@ -9,6 +9,23 @@
 //! differences. Training reports its operations as [`costmodel::OpCounts`]
 //! through [`TrainingCost`].
 //!
+//! ```
+//! use readout::{Classifier, ClassifierParams, OptimizerParams, nalgebra::DMatrix};
+//! // Two separable classes of 40 samples: class 0 is active on feature 0,
+//! // class 1 on feature 1.
+//! let y: Vec<usize> = (0..80).map(|i| usize::from(i >= 40)).collect();
+//! let x = DMatrix::from_fn(80, 2, |i, j| if y[i] == j { 1.0 } else { 0.0 });
+//! let params = ClassifierParams {
+//!     epochs: 50,
+//!     optimizer: OptimizerParams::adam(0.05),
+//!     ..ClassifierParams::default()
+//! };
+//! let fit = Classifier::fit(&params, &x, &y, 2, seeds::Seeds::new(1)).unwrap();
+//! let predicted = fit.model.predict(&x).unwrap();
+//! let acc = readout::accuracy(&y, &predicted).unwrap();
+//! assert!(acc > 0.9, "{acc}");
+//! ```
+//!
 //! # Inputs
 //!
 //! Features are `nalgebra::DMatrix<f64>` (re-exported as [`nalgebra`]) with
