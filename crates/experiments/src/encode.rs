@@ -23,13 +23,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cim_macro::Macro;
-use events::{AudioBinning, VisionBinning};
+use events::{AudioBinning, Binner, DataConfig, Dataset, EventSource, VisionBinning};
 use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Split, digital_twin};
 
 use crate::error::{Context, Result, bail};
 use crate::output::Stages;
 use crate::run::{Ctx, Figure, RunOptions};
-use crate::supervised::{Prepared, SupervisedPreset, encode, prepare};
+use crate::supervised::{Prepared, SupervisedPreset, Task, encode, prepare};
+use seeds::Seeds;
 
 /// Features of a figure's data on a chip and on its digital twin.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,30 +81,12 @@ pub fn encode_figure_data(
     match figure {
         Figure::Fig2 => {
             let (preset, _) = ctx.preset::<SupervisedPreset<VisionBinning>>(Some("data"))?;
-            preset.data.validate()?;
-            let data = preset.data.vision(seeds::Seeds::new(preset.seed))?;
-            let prepared = prepare(
-                &mut ctx.stages,
-                &data,
-                &preset.binning,
-                &preset.limits,
-                &crate::fig2::TASK,
-                seeds::Seeds::new(preset.seed),
-            )?;
+            let prepared = prepare_data(&mut ctx, &preset, DataConfig::vision, &crate::fig2::TASK)?;
             on_chip(&preset, &prepared, chip, partition)
         }
         Figure::Fig3 => {
             let (preset, _) = ctx.preset::<SupervisedPreset<AudioBinning>>(Some("data"))?;
-            preset.data.validate()?;
-            let data = preset.data.audio(seeds::Seeds::new(preset.seed))?;
-            let prepared = prepare(
-                &mut ctx.stages,
-                &data,
-                &preset.binning,
-                &preset.limits,
-                &crate::fig3::TASK,
-                seeds::Seeds::new(preset.seed),
-            )?;
+            let prepared = prepare_data(&mut ctx, &preset, DataConfig::audio, &crate::fig3::TASK)?;
             on_chip(&preset, &prepared, chip, partition)
         }
         other => bail!(
@@ -111,6 +94,30 @@ pub fn encode_figure_data(
             other.name()
         ),
     }
+}
+
+/// Opens the preset's data with `open`, splits, caps and bins it.
+fn prepare_data<B, S>(
+    ctx: &mut Ctx<'_>,
+    preset: &SupervisedPreset<B>,
+    open: impl FnOnce(&DataConfig, Seeds) -> events::Result<Dataset<S>>,
+    task: &Task,
+) -> Result<Prepared>
+where
+    S: EventSource,
+    B: Binner<S::Event>,
+{
+    preset.data.validate()?;
+    let seeds = Seeds::new(preset.seed);
+    let data = open(&preset.data, seeds)?;
+    prepare(
+        &mut ctx.stages,
+        &data,
+        &preset.binning,
+        &preset.limits,
+        task,
+        seeds,
+    )
 }
 
 fn on_chip<B>(

@@ -43,40 +43,32 @@ impl ResultsDir {
         Ok(self.path(name))
     }
 
-    /// Writes a CSV table: a header and rows of already formatted cells
-    /// (cells containing commas or quotes are quoted).
-    pub fn write_csv(
-        &self,
-        name: &str,
-        header: &[&str],
-        rows: impl IntoIterator<Item = Vec<String>>,
-    ) -> Result<PathBuf> {
-        let quote = |c: &str| {
-            if c.contains([',', '"', '\n']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.to_owned()
-            }
-        };
-        let mut text = header
-            .iter()
-            .map(|h| quote(h))
-            .collect::<Vec<_>>()
-            .join(",");
-        text.push('\n');
-        for row in rows {
-            text.push_str(&row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
-            text.push('\n');
-        }
-        self.write(name, text.as_bytes())
-    }
-
     /// Writes `value` as pretty JSON (trailing newline) to `name`.
     pub fn write_json<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<PathBuf> {
         let mut text = serde_json::to_string_pretty(value).context("serialising JSON")?;
         text.push('\n');
         self.write(name, text.as_bytes())
     }
+}
+
+/// A CSV cell, quoted when it holds a comma, a quote or a newline.
+pub fn csv_cell(c: &str) -> String {
+    if c.contains([',', '"', '\n']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c.to_owned()
+    }
+}
+
+/// One CSV line (with its newline) of already formatted cells.
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
@@ -224,18 +216,10 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_when_needed() {
-        let dir = tempfile::tempdir().unwrap();
-        let results = ResultsDir::create(dir.path()).unwrap();
-        results
-            .write_csv(
-                "t.csv",
-                &["a", "b,c"],
-                vec![vec!["1".into(), "x\"y".into()]],
-            )
-            .unwrap();
+        assert_eq!(csv_line(&["a", "b,c"]), "a,\"b,c\"\n");
         assert_eq!(
-            fs::read_to_string(results.path("t.csv")).unwrap(),
-            "a,\"b,c\"\n1,\"x\"\"y\"\n"
+            csv_line(&["1".to_owned(), "x\"y".to_owned()]),
+            "1,\"x\"\"y\"\n"
         );
     }
 

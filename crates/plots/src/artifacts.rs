@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use experiments::output::csv_line;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use rayon::prelude::*;
@@ -152,31 +153,11 @@ pub struct Artifacts {
     pub tables: Vec<Table>,
 }
 
-/// Quotes a CSV cell when it holds a comma, a quote or a newline.
-pub fn csv_cell(c: &str) -> String {
-    if c.contains([',', '"', '\n']) {
-        format!("\"{}\"", c.replace('"', "\"\""))
-    } else {
-        c.to_owned()
-    }
-}
-
 /// CSV text: a header and rows of already formatted cells.
 pub fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut text = header
-        .iter()
-        .map(|h| csv_cell(h))
-        .collect::<Vec<_>>()
-        .join(",");
-    text.push('\n');
+    let mut text = csv_line(header);
     for row in rows {
-        text.push_str(
-            &row.iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        text.push('\n');
+        text.push_str(&csv_line(&row));
     }
     text
 }

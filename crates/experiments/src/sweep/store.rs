@@ -20,7 +20,7 @@ use crate::error::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
 use super::spec::{AxisInfo, FORMAT, Plan};
-use crate::output::write_atomic;
+use crate::output::{csv_line, write_atomic};
 
 /// A shard of a sweep: runs with `run % count == index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,13 +192,6 @@ impl ResultFile {
 
     /// The CSV text: `run, point, repeat, seed, varied, <axes>, <columns>, error`.
     pub fn csv(&self) -> String {
-        let quote = |c: &str| {
-            if c.contains([',', '"', '\n']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.to_owned()
-            }
-        };
         let mut header: Vec<String> = ["run", "point", "repeat", "seed", "varied"]
             .iter()
             .map(|s| (*s).to_owned())
@@ -206,12 +199,7 @@ impl ResultFile {
         header.extend(self.axes.iter().map(|a| a.name.clone()));
         header.extend(self.columns.iter().cloned());
         header.push("error".to_owned());
-        let mut s = header
-            .iter()
-            .map(|h| quote(h))
-            .collect::<Vec<_>>()
-            .join(",");
-        s.push('\n');
+        let mut s = csv_line(&header);
         for r in &self.rows {
             let mut cells = vec![
                 r.run.to_string(),
@@ -227,8 +215,7 @@ impl ResultFile {
                     .map(|m| m.map(|x| x.to_string()).unwrap_or_default()),
             );
             cells.push(r.error.clone().unwrap_or_default());
-            s.push_str(&cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
-            s.push('\n');
+            s.push_str(&csv_line(&cells));
         }
         s
     }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::spec::Design;
 use super::store::{ResultFile, value_cell};
+use crate::output::csv_line;
 
 /// Mean, sample standard deviation (`n - 1`; 0 for one value) and count of
 /// one metric column at one point.
@@ -158,19 +159,7 @@ pub fn summary_csv(file: &ResultFile) -> String {
     for c in &file.columns {
         header.extend([format!("{c}_mean"), format!("{c}_std"), format!("{c}_n")]);
     }
-    let quote = |c: &str| {
-        if c.contains([',', '"', '\n']) {
-            format!("\"{}\"", c.replace('"', "\"\""))
-        } else {
-            c.to_owned()
-        }
-    };
-    let mut s = header
-        .iter()
-        .map(|h| quote(h))
-        .collect::<Vec<_>>()
-        .join(",");
-    s.push('\n');
+    let mut s = csv_line(&header);
     for (p, i) in info.iter().enumerate() {
         let Some((values, varied)) = i else { continue };
         let mut cells = vec![p.to_string(), varied.clone().unwrap_or_default()];
@@ -181,8 +170,7 @@ pub fn summary_csv(file: &ResultFile) -> String {
                 None => cells.extend([String::new(), String::new(), "0".to_owned()]),
             }
         }
-        s.push_str(&cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
-        s.push('\n');
+        s.push_str(&csv_line(&cells));
     }
     s
 }
