@@ -252,7 +252,7 @@ mod tests {
         let missing = std::env::temp_dir()
             .join("no-such-dir-7f3a")
             .join("missing.bin");
-        let err = crate::dataset::DatasetFormat::detect(&missing).expect_err("missing file");
+        let err = crate::format::DatasetFormat::detect(&missing).expect_err("missing file");
         let chain: Vec<String> =
             std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
                 .map(ToString::to_string)

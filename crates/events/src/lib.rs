@@ -202,6 +202,7 @@ mod dataset;
 pub mod emulate;
 mod error;
 mod event;
+mod format;
 pub mod idx;
 pub mod nmnist;
 pub mod noise;
@@ -215,14 +216,13 @@ pub mod synthetic;
 pub mod transform;
 
 pub use binning::{AudioBinning, BinSpec, PolarityMode, TimeBins, TimeOrigin, VisionBinning};
-pub use dataset::{
-    Dataset, DatasetFormat, EventSource, InMemorySource, SampleInfo, Split, pair_by_label,
-};
+pub use dataset::{Dataset, EventSource, InMemorySource, SampleInfo, Split, pair_by_label};
 pub use error::{Error, IN_MEMORY, Result};
 pub use event::{
     AudioEvent, AudioSensor, AudioStream, Event, EventStream, VisionEvent, VisionSensor,
     VisionStream,
 };
+pub use format::DatasetFormat;
 pub use nmnist::{NmnistDirWriter, NmnistOptions, NmnistSource, NmnistZipWriter};
 pub use noise::{InputNoise, NoiseEvent, noisy_rasters};
 pub use ntidigits::{
