@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use baselines::{
-    LabeledSeqs, RnnClassifier, RnnClassifierParams, SparseSeq, SrnnClassifier,
+    LabeledSeqs, RnnClassifier, RnnClassifierParams, SpikeRaster, SrnnClassifier,
     SrnnClassifierParams, TrainingParams,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -21,12 +21,12 @@ use seeds::{Purpose, Seeds};
 
 const SAMPLES: usize = 800;
 
-fn nmnist_like(n: usize) -> (Vec<SparseSeq>, Vec<usize>) {
+fn nmnist_like(n: usize) -> (Vec<SpikeRaster>, Vec<usize>) {
     let mut rng = Seeds::new(1).stream(Purpose::Benchmark);
     let p = 27.0 / 256.0;
     let seqs = (0..n)
         .map(|_| {
-            SparseSeq::from_steps(
+            SpikeRaster::from_steps(
                 256,
                 (0..50).map(|_| {
                     (0..256u32)

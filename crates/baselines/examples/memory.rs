@@ -8,7 +8,7 @@
 use baselines::tasks::{DelayedRecallParams, delayed_recall};
 use baselines::{
     AnnHeadParams, Fit, LabeledSeqs, LifParams, Loss, RnnClassifier, RnnClassifierParams,
-    RnnParams, RnnReadout, SnnHeadParams, SparseSeq, SrnnClassifier, SrnnClassifierParams,
+    RnnParams, RnnReadout, SnnHeadParams, SpikeRaster, SrnnClassifier, SrnnClassifierParams,
     SrnnHead, SrnnParams, TrainingCounts, TrainingParams,
 };
 use readout::nalgebra::DMatrix;
@@ -34,7 +34,7 @@ fn report<M>(name: &str, fit: &Fit<M>, accuracy: f64) {
     );
 }
 
-fn input_features(seqs: &[SparseSeq], last_step: bool) -> DMatrix<f64> {
+fn input_features(seqs: &[SpikeRaster], last_step: bool) -> DMatrix<f64> {
     let c = seqs[0].channels() as usize;
     DMatrix::from_fn(seqs.len(), c, |i, j| {
         let s = &seqs[i];

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use readout::{ClassificationReport, OptimizerParams, check_labels};
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
+use spikes::SpikeSteps;
 
 use crate::counts::TrainingCounts;
 use crate::error::{Error, Result, invalid};
@@ -16,7 +17,7 @@ use crate::params::{
 };
 use crate::real::Real;
 use crate::rnn::{self, RnnParams, RnnReadout, RnnTrace};
-use crate::seq::{SpikeSteps, check_steps};
+use crate::seq::check_steps;
 use crate::srnn::{
     self, Direct, Lif, Sg, SnnHeadLayout, SnnHeadNet, SnnHeadTrace, SrnnLayout, SrnnTrace,
 };
@@ -39,7 +40,7 @@ pub enum SrnnHead {
 
 /// Everything that defines an SRNN classifier and its training.
 ///
-/// `bin_steps` is read by whoever bins the events into [`SparseSeq`](crate::SparseSeq)s (the
+/// `bin_steps` is read by whoever bins the events into [`SpikeRaster`](crate::SpikeRaster)s (the
 /// reproduction pipeline); the model itself processes the first
 /// `time_window` steps of each sequence (all of them if `None` or if the
 /// sequence is shorter), so sequences of any length are accepted.

@@ -10,6 +10,7 @@ use readout::{
 };
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
+use spikes::{SpikeRaster, SpikeSteps};
 
 use crate::classifier::{authors_layer, check_data, check_seqs};
 use crate::counts::TrainingCounts;
@@ -18,7 +19,6 @@ use crate::head::MlpLayout;
 use crate::optim::Optimizer;
 use crate::params::{LifParams, SrnnParams, TrainingParams, validate_window};
 use crate::real::Real;
-use crate::seq::{SparseSeq, SpikeSteps};
 use crate::srnn::{self, Direct, Lif, Sg, SrnnLayout, SrnnTrace};
 use crate::streams::{SRNN_CLIP, model_stream};
 use crate::train::{LabeledSeqs, reduce_into};
@@ -504,7 +504,7 @@ fn tally<R>(st: &mut ClipState<R>, n: usize, c: &mut TrainingCounts) {
 /// Validation sets of a contrastive run (model selection by
 /// audio-search-image top-1).
 #[derive(Debug)]
-pub struct ClipValidation<'a, S = SparseSeq> {
+pub struct ClipValidation<'a, S = SpikeRaster> {
     /// Validation images.
     pub images: LabeledSeqs<'a, S>,
     /// Validation audio.

@@ -82,6 +82,41 @@ pub enum Error {
     /// this crate's own variants.
     #[error(transparent)]
     Readout(readout::Error),
+    /// Any other error of the `spikes` crate; building a sequence's raster
+    /// fails with this crate's [`Error::ChannelOutOfRange`],
+    /// [`Error::SequenceTooLarge`] or [`Error::ShapeMismatch`].
+    #[error(transparent)]
+    Spikes(spikes::Error),
+}
+
+/// Building a [`spikes::SpikeRaster`] fails with `spikes`'s errors: the
+/// kinds this crate has become its own variants, so callers match one set.
+impl From<spikes::Error> for Error {
+    fn from(e: spikes::Error) -> Error {
+        use spikes::Error as S;
+        match e {
+            S::ChannelOutOfRange {
+                step,
+                channel,
+                channels,
+            } => Error::ChannelOutOfRange {
+                step,
+                channel,
+                channels,
+            },
+            S::RasterTooLarge { entries } => Error::SequenceTooLarge { entries },
+            S::DenseShape {
+                steps,
+                channels,
+                values,
+            } => Error::ShapeMismatch {
+                what: "dense spike array".into(),
+                expected: format!("{steps} steps x {channels} channels"),
+                found: format!("{values} values"),
+            },
+            other => Error::Spikes(other),
+        }
+    }
 }
 
 /// `readout`'s checks (labels, optimiser parameters, the contrastive loss)

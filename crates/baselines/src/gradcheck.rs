@@ -22,16 +22,16 @@ use crate::params::{
     AnnHeadParams, InitParams, LifParams, Loss, SnnHeadParams, SrnnParams, Surrogate,
 };
 use crate::rnn::{RnnParams, RnnReadout};
-use crate::seq::SparseSeq;
 use rand::RngExt;
 use seeds::{Purpose, Seeds};
+use spikes::SpikeRaster;
 
 const INPUTS: usize = 3;
 const HIDDEN: usize = 4;
 const CLASSES: usize = 3;
 const STEPS: usize = 7;
 
-fn random_seq(seed: u64, p: f64) -> SparseSeq {
+fn random_seq(seed: u64, p: f64) -> SpikeRaster {
     let mut rng = Seeds::new(seed).stream(Purpose::SyntheticData);
     let steps: Vec<Vec<u32>> = (0..STEPS)
         .map(|_| {
@@ -40,7 +40,7 @@ fn random_seq(seed: u64, p: f64) -> SparseSeq {
                 .collect()
         })
         .collect();
-    SparseSeq::from_steps(INPUTS as u32, steps).unwrap()
+    SpikeRaster::from_steps(INPUTS as u32, steps).unwrap()
 }
 
 fn lif() -> LifParams {
@@ -100,7 +100,7 @@ fn theta64(arch: &SrnnArch, seed: u64) -> Vec<f64> {
 fn srnn_grad<const SOFT: bool>(
     arch: &SrnnArch,
     theta: &[f64],
-    seq: &SparseSeq,
+    seq: &SpikeRaster,
     label: usize,
 ) -> (f64, Vec<f64>) {
     let mut g = vec![0.0; theta.len()];
@@ -189,7 +189,7 @@ fn soft_srnn_mse_loss_and_no_bias_also_match() {
 
 /// An independent dense, unrolled implementation of the hard network's
 /// forward pass and surrogate-gradient BPTT (no sparsity, no windows).
-fn reference(p: &SrnnClassifierParams, theta: &[f64], seq: &SparseSeq, label: usize) -> Vec<f64> {
+fn reference(p: &SrnnClassifierParams, theta: &[f64], seq: &SpikeRaster, label: usize) -> Vec<f64> {
     let (n, h, c, t_len) = (INPUTS, HIDDEN, CLASSES, seq.steps());
     let sg = p.srnn.surrogate;
     let lf = p.srnn.lif;
@@ -485,7 +485,7 @@ fn performed_counts_match_hand_counts_from_the_trace() {
     let mut g = vec![0f32; theta.len()];
     srnn_sample::<f32, false, _>(&arch, &theta, &seq, Some((0, &mut g)), &mut ws, &mut c);
     let hidden_before_last: usize = (0..STEPS - 1).map(|t| ws.tr.spikes(t).len()).sum();
-    let rows = (seq.spikes() + hidden_before_last) as u64;
+    let rows = (seq.active_entries() + hidden_before_last) as u64;
     assert!(hidden_before_last > 0, "no hidden spike: the check is void");
     let h = HIDDEN as u64;
     assert_eq!(c.forward.spike_acc, rows * h);
@@ -493,7 +493,7 @@ fn performed_counts_match_hand_counts_from_the_trace() {
     let (n, t, k) = (INPUTS as u64, STEPS as u64, CLASSES as u64);
     assert_eq!(c.forward.dense_mac, t * (n * h + h * h) + h * k);
     assert_eq!(c.backward.dense_mac, t * (n * h + 2 * h * h) + 2 * h * k);
-    assert_eq!(c.input_spikes, seq.spikes() as u64);
+    assert_eq!(c.input_spikes, seq.active_entries() as u64);
 }
 
 #[test]
@@ -532,9 +532,10 @@ fn soft_srnn_clip_backward_equals_finite_differences() {
         .iter()
         .map(|&v| f64::from(v))
         .collect();
-    let im: Vec<SparseSeq> = (0..4).map(|k| random_seq(30 + k, 0.5)).collect();
-    let au: Vec<SparseSeq> = (0..4).map(|k| random_seq(40 + k, 0.4)).collect();
-    let (imr, aur): (Vec<&SparseSeq>, Vec<&SparseSeq>) = (im.iter().collect(), au.iter().collect());
+    let im: Vec<SpikeRaster> = (0..4).map(|k| random_seq(30 + k, 0.5)).collect();
+    let au: Vec<SpikeRaster> = (0..4).map(|k| random_seq(40 + k, 0.4)).collect();
+    let (imr, aur): (Vec<&SpikeRaster>, Vec<&SpikeRaster>) =
+        (im.iter().collect(), au.iter().collect());
     let y = [0, 1, 0, 2];
     let loss = |t: &[f64], g: Option<&mut [f64]>| {
         clip_batch::<f64, true, _>(

@@ -20,15 +20,15 @@
 //! # Inputs
 //!
 //! Any storage of binary spike sequences that implements [`SpikeSteps`]
-//! (channels, steps, the sorted active channels of a step): every training
-//! and evaluation entry point is generic over it, so a caller hands over
-//! its own rasters without copying (a newtype over `&events::SpikeRaster`
-//! implements it in three lines; this crate does not depend on `events`).
-//! The entry points check every step against the trait's contract.
-//! [`SparseSeq`] is this crate's own implementation (from an
-//! `events::SpikeRaster`: `SparseSeq::from_steps(raster.channels(),
-//! raster.iter_steps())?`). Labels are `usize` in `0..n_classes`;
-//! [`LabeledSeqs`] pairs both.
+//! (channels, steps, the sorted active channels of a step; the `spikes`
+//! crate's trait, re-exported here): every training and evaluation entry
+//! point is generic over it, so a caller hands over its own storage without
+//! copying. The entry points check every step against the trait's
+//! contract. [`SpikeRaster`] (also `spikes`'s, the raster `events` bins
+//! into and `lsm` reads) implements it and is the default; a raster that
+//! keeps event counts reads as binary (a channel is active in a step or
+//! not, as in the authors' binning). Labels are `usize` in
+//! `0..n_classes`; [`LabeledSeqs`] pairs both.
 //! Outputs that are matrices ([`SrnnClassifier::outputs`],
 //! [`SrnnClassifier::hidden_rates`], embeddings) are `nalgebra::DMatrix<f64>`
 //! with one row per sample, as in `readout`.
@@ -241,5 +241,5 @@ pub use params::{
     TrainingParams,
 };
 pub use rnn::{RnnParams, RnnReadout};
-pub use seq::{SparseSeq, SpikeSteps};
+pub use spikes::{SpikeRaster, SpikeSteps};
 pub use train::{EpochRecord, Fit, LabeledSeqs};

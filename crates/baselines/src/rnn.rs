@@ -2,11 +2,11 @@
 //! through time.
 
 use serde::{Deserialize, Serialize};
+use spikes::SpikeSteps;
 
 use crate::counts::TrainingCounts;
 use crate::error::{Result, invalid};
 use crate::real::{Real, acc, axpy, dot};
-use crate::seq::SpikeSteps;
 use crate::srnn::SrnnLayout;
 
 /// A tanh recurrent layer `h(t) = tanh(W_in^T s(t) + W_rec^T h(t-1) + b)`,

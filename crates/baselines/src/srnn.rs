@@ -9,12 +9,12 @@
 //! pass is the exact gradient of that smooth network (used to check the
 //! backward pass against finite differences).
 
+use spikes::SpikeSteps;
 use std::ops::Range;
 
 use crate::counts::TrainingCounts;
 use crate::params::{LifParams, Surrogate};
 use crate::real::{Real, acc, axpy, dot};
-use crate::seq::SpikeSteps;
 
 /// LIF constants in the kernel's scalar type.
 #[derive(Clone, Copy, Debug)]

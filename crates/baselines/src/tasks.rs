@@ -15,9 +15,9 @@
 use rand::RngExt;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
+use spikes::SpikeRaster;
 
 use crate::error::{Result, invalid};
-use crate::seq::SparseSeq;
 
 /// Shape of the delayed order-recall task.
 ///
@@ -101,7 +101,7 @@ pub fn delayed_recall(
     params: &DelayedRecallParams,
     n: usize,
     seeds: Seeds,
-) -> Result<(Vec<SparseSeq>, Vec<usize>)> {
+) -> Result<(Vec<SpikeRaster>, Vec<usize>)> {
     params.validate()?;
     let c = params.channels_per_cue;
     let channels = params.channels() as u32;
@@ -113,7 +113,7 @@ pub fn delayed_recall(
         let label = usize::from(rng.random_bool(0.5));
         let (first, second) = if label == 0 { (0, c) } else { (c, 0) };
         let second_start = params.cue_steps + params.delay_steps;
-        let mut seq = SparseSeq::new(channels);
+        let mut seq = SpikeRaster::new(channels);
         for t in 0..params.steps() {
             let cue = if t < params.cue_steps {
                 Some(first)

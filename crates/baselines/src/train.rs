@@ -6,19 +6,19 @@
 use rayon::prelude::*;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
+use spikes::{SpikeRaster, SpikeSteps};
 
 use crate::counts::TrainingCounts;
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 use crate::params::TrainingParams;
 use crate::real::acc;
-use crate::seq::{SparseSeq, SpikeSteps};
 use crate::streams::model_stream;
 
-/// Labelled spike sequences: any [`SpikeSteps`] storage, [`SparseSeq`] by
+/// Labelled spike sequences: any [`SpikeSteps`] storage, [`SpikeRaster`] by
 /// default.
 #[derive(Debug)]
-pub struct LabeledSeqs<'a, S = SparseSeq> {
+pub struct LabeledSeqs<'a, S = SpikeRaster> {
     /// One sequence per sample.
     pub seqs: &'a [S],
     /// One class index per sample.

@@ -5,8 +5,8 @@
 use baselines::tasks::{DelayedRecallParams, delayed_recall};
 use baselines::{
     AnnHeadParams, Error, HiddenLayer, LabeledSeqs, LifParams, Loss, RnnClassifier,
-    RnnClassifierParams, SnnHeadParams, SparseSeq, SrnnClassifier, SrnnClassifierParams, SrnnClip,
-    SrnnClipParams, SrnnHead, Surrogate, TrainingParams,
+    RnnClassifierParams, SnnHeadParams, SpikeRaster, SrnnClassifier, SrnnClassifierParams,
+    SrnnClip, SrnnClipParams, SrnnHead, Surrogate, TrainingParams,
 };
 use proptest::prelude::*;
 use readout::{Activation, OptimizerParams};
@@ -197,7 +197,7 @@ fn parameters_reject_unknown_fields_and_round_trip() {
     assert_eq!(t.batch_size, 80);
 }
 
-fn small() -> (SrnnClassifierParams, Vec<SparseSeq>, Vec<usize>) {
+fn small() -> (SrnnClassifierParams, Vec<SpikeRaster>, Vec<usize>) {
     let task = DelayedRecallParams::default();
     let (x, y) = delayed_recall(&task, 20, Seeds::new(1)).unwrap();
     let mut p = SrnnClassifierParams::nmnist_srnn_snn();
@@ -211,7 +211,7 @@ fn small() -> (SrnnClassifierParams, Vec<SparseSeq>, Vec<usize>) {
 #[test]
 fn bad_data_is_an_error_not_a_panic() {
     let (p, x, y) = small();
-    let d = |x: &[SparseSeq], y: &[usize]| {
+    let d = |x: &[SpikeRaster], y: &[usize]| {
         SrnnClassifier::fit(
             &p,
             LabeledSeqs { seqs: x, labels: y },
@@ -238,13 +238,13 @@ fn bad_data_is_an_error_not_a_panic() {
         Error::ShapeMismatch { .. }
     ));
     let mut xb = x.clone();
-    xb[0] = SparseSeq::from_steps(3, [[0u32]]).unwrap();
+    xb[0] = SpikeRaster::from_steps(3, [[0u32]]).unwrap();
     let e = d(&xb, &y).unwrap_err();
     assert!(
         e.to_string().contains("sequence 0") && e.to_string().contains("8 channels"),
         "{e}"
     );
-    xb[0] = SparseSeq::new(8);
+    xb[0] = SpikeRaster::new(8);
     assert!(d(&xb, &y).unwrap_err().to_string().contains("no time step"));
     assert!(matches!(d(&[], &[]).unwrap_err(), Error::Empty { .. }));
     let m = d(&x, &y).unwrap().model;
@@ -288,7 +288,7 @@ fn window_processes_only_the_first_steps() {
     p.head = SrnnHead::Ann(AnnHeadParams::default());
     p.time_window = Some(5);
     let m = SrnnClassifier::new(&p, 2, Seeds::new(1)).unwrap();
-    let short: Vec<SparseSeq> = x.iter().map(|s| s.truncated(5)).collect();
+    let short: Vec<SpikeRaster> = x.iter().map(|s| s.truncated(5)).collect();
     assert_eq!(m.outputs(&x).unwrap(), m.outputs(&short).unwrap());
     let c = m.forward_counts(&x).unwrap();
     assert_eq!(c.time_steps, 5 * x.len() as u64);
@@ -297,11 +297,11 @@ fn window_processes_only_the_first_steps() {
 
 proptest! {
     #[test]
-    fn sparse_seq_from_arbitrary_steps_never_panics(
+    fn raster_from_arbitrary_steps_never_panics(
         channels in 0u32..40,
         steps in proptest::collection::vec(proptest::collection::vec(0u32..50, 0..12), 0..8)
     ) {
-        match SparseSeq::from_steps(channels, &steps) {
+        match SpikeRaster::from_steps(channels, &steps) {
             Ok(s) => {
                 prop_assert_eq!(s.steps(), steps.len());
                 for (t, raw) in steps.iter().enumerate() {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use baselines::{
-    EncoderParams, LabeledSeqs, LifParams, SparseSeq, SrnnClip, SrnnClipParams, SrnnParams,
+    EncoderParams, LabeledSeqs, LifParams, SpikeRaster, SrnnClip, SrnnClipParams, SrnnParams,
     TrainingParams,
 };
 use rand::RngExt;
@@ -21,7 +21,7 @@ fn modality(
     steps: usize,
     on: std::ops::Range<usize>,
     key: u64,
-) -> (Vec<SparseSeq>, Vec<usize>) {
+) -> (Vec<SpikeRaster>, Vec<usize>) {
     let mut rng = Seeds::new(key).stream(Purpose::SyntheticData);
     let mut x = Vec::new();
     let mut y = Vec::new();
@@ -41,13 +41,13 @@ fn modality(
                     .collect()
             })
             .collect();
-        x.push(SparseSeq::from_steps((CLASSES * w) as u32, steps).unwrap());
+        x.push(SpikeRaster::from_steps((CLASSES * w) as u32, steps).unwrap());
         y.push(c);
     }
     (x, y)
 }
 
-fn seen_only(x: &[SparseSeq], y: &[usize], seen: &[usize]) -> (Vec<SparseSeq>, Vec<usize>) {
+fn seen_only(x: &[SpikeRaster], y: &[usize], seen: &[usize]) -> (Vec<SpikeRaster>, Vec<usize>) {
     x.iter()
         .zip(y)
         .filter(|(_, c)| seen.contains(c))

@@ -23,7 +23,7 @@ fn setup() -> (DelayedRecallParams, LabeledSeqsOwned) {
 }
 
 struct LabeledSeqsOwned {
-    x: Vec<baselines::SparseSeq>,
+    x: Vec<baselines::SpikeRaster>,
     y: Vec<usize>,
 }
 

@@ -6,8 +6,8 @@
 use baselines::tasks::{DelayedRecallParams, delayed_recall};
 use baselines::{
     AnnHeadParams, ClipValidation, EncoderParams, LabeledSeqs, LifParams, Loss, RnnClassifier,
-    RnnClassifierParams, RnnParams, SnnHeadParams, SparseSeq, SrnnClassifier, SrnnClassifierParams,
-    SrnnClip, SrnnClipParams, SrnnHead, SrnnParams, TrainingParams,
+    RnnClassifierParams, RnnParams, SnnHeadParams, SpikeRaster, SrnnClassifier,
+    SrnnClassifierParams, SrnnClip, SrnnClipParams, SrnnHead, SrnnParams, TrainingParams,
 };
 use readout::OptimizerParams;
 use seeds::Seeds;
@@ -19,7 +19,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .unwrap()
 }
 
-fn data() -> (DelayedRecallParams, Vec<SparseSeq>, Vec<usize>) {
+fn data() -> (DelayedRecallParams, Vec<SpikeRaster>, Vec<usize>) {
     let task = DelayedRecallParams::default();
     let (x, y) = delayed_recall(&task, 100, Seeds::new(1)).unwrap();
     (task, x, y)

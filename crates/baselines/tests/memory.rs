@@ -7,7 +7,7 @@
 use baselines::tasks::{DelayedRecallParams, delayed_recall};
 use baselines::{
     AnnHeadParams, LabeledSeqs, LifParams, Loss, RnnClassifier, RnnClassifierParams, RnnParams,
-    RnnReadout, SnnHeadParams, SparseSeq, SrnnClassifier, SrnnClassifierParams, SrnnHead,
+    RnnReadout, SnnHeadParams, SpikeRaster, SrnnClassifier, SrnnClassifierParams, SrnnHead,
     SrnnParams, TrainingParams,
 };
 use readout::nalgebra::DMatrix;
@@ -16,8 +16,8 @@ use seeds::Seeds;
 
 struct Data {
     task: DelayedRecallParams,
-    train: (Vec<SparseSeq>, Vec<usize>),
-    test: (Vec<SparseSeq>, Vec<usize>),
+    train: (Vec<SpikeRaster>, Vec<usize>),
+    test: (Vec<SpikeRaster>, Vec<usize>),
 }
 
 fn data() -> Data {
@@ -129,7 +129,7 @@ fn rnn_learns_delayed_recall() {
 
 /// Features of each sequence: the last step's input, or the spike count
 /// of every channel over the whole sequence.
-fn features(seqs: &[SparseSeq], last_step: bool) -> DMatrix<f64> {
+fn features(seqs: &[SpikeRaster], last_step: bool) -> DMatrix<f64> {
     let c = seqs[0].channels() as usize;
     DMatrix::from_fn(seqs.len(), c, |i, j| {
         let s = &seqs[i];

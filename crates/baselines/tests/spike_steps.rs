@@ -1,4 +1,4 @@
-//! Any `SpikeSteps` storage trains and evaluates exactly like `SparseSeq`
+//! Any `SpikeSteps` storage trains and evaluates exactly like `SpikeRaster`
 //! (so a caller's own rasters need no copy), a storage that breaks the
 //! trait's contract is an error, and models given one seed draw from their
 //! own streams.
@@ -7,7 +7,7 @@
 use baselines::tasks::{DelayedRecallParams, delayed_recall};
 use baselines::{
     AnnHeadParams, Error, LabeledSeqs, LifParams, Loss, RnnClassifier, RnnClassifierParams,
-    RnnParams, SnnHeadParams, SparseSeq, SpikeSteps, SrnnClassifier, SrnnClassifierParams,
+    RnnParams, SnnHeadParams, SpikeRaster, SpikeSteps, SrnnClassifier, SrnnClassifierParams,
     SrnnHead, SrnnParams, TrainingParams,
 };
 use readout::OptimizerParams;
@@ -32,7 +32,7 @@ impl SpikeSteps for Foreign<'_> {
 }
 
 /// The steps of every sequence, copied into plain vectors.
-fn raw(x: &[SparseSeq]) -> Vec<Vec<Vec<u32>>> {
+fn raw(x: &[SpikeRaster]) -> Vec<Vec<Vec<u32>>> {
     x.iter()
         .map(|s| s.iter_steps().map(<[u32]>::to_vec).collect())
         .collect()
@@ -177,8 +177,8 @@ fn models_given_one_seed_draw_their_own_weights() {
     )
     .unwrap();
     assert_eq!(ann, again);
-    // SparseSeq is itself a SpikeSteps.
-    let s = SparseSeq::from_steps(4, [vec![3, 1]]).unwrap();
+    // SpikeRaster is itself a SpikeSteps.
+    let s = SpikeRaster::from_steps(4, [vec![3, 1]]).unwrap();
     assert_eq!(SpikeSteps::channels(&s), 4);
     assert_eq!(SpikeSteps::step(&s, 0), &[1, 3]);
 }

@@ -44,10 +44,10 @@
 //! where the scripts are silent.
 
 use serde::{Deserialize, Serialize};
+use spikes::SpikeRaster;
 
 use crate::error::{Error, Result};
 use crate::event::{AudioStream, Event, VisionEvent, VisionStream};
-use crate::raster::SpikeRaster;
 use crate::transform::centre_offsets;
 
 /// How time is cut into steps.

@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rand::Rng;
@@ -444,100 +443,6 @@ pub fn pair_by_label<R: Rng + ?Sized>(a: &[u16], b: &[u16], rng: &mut R) -> Vec<
     seeds::pair_by_label(a, b, None, rng)
 }
 
-/// The on-disk formats this crate reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DatasetFormat {
-    /// One N-MNIST `.bin` file.
-    NmnistBin,
-    /// An N-MNIST root with `Train/<d>/*.bin` and `Test/<d>/*.bin`.
-    NmnistDir,
-    /// The original `Train.zip` / `Test.zip` (one zip, or a folder holding them).
-    NmnistZip,
-    /// The N-TIDIGITS HDF5 file.
-    NtidigitsH5,
-}
-
-impl DatasetFormat {
-    /// Every format, in the order of their names.
-    pub const ALL: [DatasetFormat; 4] = [
-        DatasetFormat::NmnistBin,
-        DatasetFormat::NmnistDir,
-        DatasetFormat::NmnistZip,
-        DatasetFormat::NtidigitsH5,
-    ];
-
-    /// The command-line name: `nmnist-bin`, `nmnist-dir`, `nmnist-zip`,
-    /// `ntidigits-h5`.
-    pub fn name(self) -> &'static str {
-        match self {
-            DatasetFormat::NmnistBin => "nmnist-bin",
-            DatasetFormat::NmnistDir => "nmnist-dir",
-            DatasetFormat::NmnistZip => "nmnist-zip",
-            DatasetFormat::NtidigitsH5 => "ntidigits-h5",
-        }
-    }
-
-    /// Whether the samples are vision events.
-    pub fn is_vision(self) -> bool {
-        !matches!(self, DatasetFormat::NtidigitsH5)
-    }
-
-    /// Guesses the format of `path`: a directory with `Train`/`Test` (or
-    /// digit) subfolders is `nmnist-dir`, one holding `Train.zip` /
-    /// `Test.zip` is `nmnist-zip`; a file starting with the HDF5 signature is
-    /// `ntidigits-h5`, one starting with the zip signature is `nmnist-zip`,
-    /// anything else `nmnist-bin`.
-    pub fn detect(path: &std::path::Path) -> Result<Self> {
-        use std::io::Read;
-        let meta = std::fs::metadata(path).map_err(crate::error::io_error(path))?;
-        if meta.is_dir() {
-            if crate::nmnist::looks_like_nmnist_dir(path)? {
-                return Ok(DatasetFormat::NmnistDir);
-            }
-            if !crate::nmnist::zips_in(path)?.is_empty() {
-                return Ok(DatasetFormat::NmnistZip);
-            }
-            return Err(Error::NoDataset {
-                path: crate::error::display(path),
-                message: "expected an N-MNIST root (Train/<digit>/*.bin, Test/<digit>/*.bin) or a folder holding Train.zip / Test.zip".into(),
-            });
-        }
-        let mut head = [0u8; 8];
-        let mut file = std::fs::File::open(path).map_err(crate::error::io_error(path))?;
-        let n = file.read(&mut head).map_err(crate::error::io_error(path))?;
-        let head = &head[..n];
-        if head.starts_with(crate::ntidigits::HDF5_SIGNATURE) {
-            Ok(DatasetFormat::NtidigitsH5)
-        } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-            Ok(DatasetFormat::NmnistZip)
-        } else {
-            Ok(DatasetFormat::NmnistBin)
-        }
-    }
-}
-
-impl fmt::Display for DatasetFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for DatasetFormat {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        DatasetFormat::ALL
-            .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| Error::InvalidParameter {
-                field: "format".into(),
-                value: s.to_owned(),
-                allowed: "one of nmnist-bin, nmnist-dir, nmnist-zip, ntidigits-h5".into(),
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -680,13 +585,5 @@ mod tests {
         );
         let err = Dataset::new(s).unwrap_err();
         assert!(err.to_string().contains("man-im-a-75"), "{err}");
-    }
-
-    #[test]
-    fn format_names_round_trip() {
-        for f in DatasetFormat::ALL {
-            assert_eq!(f.name().parse::<DatasetFormat>().unwrap(), f);
-        }
-        assert!("nmnist".parse::<DatasetFormat>().is_err());
     }
 }

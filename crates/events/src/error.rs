@@ -21,7 +21,8 @@ pub enum Error {
         /// The allowed range, in words.
         allowed: String,
     },
-    /// A spike raster was given a channel outside its range.
+    /// A spike raster was given a channel outside its range
+    /// ([`spikes::Error::ChannelOutOfRange`], converted).
     #[error("raster step {step}: channel {channel} is outside 0..{channels}")]
     ChannelOutOfRange {
         /// Time step of the entry.
@@ -31,7 +32,8 @@ pub enum Error {
         /// Number of channels of the raster.
         channels: u32,
     },
-    /// A raster has more entries than its 32-bit offsets can index.
+    /// A raster has more entries than its 32-bit offsets can index
+    /// ([`spikes::Error::RasterTooLarge`], converted).
     #[error("raster has {entries} entries, more than 2^32 - 1")]
     RasterTooLarge {
         /// Number of entries.
@@ -222,6 +224,30 @@ pub enum Error {
         /// The split.
         split: String,
     },
+    /// Any other error of the `spikes` crate; its raster errors convert to
+    /// this crate's variants of the same name and fields.
+    #[error(transparent)]
+    Spikes(spikes::Error),
+}
+
+/// Building a [`crate::SpikeRaster`] fails with `spikes`'s errors: the kinds
+/// this crate has become its own variants, so callers match one set.
+impl From<spikes::Error> for Error {
+    fn from(e: spikes::Error) -> Error {
+        match e {
+            spikes::Error::ChannelOutOfRange {
+                step,
+                channel,
+                channels,
+            } => Error::ChannelOutOfRange {
+                step,
+                channel,
+                channels,
+            },
+            spikes::Error::RasterTooLarge { entries } => Error::RasterTooLarge { entries },
+            other => Error::Spikes(other),
+        }
+    }
 }
 
 /// Shorthand for results of this crate.
@@ -252,7 +278,7 @@ mod tests {
         let missing = std::env::temp_dir()
             .join("no-such-dir-7f3a")
             .join("missing.bin");
-        let err = crate::dataset::DatasetFormat::detect(&missing).expect_err("missing file");
+        let err = crate::format::DatasetFormat::detect(&missing).expect_err("missing file");
         let chain: Vec<String> =
             std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
                 .map(ToString::to_string)

@@ -20,7 +20,7 @@
 //! | [`VisionEvent`], [`AudioEvent`] | one event; timestamps are integer microseconds (`u64`) |
 //! | [`VisionSensor`], [`AudioSensor`] | geometry: 34 x 34 x 2 (N-MNIST), 64 channels (N-TIDIGITS) |
 //! | [`EventStream`] | the events of one recording on its sensor ([`VisionStream`], [`AudioStream`]) |
-//! | [`SpikeRaster`] | T steps x C channels, sparse: the active channels of each step, optional counts |
+//! | [`SpikeRaster`] | T steps x C channels, sparse: the active channels of each step, optional counts (from the `spikes` crate, re-exported) |
 //! | [`NmnistSource`], [`NtidigitsSource`], [`InMemorySource`] | an index of samples, decoded one at a time ([`EventSource`]) |
 //! | [`Dataset`] | a labelled view of a source: filters, stratified splits, balanced subsampling, pairing |
 //! | [`NmnistDirWriter`], [`NmnistZipWriter`], [`NtidigitsWriter`] | write the real formats (e.g. emulated data) |
@@ -202,12 +202,12 @@ mod dataset;
 pub mod emulate;
 mod error;
 mod event;
+mod format;
 pub mod idx;
 pub mod nmnist;
 pub mod noise;
 pub mod npy;
 pub mod ntidigits;
-mod raster;
 pub mod source;
 pub mod stats;
 pub mod summary;
@@ -215,23 +215,22 @@ pub mod synthetic;
 pub mod transform;
 
 pub use binning::{AudioBinning, BinSpec, PolarityMode, TimeBins, TimeOrigin, VisionBinning};
-pub use dataset::{
-    Dataset, DatasetFormat, EventSource, InMemorySource, SampleInfo, Split, pair_by_label,
-};
+pub use dataset::{Dataset, EventSource, InMemorySource, SampleInfo, Split, pair_by_label};
 pub use error::{Error, IN_MEMORY, Result};
 pub use event::{
     AudioEvent, AudioSensor, AudioStream, Event, EventStream, VisionEvent, VisionSensor,
     VisionStream,
 };
+pub use format::DatasetFormat;
 pub use nmnist::{NmnistDirWriter, NmnistOptions, NmnistSource, NmnistZipWriter};
 pub use noise::{InputNoise, NoiseEvent, noisy_rasters};
 pub use ntidigits::{
     LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
 };
-pub use raster::SpikeRaster;
 pub use source::{
     AudioData, AudioLabels, AudioSource, Binner, DataConfig, DataSource, ExportSummary, SampleMeta,
     SplitOptions, SyntheticSpec, SyntheticWords, VisionData, VisionSource, write_audio_ntidigits,
     write_vision_nmnist,
 };
+pub use spikes::SpikeRaster;
 pub use summary::{Summary, summarize};

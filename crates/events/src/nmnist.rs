@@ -43,6 +43,7 @@ use zip::write::SimpleFileOptions;
 use crate::dataset::{EventSource, SampleInfo, Split, index_error, split_rank};
 use crate::error::{Error, Result, display, io_error};
 use crate::event::{VisionEvent, VisionSensor, VisionStream};
+use crate::format::{DatasetFormat, zips_in};
 
 /// Bytes per event record.
 pub const RECORD_BYTES: usize = 5;
@@ -388,52 +389,18 @@ impl std::fmt::Debug for NmnistSource {
     }
 }
 
-/// Whether `dir` looks like an N-MNIST root or split folder: it has a
-/// `Train` or `Test` subfolder, or numbered class subfolders.
-pub(crate) fn looks_like_nmnist_dir(dir: &Path) -> Result<bool> {
-    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
-        let entry = entry.map_err(io_error(dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir()
-            && (Split::from_name(&name).is_some() || name.parse::<u16>().is_ok())
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// The zips in `dir` named like a split (`Train.zip`, `test.zip`), sorted.
-pub(crate) fn zips_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut zips = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
-        let path = entry.map_err(io_error(dir))?.path();
-        let is_zip = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        if path.is_file() && is_zip && stem.is_some_and(|s| Split::from_name(&s).is_some()) {
-            zips.push(path);
-        }
-    }
-    zips.sort();
-    Ok(zips)
-}
-
 impl NmnistSource {
     /// Opens `path` as whatever it is: an N-MNIST root folder, a folder
     /// holding `Train.zip` / `Test.zip`, one zip, or one `.bin` file (see
-    /// [`crate::DatasetFormat::detect`]).
+    /// [`DatasetFormat::detect`]).
     pub fn open(path: impl AsRef<Path>, options: NmnistOptions) -> Result<Self> {
         let path = path.as_ref();
-        match crate::DatasetFormat::detect(path)? {
-            crate::DatasetFormat::NmnistDir => Self::open_dir(path, options),
-            crate::DatasetFormat::NmnistZip if path.is_dir() => {
-                Self::open_zips(&zips_in(path)?, options)
-            }
-            crate::DatasetFormat::NmnistZip => Self::open_zips(&[path.to_path_buf()], options),
-            crate::DatasetFormat::NmnistBin => Self::open_file(path, options),
-            crate::DatasetFormat::NtidigitsH5 => Err(Error::NoDataset {
+        match DatasetFormat::detect(path)? {
+            DatasetFormat::NmnistDir => Self::open_dir(path, options),
+            DatasetFormat::NmnistZip if path.is_dir() => Self::open_zips(&zips_in(path)?, options),
+            DatasetFormat::NmnistZip => Self::open_zips(&[path.to_path_buf()], options),
+            DatasetFormat::NmnistBin => Self::open_file(path, options),
+            DatasetFormat::NtidigitsH5 => Err(Error::NoDataset {
                 path: display(path),
                 message: "this is an HDF5 file (N-TIDIGITS?), not N-MNIST".into(),
             }),

@@ -53,11 +53,11 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Poisson};
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
+use spikes::SpikeRaster;
 
 use crate::dataset::{Dataset, EventSource};
 use crate::error::{Error, Result};
 use crate::event::{AudioEvent, AudioSensor, Event, EventStream, VisionEvent, VisionSensor};
-use crate::raster::SpikeRaster;
 use crate::source::Binner;
 
 /// Dropped and spurious input events (see the module docs for the model).

@@ -12,9 +12,9 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use npyz::WriterBuilder;
+use spikes::SpikeRaster;
 
 use crate::error::{Error, Result, display, io_error};
-use crate::raster::SpikeRaster;
 
 /// Writes `data` as an array of `shape` (C order). The length must equal
 /// the product of the shape.

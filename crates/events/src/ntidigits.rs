@@ -51,12 +51,11 @@ use crate::dataset::{EventSource, SampleInfo, Split, index_error};
 use crate::error::{Error, IN_MEMORY, Result, display, io_error};
 use crate::event::{AudioEvent, AudioSensor, AudioStream};
 
+pub use crate::format::HDF5_SIGNATURE;
+
 /// Largest single dataset read (an N-TIDIGITS sample is a few kilobytes; the
 /// label list of the whole file well under a megabyte).
 const MAX_READ_BYTES: usize = 1 << 30;
-
-/// The first 8 bytes of every HDF5 file.
-pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
 
 /// A spoken digit of TIDIGITS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

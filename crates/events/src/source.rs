@@ -74,6 +74,7 @@ use rand::Rng;
 use rayon::prelude::*;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
+use spikes::SpikeRaster;
 
 use crate::binning::{AudioBinning, VisionBinning};
 use crate::dataset::{Dataset, EventSource, SampleInfo, Split, index_error};
@@ -87,7 +88,6 @@ use crate::nmnist::{NmnistDirWriter, NmnistOptions, NmnistSource};
 use crate::ntidigits::{
     LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
 };
-use crate::raster::SpikeRaster;
 use crate::synthetic::{self, DigitStyle, Speaker};
 
 /// Where the data come from.

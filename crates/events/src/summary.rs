@@ -12,9 +12,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::dataset::{DatasetFormat, EventSource, Split};
+use crate::dataset::{EventSource, Split};
 use crate::error::{Error, Result, display};
 use crate::event::{Event, EventStream};
+use crate::format::{DatasetFormat, zips_in};
 use crate::nmnist::{NmnistOptions, NmnistSource};
 use crate::ntidigits::{NtidigitsOptions, NtidigitsSource};
 
@@ -80,7 +81,7 @@ pub fn summarize(path: impl AsRef<Path>, format: Option<DatasetFormat>) -> Resul
         ),
         DatasetFormat::NmnistZip => {
             let source = if path.is_dir() {
-                let zips = crate::nmnist::zips_in(path)?;
+                let zips = zips_in(path)?;
                 if zips.is_empty() {
                     return Err(Error::NoDataset {
                         path: display(path),

@@ -20,9 +20,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use events::SpikeRaster;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
+use spikes::SpikeRaster;
 
 use crate::error::{Error, Result};
 use crate::params::{InputLayer, NeuronParams, ReservoirParams};

@@ -4,9 +4,9 @@ use std::borrow::Borrow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use costmodel::OpCounts;
-use events::SpikeRaster;
 use rayon::prelude::*;
 use seeds::{Purpose, Seeds};
+use spikes::SpikeRaster;
 
 use crate::error::{Error, Result};
 use crate::real::Real;

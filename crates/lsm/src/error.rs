@@ -89,9 +89,9 @@ pub enum Error {
     /// The device model failed.
     #[error(transparent)]
     Device(#[from] cim_macro::rram_device::Error),
-    /// Loading a sample failed.
+    /// Building a spike raster failed.
     #[error(transparent)]
-    Events(#[from] events::Error),
+    Spikes(#[from] spikes::Error),
 }
 
 /// Shorthand for results of this crate.

@@ -1,8 +1,8 @@
 //! The reservoir: LIF neurons on a synapse backend, one sample at a time.
 
 use costmodel::OpCounts;
-use events::SpikeRaster;
 use seeds::ChaCha8Rng;
+use spikes::SpikeRaster;
 
 use crate::error::{Error, Result};
 use crate::params::{InputLayer, NeuronParams, ReservoirParams, ResetMode};

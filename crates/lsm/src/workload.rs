@@ -6,9 +6,9 @@
 //! reference benchmark and of the conformance fixture (about 441,000
 //! synaptic events per sample).
 
-use events::SpikeRaster;
 use rand::RngExt;
 use seeds::{Purpose, Seeds};
+use spikes::SpikeRaster;
 
 use crate::error::Result;
 use crate::params::ReservoirParams;

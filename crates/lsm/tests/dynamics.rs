@@ -1,13 +1,13 @@
 //! Dynamics checked against closed forms and invariants.
 #![allow(clippy::unwrap_used)]
 
-use events::SpikeRaster;
 use lsm::{
     DenseSynapses, EncodeOptions, InputLayer, NeuronParams, Reservoir, ReservoirParams, Trace,
     workload,
 };
 use rand::SeedableRng;
 use seeds::{ChaCha8Rng, Seeds};
+use spikes::SpikeRaster;
 
 fn rng() -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(0)

@@ -4,8 +4,8 @@
 //! read step by step.
 #![allow(clippy::unwrap_used)]
 
-use events::SpikeRaster;
 use proptest::prelude::*;
+use spikes::SpikeRaster;
 
 /// A raster in the stored JSON form, from raw parts.
 fn json(channels: u32, offsets: &[u32], indices: &[u32], counts: Option<&[u32]>) -> String {

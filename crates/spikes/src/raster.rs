@@ -134,6 +134,40 @@ impl SpikeRaster {
         Ok(raster)
     }
 
+    /// Builds a binary raster from a dense `steps x channels` row-major
+    /// array (step after step); a nonzero value is a spike. Errors if the
+    /// array does not hold `steps x channels` values.
+    pub fn from_dense<T: Copy + Default + PartialEq>(
+        channels: u32,
+        steps: usize,
+        dense: &[T],
+    ) -> Result<Self> {
+        let c = channels as usize;
+        if steps.checked_mul(c) != Some(dense.len()) {
+            return Err(Error::DenseShape {
+                steps,
+                channels,
+                values: dense.len(),
+            });
+        }
+        let zero = T::default();
+        let mut raster = Self::new(channels);
+        let mut active = Vec::new();
+        for t in 0..steps {
+            active.clear();
+            // In range: `dense` holds `steps x c` values (checked above).
+            let row = &dense[t * c..(t + 1) * c];
+            active.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != zero)
+                    .map(|(i, _)| i as u32),
+            );
+            raster.push_step(&active)?;
+        }
+        Ok(raster)
+    }
+
     /// Appends one step whose active channels are `active` (any order,
     /// repeats merged; with counts kept, repeats are counted).
     pub fn push_step(&mut self, active: &[u32]) -> Result<()> {
@@ -215,6 +249,19 @@ impl SpikeRaster {
     /// Whether the raster keeps a count per entry.
     pub fn has_counts(&self) -> bool {
         self.counts.is_some()
+    }
+
+    /// The first `steps` steps (the whole raster if it is shorter), with
+    /// their counts if the raster keeps counts.
+    pub fn truncated(&self, steps: usize) -> SpikeRaster {
+        let t = steps.min(self.steps());
+        let end = self.offsets[t] as usize;
+        SpikeRaster {
+            channels: self.channels,
+            offsets: self.offsets[..=t].to_vec(),
+            indices: self.indices[..end].to_vec(),
+            counts: self.counts.as_ref().map(|c| c[..end].to_vec()),
+        }
     }
 
     /// Dense `steps x channels` values in row-major order (step after step):
@@ -337,5 +384,36 @@ mod tests {
         assert_eq!(m.to_dense(), vec![3, 0]);
         assert_eq!(m.total_events(), 3);
         assert!(r.remap(&[Some(5)], 2).is_err());
+    }
+
+    #[test]
+    fn dense_round_trip_and_truncation() {
+        let s = SpikeRaster::from_steps(5, [vec![4, 0, 4, 2], vec![], vec![1, 3]]).unwrap();
+        let d = s.to_dense();
+        assert_eq!(SpikeRaster::from_dense(5, 3, &d).unwrap(), s);
+        let bytes: Vec<u8> = d.iter().map(|&v| v as u8).collect();
+        assert_eq!(SpikeRaster::from_dense(5, 3, &bytes).unwrap(), s);
+        let err = SpikeRaster::from_dense(3, 2, &[0u8; 5]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::DenseShape {
+                    steps: 2,
+                    channels: 3,
+                    values: 5
+                }
+            ),
+            "{err}"
+        );
+        let empty = SpikeRaster::from_dense::<u8>(0, 4, &[]).unwrap();
+        assert_eq!((empty.steps(), empty.active_entries()), (4, 0));
+        let t = s.truncated(1);
+        assert_eq!((t.steps(), t.active_entries()), (1, 3));
+        assert_eq!(s.truncated(10), s);
+        let mut c = SpikeRaster::with_counts(3);
+        c.push_step(&[2, 2]).unwrap();
+        c.push_step(&[0]).unwrap();
+        let tc = c.truncated(1);
+        assert_eq!((tc.step_counts(0), tc.total_events()), (Some(&[2][..]), 2));
     }
 }
