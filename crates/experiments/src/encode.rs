@@ -26,9 +26,9 @@ use cim_macro::Macro;
 use events::{AudioBinning, Binner, DataConfig, Dataset, EventSource, VisionBinning};
 use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Split, digital_twin};
 
+use crate::context::{Ctx, Figure, RunOptions};
 use crate::error::{Context, Result, bail};
 use crate::output::Stages;
-use crate::run::{Ctx, Figure, RunOptions};
 use crate::supervised::{Prepared, SupervisedPreset, Task, encode, prepare};
 use seeds::Seeds;
 

@@ -66,8 +66,8 @@ use rram_device::{
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
+use crate::context::{Ctx, FigureOutput};
 use crate::report::{Report, Row, Summary, format_tick, pct};
-use crate::run::{Ctx, FigureOutput, Panels};
 
 /// The paper's read-noise bound: "below 0.14 uS for most cells".
 pub const PAPER_READ_SIGMA_US: f64 = 0.14;
@@ -308,7 +308,7 @@ pub struct Fig1Panels {
 }
 
 /// Runs Fig. 1.
-pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
+pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig1Panels>> {
     let (preset, path) = ctx.preset::<Fig1Preset>(None)?;
     let origin = path.display().to_string();
     preset
@@ -367,13 +367,13 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         resolved: serde_json::to_value(&preset)?,
         seed: preset.seed,
         data_source: "none".into(),
-        panels: Panels::Fig1(Box::new(Fig1Panels {
+        panels: Fig1Panels {
             preset: preset.clone(),
             array,
             reads,
             scans,
             g_scale_s,
-        })),
+        },
         stages: ctx.finish(),
     })
 }

@@ -7,7 +7,7 @@ use events::VisionBinning;
 use seeds::Seeds;
 
 use crate::baselines::BaselineSettings;
-use crate::run::{Ctx, FigureOutput};
+use crate::context::{Ctx, FigureOutput};
 use crate::supervised::{self, SupervisedPreset, Task};
 
 /// The N-MNIST task as the paper reports it.
@@ -28,7 +28,7 @@ fn digit_name(k: usize) -> String {
 }
 
 /// Runs Fig. 2.
-pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
+pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<supervised::SupervisedPanels>> {
     let (preset, _) = ctx.preset::<SupervisedPreset<VisionBinning>>(Some("data"))?;
     preset.data.validate()?;
     preset.binning.validate()?;

@@ -7,7 +7,7 @@ use events::{AudioBinning, AudioLabels};
 use seeds::Seeds;
 
 use crate::baselines::BaselineSettings;
-use crate::run::{Ctx, FigureOutput};
+use crate::context::{Ctx, FigureOutput};
 use crate::supervised::{self, SupervisedPreset, Task};
 
 /// The N-TIDIGITS task as the paper reports it (11 classes: "oh", 1-9,
@@ -33,7 +33,7 @@ fn word_name(k: usize) -> String {
 }
 
 /// Runs Fig. 3.
-pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
+pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<supervised::SupervisedPanels>> {
     let (preset, _) = ctx.preset::<SupervisedPreset<AudioBinning>>(Some("data"))?;
     preset.data.validate()?;
     preset.binning.validate()?;

@@ -25,8 +25,8 @@ use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
+use crate::context::{Ctx, FigureOutput};
 use crate::report::{Report, Row, Summary, pct};
-use crate::run::{Ctx, FigureOutput, Panels as FigurePanels};
 use crate::supervised::{
     TEST_KEYS, cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables,
 };
@@ -276,7 +276,7 @@ pub struct Fig4Panels {
 }
 
 /// Runs Fig. 4.
-pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
+pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     let (preset, _) = ctx.preset::<Fig4Preset>(Some("data"))?;
     preset.data.validate()?;
     preset.image.binning.validate()?;
@@ -724,7 +724,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
         resolved,
         seed: preset.seed,
         data_source: source,
-        panels: FigurePanels::Fig4(Box::new(panels)),
+        panels,
         stages: ctx.finish(),
     })
 }

@@ -41,6 +41,7 @@
 //! ```
 
 pub mod baselines;
+mod context;
 pub mod encode;
 mod error;
 pub mod fig1;
@@ -57,12 +58,12 @@ pub mod sweep;
 
 use std::path::PathBuf;
 
+pub use context::{
+    Ctx, DataKind, DataOverrides, Figure, FigureOutput, RunOptions, apply_data_overrides,
+};
 pub use error::{Context, Error, Result};
 pub use report::{Report, Row, Summary};
-pub use run::{
-    Ctx, DataKind, DataOverrides, Figure, FigureOutput, Panels, RunOptions, apply_data_overrides,
-    run_figure,
-};
+pub use run::{Panels, run_figure};
 
 /// The root of this checkout (the parent of `crates/`), where the committed
 /// presets (`data/presets/`), sweeps (`data/sweeps/`) and technology tables

@@ -1,102 +1,9 @@
-//! One reproduction of a figure: which figure, the options that resolve its
-//! preset, the stage timings, and what it produced.
-//!
-//! [`run_figure`] loads the figure's preset (`data/presets/<figure>.toml`
-//! or [`RunOptions::preset`]), applies the `[quick]` scale and the seed and
-//! data overrides, validates it, runs the pipeline stage by stage and
-//! returns a [`FigureOutput`]: the flat numbers of `summary.json`, the
-//! report, the resolved preset and the data the figure's panels show
-//! ([`Panels`], drawn by the `plots` crate). Nothing here writes a file.
+//! Runs a figure of the paper by name and returns its output with the data of
+//! its panels in one enum, for callers that handle every figure alike.
 
-use std::path::PathBuf;
-
-use serde::de::DeserializeOwned;
-use toml::Value;
-
-use crate::error::{Result, bail, err};
+use crate::context::{Ctx, Figure, FigureOutput, RunOptions};
+use crate::error::Result;
 use crate::output::Stages;
-use crate::preset;
-use crate::report::{Report, Summary};
-
-/// A figure of the paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Figure {
-    /// Device and macro: forming statistics, read noise, stability.
-    Fig1,
-    /// N-MNIST supervised classification.
-    Fig2,
-    /// N-TIDIGITS supervised classification.
-    Fig3,
-    /// Zero-shot audio-image retrieval.
-    Fig4,
-}
-
-impl Figure {
-    /// The four figures, in order.
-    pub const EACH: [Figure; 4] = [Figure::Fig1, Figure::Fig2, Figure::Fig3, Figure::Fig4];
-
-    /// The figure's name as written on the command line and as its
-    /// results folder.
-    pub fn name(self) -> &'static str {
-        match self {
-            Figure::Fig1 => "fig1",
-            Figure::Fig2 => "fig2",
-            Figure::Fig3 => "fig3",
-            Figure::Fig4 => "fig4",
-        }
-    }
-
-    /// What the figure shows.
-    pub fn title(self) -> &'static str {
-        match self {
-            Figure::Fig1 => "device and macro: forming statistics, read noise, stability",
-            Figure::Fig2 => "N-MNIST supervised classification",
-            Figure::Fig3 => "N-TIDIGITS supervised classification",
-            Figure::Fig4 => "zero-shot audio-image retrieval",
-        }
-    }
-}
-
-/// Which data a reproduction runs on (the same kinds a sweep spec names).
-pub use crate::sweep::spec::DataKindSpec as DataKind;
-
-/// Where a run's data come from when the command line overrides the
-/// preset's `data.source` (all `None`: the preset decides).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DataOverrides {
-    /// Data source kind (default: what the paths imply, else the preset's).
-    pub kind: Option<DataKind>,
-    /// Real N-MNIST: a root with Train/ and Test/, the original zips, or a folder of them.
-    pub nmnist: Option<PathBuf>,
-    /// Real N-TIDIGITS: the HDF5 file.
-    pub ntidigits: Option<PathBuf>,
-    /// Emulated vision: a folder of MNIST IDX files.
-    pub mnist_idx: Option<PathBuf>,
-    /// Emulated audio: a folder of `{digit}_{speaker}_{index}.wav` recordings.
-    pub speech_wav: Option<PathBuf>,
-}
-
-/// How a figure's preset is resolved.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunOptions {
-    /// Preset file (default: `data/presets/<figure>.toml`).
-    pub preset: Option<PathBuf>,
-    /// Merge the preset's `[quick]` table (small sample counts and epochs).
-    pub quick: bool,
-    /// Experiment seed (default: the preset's).
-    pub seed: Option<u64>,
-    /// Data source overrides.
-    pub data: DataOverrides,
-}
-
-impl RunOptions {
-    /// The preset file of `figure` these options use.
-    pub fn preset_path(&self, figure: Figure) -> PathBuf {
-        self.preset
-            .clone()
-            .unwrap_or_else(|| preset::default_path(figure.name()))
-    }
-}
 
 /// The data of a figure's panels, for the `plots` crate to draw.
 #[derive(Debug)]
@@ -109,136 +16,19 @@ pub enum Panels {
     Fig4(Box<crate::fig4::Fig4Panels>),
 }
 
-/// What one figure produced.
-#[derive(Debug)]
-pub struct FigureOutput {
-    /// Flat numbers (`summary.json`).
-    pub summary: Summary,
-    /// The report (`report.md`); the command layer adds the figure files.
-    pub report: Report,
-    /// The resolved preset, for the manifest.
-    pub resolved: serde_json::Value,
-    /// The seed used.
-    pub seed: u64,
-    /// The data source kind (`synthetic`, `emulated`, `real`, or `none`).
-    pub data_source: String,
-    /// What the panels show.
-    pub panels: Panels,
-    /// Wall time per stage.
-    pub stages: Stages,
-}
-
-/// The run of one figure: options and stage timings.
-#[derive(Debug)]
-pub struct Ctx<'a> {
-    /// The options.
-    pub options: &'a RunOptions,
-    /// The figure.
-    pub figure: Figure,
-    /// Wall time per stage.
-    pub stages: Stages,
-}
-
 /// Runs `figure` with `options` (in the current rayon pool) and returns
 /// what it produced; writes nothing.
-pub fn run_figure(figure: Figure, options: &RunOptions) -> Result<FigureOutput> {
+pub fn run_figure(figure: Figure, options: &RunOptions) -> Result<FigureOutput<Panels>> {
     let mut ctx = Ctx {
         options,
         figure,
         stages: Stages::default(),
     };
-    match figure {
-        Figure::Fig1 => crate::fig1::run(&mut ctx),
-        Figure::Fig2 => crate::fig2::run(&mut ctx),
-        Figure::Fig3 => crate::fig3::run(&mut ctx),
-        Figure::Fig4 => crate::fig4::run(&mut ctx),
-    }
-}
-
-impl Ctx<'_> {
-    /// Loads the figure's preset with the quick scale and the seed and data
-    /// overrides applied; `data_path` is the dotted path of the preset's
-    /// data configuration (`None` for figures without data).
-    pub fn preset<P: DeserializeOwned>(&self, data_path: Option<&str>) -> Result<(P, PathBuf)> {
-        let path = self.options.preset_path(self.figure);
-        let mut table = preset::read_table(&path)?;
-        preset::apply_quick(&mut table, self.options.quick)?;
-        if let Some(seed) = self.options.seed {
-            let seed = i64::try_from(seed)
-                .map_err(|_| err!("seed {seed} must be below 2^63 (TOML integers are signed)"))?;
-            preset::set_path(&mut table, "seed", Value::Integer(seed))?;
-        }
-        if let Some(data) = data_path {
-            apply_data_overrides(&self.options.data, &mut table, data)?;
-        }
-        Ok((preset::parse(table, &path)?, path))
-    }
-
-    /// The figure's stage timings and output, packed.
-    pub(crate) fn finish(&mut self) -> Stages {
-        std::mem::take(&mut self.stages)
-    }
-}
-
-/// Writes the data overrides `o` into the preset table at `data.source`.
-pub fn apply_data_overrides(o: &DataOverrides, table: &mut toml::Table, data: &str) -> Result<()> {
-    let real_paths = o.nmnist.is_some() || o.ntidigits.is_some();
-    let emulated_paths = o.mnist_idx.is_some() || o.speech_wav.is_some();
-    let kind = match (o.kind, real_paths, emulated_paths) {
-        (_, true, true) => bail!(
-            "give either real dataset paths (--nmnist, --ntidigits) or emulator inputs (--mnist-idx, --speech-wav), not both"
-        ),
-        (Some(DataKind::Real), _, true)
-        | (Some(DataKind::Emulated), true, _)
-        | (Some(DataKind::Synthetic), true, _)
-        | (Some(DataKind::Synthetic), _, true) => {
-            bail!(
-                "the dataset paths given do not fit --data {}",
-                o.kind.map(DataKind::name).unwrap_or_default()
-            )
-        }
-        (Some(kind), _, _) => Some(kind),
-        (None, true, false) => Some(DataKind::Real),
-        (None, false, true) => Some(DataKind::Emulated),
-        (None, false, false) => None,
-    };
-    let source = format!("{data}.source");
-    let path_value = |p: &Option<PathBuf>| {
-        p.as_ref()
-            .map(|p| Value::String(p.to_string_lossy().into_owned()))
-    };
-    let mut t = toml::Table::new();
-    match kind {
-        None => return Ok(()),
-        Some(DataKind::Synthetic) => {
-            let current = table
-                .get(data.split('.').next().unwrap_or(data))
-                .and_then(|d| d.get("source"))
-                .and_then(|s| s.get("kind"))
-                .and_then(Value::as_str);
-            if current == Some("synthetic") {
-                return Ok(());
-            }
-            t.insert("kind".into(), Value::String("synthetic".into()));
-        }
-        Some(DataKind::Real) => {
-            t.insert("kind".into(), Value::String("real".into()));
-            if let Some(v) = path_value(&o.nmnist) {
-                t.insert("nmnist".into(), v);
-            }
-            if let Some(v) = path_value(&o.ntidigits) {
-                t.insert("ntidigits".into(), v);
-            }
-        }
-        Some(DataKind::Emulated) => {
-            t.insert("kind".into(), Value::String("emulated".into()));
-            if let Some(v) = path_value(&o.mnist_idx) {
-                t.insert("mnist".into(), v);
-            }
-            if let Some(v) = path_value(&o.speech_wav) {
-                t.insert("wav".into(), v);
-            }
-        }
-    }
-    preset::set_path(table, &source, Value::Table(t))
+    let boxed = |p| Panels::Supervised(Box::new(p));
+    Ok(match figure {
+        Figure::Fig1 => crate::fig1::run(&mut ctx)?.map_panels(|p| Panels::Fig1(Box::new(p))),
+        Figure::Fig2 => crate::fig2::run(&mut ctx)?.map_panels(boxed),
+        Figure::Fig3 => crate::fig3::run(&mut ctx)?.map_panels(boxed),
+        Figure::Fig4 => crate::fig4::run(&mut ctx)?.map_panels(|p| Panels::Fig4(Box::new(p))),
+    })
 }

@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::baselines::{
     self, BaselineData, BaselineResult, BaselineSettings, BaselinesPreset, StepBinning,
 };
+use crate::context::{Ctx, FigureOutput};
 use crate::output::Stages;
 use crate::report::{Report, Row, Summary, pct};
-use crate::run::{Ctx, FigureOutput, Panels};
 
 /// Caps on the number of samples per class, for real and emulated data
 /// (synthetic data are generated at the sizes of `data.source`).
@@ -496,7 +496,7 @@ pub fn run<S, B>(
     preset: SupervisedPreset<B>,
     data: Dataset<S>,
     task: &'static Task,
-) -> Result<FigureOutput>
+) -> Result<FigureOutput<SupervisedPanels>>
 where
     S: EventSource,
     B: Binner<S::Event> + StepBinning + Serialize,
@@ -693,7 +693,7 @@ where
         resolved,
         seed: preset.seed,
         data_source: source,
-        panels: Panels::Supervised(Box::new(panels)),
+        panels,
         stages: ctx.finish(),
     })
 }

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use experiments::output::{Provenance, ResultsDir, StageTime};
-use experiments::{FigureOutput, RunOptions, Summary};
+use experiments::{FigureOutput, Panels, RunOptions, Summary};
 use serde::Serialize;
 
 use crate::args::RunArgs;
@@ -121,7 +121,7 @@ fn write_outputs(
     figure: experiments::Figure,
     options: &ReproduceOptions,
     out: &ResultsDir,
-    mut output: FigureOutput,
+    mut output: FigureOutput<Panels>,
     start: Instant,
 ) -> Result<Summary> {
     let drawing = Instant::now();

@@ -118,28 +118,8 @@ pub struct DataSpec {
     pub wav: Option<PathBuf>,
 }
 
-/// A data-source kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DataKindSpec {
-    /// Built-in synthetic data.
-    Synthetic,
-    /// MNIST IDX and WAV recordings through the emulators.
-    Emulated,
-    /// The real datasets.
-    Real,
-}
-
-impl DataKindSpec {
-    /// The name used in presets and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            DataKindSpec::Synthetic => "synthetic",
-            DataKindSpec::Emulated => "emulated",
-            DataKindSpec::Real => "real",
-        }
-    }
-}
+/// A data-source kind (the same kinds a reproduction names).
+pub use crate::context::DataKind as DataKindSpec;
 
 /// A numeric range of axis values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
