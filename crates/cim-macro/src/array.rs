@@ -196,220 +196,26 @@ impl Macro {
         let layouts = params
             .layout
             .resolve(params.array.rows, params.array.cols)?;
-        let sensing = params.read.sensing;
-        let g = map.conductances_s();
-        let cell = |r: u32, c: u32| g[r as usize * cols + c as usize];
-
-        // Converter errors: two normals per physical column, always drawn.
-        let mut conv = seeds.stream(Purpose::Converters);
-        let (mut gain, mut offset) = (Vec::with_capacity(cols), Vec::with_capacity(cols));
-        for _ in 0..cols {
-            let zg: f64 = conv.sample(StandardNormal);
-            let zo: f64 = conv.sample(StandardNormal);
-            gain.push(1.0 + params.adc.gain_error_sigma * zg);
-            offset.push(params.adc.offset_sigma_lsb * zo);
-        }
-
-        // The spike voltage: the read voltage on the DAC's grid.
-        let dac_lsb = params.dac.lsb_v();
-        let v_spike = if params.dac.ideal {
-            params.read.v_read_v
-        } else {
-            (params.read.v_read_v / dac_lsb).round() * dac_lsb
-        };
-        ensure(
-            v_spike > 0.0,
-            "read.v_read_v",
-            params.read.v_read_v,
-            &format!(">= half a DAC step ({dac_lsb:e} V / 2)"),
-        )?;
-
-        // ADC grid.
-        let bits = params.adc.bits;
-        let (adc_lsb, code_min, code_max) = match sensing {
-            Sensing::AnalogueDifference => (
-                2.0 * params.adc.v_fs_v / (1u64 << bits) as f64,
-                -(1i64 << (bits - 1)),
-                (1i64 << (bits - 1)) - 1,
-            ),
-            Sensing::DigitalDifference => (
-                params.adc.v_fs_v / (1u64 << bits) as f64,
-                0,
-                (1i64 << bits) - 1,
-            ),
-        };
-
-        // Feedback resistor.
-        let p_max = layouts.iter().map(|l| l.rows.len()).max().unwrap_or(1);
-        let p_eff = (params.read.parallel_rows as usize).min(p_max) as f64;
-        let r_f = match &params.tia.r_f {
-            Feedback::Given { r_f_ohm } => *r_f_ohm,
-            Feedback::Auto { headroom_sigma } => {
-                let (mu, sigma) = match sensing {
-                    Sensing::AnalogueDifference => {
-                        let mut seen = HashSet::new();
-                        let mut d = Vec::new();
-                        for l in &layouts {
-                            for &r in &l.rows {
-                                for (&p, &m) in l.plus.iter().zip(&l.minus) {
-                                    if seen.insert((r, p, m)) {
-                                        d.push(cell(r, p) - cell(r, m));
-                                    }
-                                }
-                            }
-                        }
-                        welford(d.into_iter())
-                    }
-                    Sensing::DigitalDifference => {
-                        let mut seen = HashSet::new();
-                        let mut v = Vec::new();
-                        for l in &layouts {
-                            for &r in &l.rows {
-                                for &c in l.plus.iter().chain(&l.minus) {
-                                    if seen.insert((r, c)) {
-                                        v.push(cell(r, c));
-                                    }
-                                }
-                            }
-                        }
-                        welford(v.into_iter())
-                    }
-                };
-                let i_max = v_spike * (mu.abs() * p_eff + headroom_sigma * sigma * p_eff.sqrt());
-                ensure(
-                    i_max > 0.0 && i_max.is_finite(),
-                    "tia.r_f.mode",
-                    "auto",
-                    "a given resistor: the array's sensed conductances are all zero",
-                )?;
-                params.adc.v_fs_v / i_max
-            }
-        };
-        let periphery = Periphery {
-            v_spike_v: v_spike,
-            dac_lsb_v: dac_lsb,
-            r_f_ohm: r_f,
-            i_full_scale_a: params.adc.v_fs_v / r_f,
-            adc_lsb_v: adc_lsb,
-            adc_code_min: code_min,
-            adc_code_max: code_max,
-            parallel_rows: params.read.parallel_rows as usize,
-            sensing,
-        };
-
+        let converters = ConverterErrors::draw(params, seeds);
+        let periphery = Periphery::resolve(params, &map, &layouts)?;
         let gaussian = params.read.read_noise && (read_noise.s0_us > 0.0 || read_noise.s1 > 0.0);
         let stateful = if params.read.read_noise && read_noise.is_stateful() {
             Some(NoiseModel::new(read_noise)?)
         } else {
             None
         };
-
-        let mut parts = Vec::with_capacity(layouts.len());
-        for layout in layouts {
-            let (nr, nc) = (layout.rows.len(), layout.plus.len());
-            let (weights, g_scale_s) =
-                differential_weights(&map, &layout, &params.weights, StdAlgorithm::Welford)?;
-            let stride_w = round_up(nc, 8);
-            let mut w64 = Aligned::zeros(nr * stride_w);
-            let sensed = match sensing {
-                Sensing::AnalogueDifference => nc,
-                Sensing::DigitalDifference => 2 * nc,
-            };
-            let stride_s = round_up(sensed, 16);
-            let mut s64 = match sensing {
-                Sensing::AnalogueDifference => None,
-                Sensing::DigitalDifference => Some(Aligned::zeros(nr * stride_s)),
-            };
-            let (mut s32, mut v32) = if gaussian {
-                (
-                    Some(Aligned::zeros(nr * stride_s)),
-                    Some(Aligned::zeros(nr * stride_s)),
-                )
-            } else {
-                (None, None)
-            };
-            let var = |g_s: f64| {
-                let s = read_noise.sigma(g_s) / g_scale_s;
-                s * s
-            };
-            let mut row_g_sum_s = Vec::with_capacity(nr);
-            for (i, &r) in layout.rows.iter().enumerate() {
-                let mut sum = 0.0;
-                for (j, (&p, &m)) in layout.plus.iter().zip(&layout.minus).enumerate() {
-                    let (gp, gm) = (cell(r, p), cell(r, m));
-                    sum += gp + gm;
-                    let w = weights[i * nc + j];
-                    w64.as_mut_slice()[i * stride_w + j] = w;
-                    match sensing {
-                        Sensing::AnalogueDifference => {
-                            if let (Some(s), Some(v)) = (s32.as_mut(), v32.as_mut()) {
-                                s.as_mut_slice()[i * stride_s + j] = w as f32;
-                                v.as_mut_slice()[i * stride_s + j] = (var(gp) + var(gm)) as f32;
-                            }
-                        }
-                        Sensing::DigitalDifference => {
-                            let (sp, sm) = (gp / g_scale_s, gm / g_scale_s);
-                            if let Some(s) = s64.as_mut() {
-                                s.as_mut_slice()[i * stride_s + j] = sp;
-                                s.as_mut_slice()[i * stride_s + nc + j] = sm;
-                            }
-                            if let (Some(s), Some(v)) = (s32.as_mut(), v32.as_mut()) {
-                                s.as_mut_slice()[i * stride_s + j] = sp as f32;
-                                s.as_mut_slice()[i * stride_s + nc + j] = sm as f32;
-                                v.as_mut_slice()[i * stride_s + j] = var(gp) as f32;
-                                v.as_mut_slice()[i * stride_s + nc + j] = var(gm) as f32;
-                            }
-                        }
-                    }
-                }
-                row_g_sum_s.push(sum);
-            }
-            // Channel j's TIA and ADC are those of its (plus) column.
-            let chan_col = |ch: usize| -> usize {
-                if ch < nc {
-                    layout.plus[ch] as usize
-                } else {
-                    layout.minus[ch - nc] as usize
-                }
-            };
-            let codes_per_v: Vec<f64> =
-                (0..sensed).map(|ch| gain[chan_col(ch)] / adc_lsb).collect();
-            let offset_codes: Vec<f64> = (0..sensed).map(|ch| offset[chan_col(ch)]).collect();
-            let mut cols_sorted: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * nc);
-            for j in 0..nc {
-                let (pc, mc) = (layout.plus[j], layout.minus[j]);
-                match sensing {
-                    Sensing::AnalogueDifference => {
-                        cols_sorted.push((pc, j as u32, 1.0));
-                        cols_sorted.push((mc, j as u32, -1.0));
-                    }
-                    Sensing::DigitalDifference => {
-                        cols_sorted.push((pc, j as u32, 1.0));
-                        cols_sorted.push((mc, (nc + j) as u32, 1.0));
-                    }
-                }
-            }
-            cols_sorted.sort_unstable_by_key(|c| c.0);
-            parts.push(PartData {
-                rows: nr,
-                cols: nc,
-                g_scale_s,
-                k_v: g_scale_s * v_spike * r_f,
-                stride_w,
-                w64,
-                sensed,
-                stride_s,
-                s64,
-                s32,
-                v32,
-                row_g_sum_s,
-                codes_per_v,
-                offset_codes,
-                ir_cols: cols_sorted.iter().map(|c| c.0).collect(),
-                ir_chan: cols_sorted.iter().map(|c| (c.1, c.2)).collect(),
-                layout,
-            });
-        }
+        let derive = Derive {
+            params,
+            map: &map,
+            read_noise,
+            gaussian,
+            periphery: &periphery,
+            converters: &converters,
+        };
+        let parts = layouts
+            .into_iter()
+            .map(|layout| derive.part(layout))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Macro {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             params: params.clone(),
@@ -766,19 +572,7 @@ impl Macro {
         ops: &mut OpCounts,
     ) -> Result<()> {
         let d = self.part(p)?;
-        if s.macro_id != self.id || s.partition != p.index {
-            return Err(Error::ForeignHandle {
-                what: "read scratch",
-                partition: d.layout.name.clone(),
-            });
-        }
-        if out.len() != d.cols {
-            return Err(Error::Length {
-                what: "out",
-                expected: d.cols,
-                found: out.len(),
-            });
-        }
+        self.check_read(d, p, out.len(), s)?;
         let k = self.gather(d, drive, s)?;
         if k == 0 {
             out.fill(0.0);
@@ -796,42 +590,106 @@ impl Macro {
 
         // Transparent read: one pass over all rows in f64.
         if !self.gaussian && stateful.is_none() && !ir && !converters {
-            let acc = &mut s.acc[..d.stride_w];
-            if dense {
-                sum_rows_weighted_f64(d.w64.as_slice(), d.stride_w, &s.rows[..k], &s.x[..k], acc);
-            } else {
-                sum_rows_f64(d.w64.as_slice(), d.stride_w, &s.rows[..k], acc);
-            }
-            out.copy_from_slice(&acc[..d.cols]);
+            s.sum_transparent(d, k, dense, out);
             return Ok(());
         }
 
         let mut fast = (self.gaussian || stateful.is_some()).then(|| FastRng::from_parent(rng));
         if let (Some(model), Some(states), Some(fr)) = (stateful, s.states.as_mut(), fast.as_mut())
         {
-            states.begin_read();
-            let cols = pr.array.cols as usize;
-            let g = self.map.conductances_s();
-            for &r in &s.rows[..k] {
-                let pr_row = d.layout.rows[r as usize] as usize;
-                states.touch_row(
-                    model,
-                    r as usize,
-                    pr.read.read_interval_s,
-                    |j, minus| {
-                        let c = if minus {
-                            d.layout.minus[j]
-                        } else {
-                            d.layout.plus[j]
-                        };
-                        g[pr_row * cols + c as usize]
-                    },
-                    fr,
-                )?;
-            }
+            self.touch_states(d, model, states, &s.rows[..k], fr)?;
         }
 
-        let transfer_params = Transfer {
+        let transfer_params = self.transfer_params(d);
+        let sn = d.sensed;
+        for c in 0..cycles {
+            let lo = c * per;
+            let hi = (lo + per).min(k);
+            let mut noise_done = false;
+            if ir {
+                // Leaves the solved currents in `s.acc`.
+                self.ir_cycle(d, dense, lo, hi, s)?;
+            } else if self.gaussian && stateful.is_none() {
+                s.sum_gaussian(d, dense, lo, hi, fast.as_mut());
+                noise_done = true;
+            } else {
+                s.sum_f64(d, pr.read.sensing, dense, lo, hi);
+            }
+            if self.gaussian && !noise_done {
+                s.add_read_noise(d, dense, lo, hi, fast.as_mut());
+            }
+            transfer(&mut s.acc[..sn], &transfer_params);
+            accumulate_cycle(out, &s.acc, d.cols, pr.read.sensing, c == 0);
+        }
+        Ok(())
+    }
+
+    /// Refuses a scratch of another macro or partition and an `out` of the
+    /// wrong length.
+    #[inline]
+    fn check_read(
+        &self,
+        d: &PartData,
+        p: &Partition,
+        out_len: usize,
+        s: &ReadScratch,
+    ) -> Result<()> {
+        if s.macro_id != self.id || s.partition != p.index {
+            return Err(Error::ForeignHandle {
+                what: "read scratch",
+                partition: d.layout.name.clone(),
+            });
+        }
+        if out_len != d.cols {
+            return Err(Error::Length {
+                what: "out",
+                expected: d.cols,
+                found: out_len,
+            });
+        }
+        Ok(())
+    }
+
+    /// Advances the telegraph / 1/f states of the cells of the scratch
+    /// `rows` of this read, drawing from `fr`.
+    #[inline]
+    fn touch_states(
+        &self,
+        d: &PartData,
+        model: &NoiseModel,
+        states: &mut CellStates,
+        rows: &[u32],
+        fr: &mut FastRng,
+    ) -> Result<()> {
+        let pr = &self.params;
+        states.begin_read();
+        let cols = pr.array.cols as usize;
+        let g = self.map.conductances_s();
+        for &r in rows {
+            let pr_row = d.layout.rows[r as usize] as usize;
+            states.touch_row(
+                model,
+                r as usize,
+                pr.read.read_interval_s,
+                |j, minus| {
+                    let c = if minus {
+                        d.layout.minus[j]
+                    } else {
+                        d.layout.plus[j]
+                    };
+                    g[pr_row * cols + c as usize]
+                },
+                fr,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The TIA and ADC transfer of the partition's channels.
+    #[inline]
+    fn transfer_params<'a>(&self, d: &'a PartData) -> Transfer<'a> {
+        let pr = &self.params;
+        Transfer {
             k_v: d.k_v,
             v_sat: (!pr.tia.ideal).then_some(pr.tia.v_sat_v),
             adc: (!pr.adc.ideal).then_some(AdcTransfer {
@@ -841,100 +699,7 @@ impl Macro {
                 code_max: self.periphery.adc_code_max as f64,
                 weight_per_code: self.periphery.adc_lsb_v / d.k_v,
             }),
-        };
-        let sn = d.sensed;
-        for c in 0..cycles {
-            let lo = c * per;
-            let hi = (lo + per).min(k);
-            if ir {
-                self.ir_cycle(d, dense, lo, hi, s)?;
-            }
-            let rows = &s.rows[lo..hi];
-            let mut noise_done = false;
-            if ir {
-                // The solved currents are in `s.acc`.
-            } else if self.gaussian && stateful.is_none() {
-                // Fast noisy path: f32 sums of signal and variance, one
-                // normal per channel.
-                let (s32, v32) = match (&d.s32, &d.v32) {
-                    (Some(a), Some(b)) => (a.as_slice(), b.as_slice()),
-                    _ => (&[][..], &[][..]),
-                };
-                let (sig, var) = (&mut s.sig32[..d.stride_s], &mut s.var32[..d.stride_s]);
-                if dense {
-                    sum_rows_weighted_f32(s32, d.stride_s, rows, &s.x32[lo..hi], sig);
-                    sum_rows_weighted_f32(v32, d.stride_s, rows, &s.x2_32[lo..hi], var);
-                } else {
-                    sum_rows_f32(s32, d.stride_s, rows, sig);
-                    sum_rows_f32(v32, d.stride_s, rows, var);
-                }
-                if let Some(fr) = fast.as_mut() {
-                    fr.fill_normals(&mut s.z[..sn]);
-                }
-                signal_plus_noise(&sig[..sn], &var[..sn], &s.z[..sn], &mut s.acc[..sn]);
-                noise_done = true;
-            } else {
-                let (w, stride) = d.sensed64();
-                let acc = &mut s.acc[..stride];
-                if dense {
-                    sum_rows_weighted_f64(w, stride, rows, &s.x[lo..hi], acc);
-                } else {
-                    sum_rows_f64(w, stride, rows, acc);
-                }
-                if let Some(states) = s.states.as_ref() {
-                    let inv = 1.0 / d.g_scale_s;
-                    for (i, &r) in rows.iter().enumerate() {
-                        let x = if dense { s.x[lo + i] } else { 1.0 };
-                        for j in 0..d.cols {
-                            let (op, om) = states.offsets_s(r as usize, j);
-                            match pr.read.sensing {
-                                Sensing::AnalogueDifference => {
-                                    s.acc[j] += x * (op - om) * inv;
-                                }
-                                Sensing::DigitalDifference => {
-                                    s.acc[j] += x * op * inv;
-                                    s.acc[d.cols + j] += x * om * inv;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if self.gaussian && !noise_done {
-                let v32 = d.v32.as_ref().map_or(&[][..], |v| v.as_slice());
-                let var = &mut s.var32[..d.stride_s];
-                if dense {
-                    sum_rows_weighted_f32(v32, d.stride_s, rows, &s.x2_32[lo..hi], var);
-                } else {
-                    sum_rows_f32(v32, d.stride_s, rows, var);
-                }
-                if let Some(fr) = fast.as_mut() {
-                    fr.fill_normals(&mut s.z[..sn]);
-                }
-                add_noise(&var[..sn], &s.z[..sn], &mut s.acc[..sn]);
-            }
-            transfer(&mut s.acc[..sn], &transfer_params);
-            let acc = &s.acc;
-            match (pr.read.sensing, c == 0) {
-                (Sensing::AnalogueDifference, true) => out.copy_from_slice(&acc[..d.cols]),
-                (Sensing::AnalogueDifference, false) => {
-                    for (o, a) in out.iter_mut().zip(&acc[..d.cols]) {
-                        *o += a;
-                    }
-                }
-                (Sensing::DigitalDifference, first) => {
-                    let (pl, mi) = acc[..2 * d.cols].split_at(d.cols);
-                    for ((o, a), b) in out.iter_mut().zip(pl).zip(mi) {
-                        if first {
-                            *o = a - b;
-                        } else {
-                            *o += a - b;
-                        }
-                    }
-                }
-            }
         }
-        Ok(())
     }
 
     /// Solves the IR-drop network of one cycle (scratch rows `lo..hi`) and
@@ -1072,4 +837,462 @@ impl ReadScratch {
     pub fn last_ir_sweeps(&self) -> usize {
         self.last_ir_sweeps
     }
+}
+
+impl ReadScratch {
+    /// The transparent read: the weights of the `k` gathered rows (scaled
+    /// by their inputs when `dense`) summed in `f64` in one pass, into `out`.
+    #[inline]
+    fn sum_transparent(&mut self, d: &PartData, k: usize, dense: bool, out: &mut [f64]) {
+        let acc = &mut self.acc[..d.stride_w];
+        if dense {
+            sum_rows_weighted_f64(
+                d.w64.as_slice(),
+                d.stride_w,
+                &self.rows[..k],
+                &self.x[..k],
+                acc,
+            );
+        } else {
+            sum_rows_f64(d.w64.as_slice(), d.stride_w, &self.rows[..k], acc);
+        }
+        out.copy_from_slice(&acc[..d.cols]);
+    }
+
+    /// The fast noisy path for scratch rows `lo..hi`: `f32` sums of signal
+    /// and variance, one normal per channel from `fast`, the noisy sensed
+    /// signals in `self.acc`.
+    #[inline]
+    fn sum_gaussian(
+        &mut self,
+        d: &PartData,
+        dense: bool,
+        lo: usize,
+        hi: usize,
+        fast: Option<&mut FastRng>,
+    ) {
+        let sn = d.sensed;
+        let rows = &self.rows[lo..hi];
+        let (s32, v32) = match (&d.s32, &d.v32) {
+            (Some(a), Some(b)) => (a.as_slice(), b.as_slice()),
+            _ => (&[][..], &[][..]),
+        };
+        let (sig, var) = (&mut self.sig32[..d.stride_s], &mut self.var32[..d.stride_s]);
+        if dense {
+            sum_rows_weighted_f32(s32, d.stride_s, rows, &self.x32[lo..hi], sig);
+            sum_rows_weighted_f32(v32, d.stride_s, rows, &self.x2_32[lo..hi], var);
+        } else {
+            sum_rows_f32(s32, d.stride_s, rows, sig);
+            sum_rows_f32(v32, d.stride_s, rows, var);
+        }
+        if let Some(fr) = fast {
+            fr.fill_normals(&mut self.z[..sn]);
+        }
+        signal_plus_noise(&sig[..sn], &var[..sn], &self.z[..sn], &mut self.acc[..sn]);
+    }
+
+    /// The noise-free sensed signals of scratch rows `lo..hi` in `f64`, with
+    /// the telegraph / 1/f offsets when those states are on, in `self.acc`.
+    #[inline]
+    fn sum_f64(&mut self, d: &PartData, sensing: Sensing, dense: bool, lo: usize, hi: usize) {
+        let rows = &self.rows[lo..hi];
+        let (w, stride) = d.sensed64();
+        let acc = &mut self.acc[..stride];
+        if dense {
+            sum_rows_weighted_f64(w, stride, rows, &self.x[lo..hi], acc);
+        } else {
+            sum_rows_f64(w, stride, rows, acc);
+        }
+        if let Some(states) = self.states.as_ref() {
+            let inv = 1.0 / d.g_scale_s;
+            for (i, &r) in rows.iter().enumerate() {
+                let x = if dense { self.x[lo + i] } else { 1.0 };
+                for j in 0..d.cols {
+                    let (op, om) = states.offsets_s(r as usize, j);
+                    match sensing {
+                        Sensing::AnalogueDifference => {
+                            self.acc[j] += x * (op - om) * inv;
+                        }
+                        Sensing::DigitalDifference => {
+                            self.acc[j] += x * op * inv;
+                            self.acc[d.cols + j] += x * om * inv;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds Gaussian read noise to the sensed signals in `self.acc`: the
+    /// `f32` variance sums of scratch rows `lo..hi`, one normal per channel
+    /// from `fast`.
+    #[inline]
+    fn add_read_noise(
+        &mut self,
+        d: &PartData,
+        dense: bool,
+        lo: usize,
+        hi: usize,
+        fast: Option<&mut FastRng>,
+    ) {
+        let sn = d.sensed;
+        let rows = &self.rows[lo..hi];
+        let v32 = d.v32.as_ref().map_or(&[][..], |v| v.as_slice());
+        let var = &mut self.var32[..d.stride_s];
+        if dense {
+            sum_rows_weighted_f32(v32, d.stride_s, rows, &self.x2_32[lo..hi], var);
+        } else {
+            sum_rows_f32(v32, d.stride_s, rows, var);
+        }
+        if let Some(fr) = fast {
+            fr.fill_normals(&mut self.z[..sn]);
+        }
+        add_noise(&var[..sn], &self.z[..sn], &mut self.acc[..sn]);
+    }
+}
+
+/// Adds one cycle's converted channels `acc` to the read's `cols` outputs
+/// (writes them on the `first` cycle); under digital sensing an output is
+/// its plus channel minus its minus channel.
+#[inline]
+fn accumulate_cycle(out: &mut [f64], acc: &[f64], cols: usize, sensing: Sensing, first: bool) {
+    match (sensing, first) {
+        (Sensing::AnalogueDifference, true) => out.copy_from_slice(&acc[..cols]),
+        (Sensing::AnalogueDifference, false) => {
+            for (o, a) in out.iter_mut().zip(&acc[..cols]) {
+                *o += a;
+            }
+        }
+        (Sensing::DigitalDifference, first) => {
+            let (pl, mi) = acc[..2 * cols].split_at(cols);
+            for ((o, a), b) in out.iter_mut().zip(pl).zip(mi) {
+                if first {
+                    *o = a - b;
+                } else {
+                    *o += a - b;
+                }
+            }
+        }
+    }
+}
+
+/// Gain factor and offset (in codes) of each physical column's TIA and ADC.
+struct ConverterErrors {
+    gain: Vec<f64>,
+    offset_codes: Vec<f64>,
+}
+
+impl ConverterErrors {
+    /// Two normals per physical column from [`Purpose::Converters`], always
+    /// drawn (gain first, then offset), so the stream does not depend on
+    /// the error sizes.
+    fn draw(params: &MacroParams, seeds: Seeds) -> ConverterErrors {
+        let cols = params.array.cols as usize;
+        let mut conv = seeds.stream(Purpose::Converters);
+        let (mut gain, mut offset) = (Vec::with_capacity(cols), Vec::with_capacity(cols));
+        for _ in 0..cols {
+            let zg: f64 = conv.sample(StandardNormal);
+            let zo: f64 = conv.sample(StandardNormal);
+            gain.push(1.0 + params.adc.gain_error_sigma * zg);
+            offset.push(params.adc.offset_sigma_lsb * zo);
+        }
+        ConverterErrors {
+            gain,
+            offset_codes: offset,
+        }
+    }
+}
+
+impl Periphery {
+    /// Resolves the spike voltage on the DAC grid, the ADC grid and the
+    /// feedback resistor of the macro built on `map` with `layouts`.
+    fn resolve(
+        params: &MacroParams,
+        map: &ConductanceMap,
+        layouts: &[PartitionLayout],
+    ) -> Result<Periphery> {
+        let sensing = params.read.sensing;
+        // The spike voltage: the read voltage on the DAC's grid.
+        let dac_lsb = params.dac.lsb_v();
+        let v_spike = if params.dac.ideal {
+            params.read.v_read_v
+        } else {
+            (params.read.v_read_v / dac_lsb).round() * dac_lsb
+        };
+        ensure(
+            v_spike > 0.0,
+            "read.v_read_v",
+            params.read.v_read_v,
+            &format!(">= half a DAC step ({dac_lsb:e} V / 2)"),
+        )?;
+
+        // ADC grid.
+        let bits = params.adc.bits;
+        let (adc_lsb, code_min, code_max) = match sensing {
+            Sensing::AnalogueDifference => (
+                2.0 * params.adc.v_fs_v / (1u64 << bits) as f64,
+                -(1i64 << (bits - 1)),
+                (1i64 << (bits - 1)) - 1,
+            ),
+            Sensing::DigitalDifference => (
+                params.adc.v_fs_v / (1u64 << bits) as f64,
+                0,
+                (1i64 << bits) - 1,
+            ),
+        };
+        let r_f = feedback_resistance(params, map, layouts, v_spike)?;
+        Ok(Periphery {
+            v_spike_v: v_spike,
+            dac_lsb_v: dac_lsb,
+            r_f_ohm: r_f,
+            i_full_scale_a: params.adc.v_fs_v / r_f,
+            adc_lsb_v: adc_lsb,
+            adc_code_min: code_min,
+            adc_code_max: code_max,
+            parallel_rows: params.read.parallel_rows as usize,
+            sensing,
+        })
+    }
+}
+
+/// The TIA feedback resistance, Ohm: the given one, or (auto) the one that
+/// puts `headroom_sigma` standard deviations above the mean sensed current
+/// of a full cycle of spikes at the ADC's full scale.
+fn feedback_resistance(
+    params: &MacroParams,
+    map: &ConductanceMap,
+    layouts: &[PartitionLayout],
+    v_spike: f64,
+) -> Result<f64> {
+    let headroom_sigma = match &params.tia.r_f {
+        Feedback::Given { r_f_ohm } => return Ok(*r_f_ohm),
+        Feedback::Auto { headroom_sigma } => *headroom_sigma,
+    };
+    let p_max = layouts.iter().map(|l| l.rows.len()).max().unwrap_or(1);
+    let p_eff = (params.read.parallel_rows as usize).min(p_max) as f64;
+    let (mu, sigma) = sensed_conductance_stats(map, layouts, params.read.sensing);
+    let i_max = v_spike * (mu.abs() * p_eff + headroom_sigma * sigma * p_eff.sqrt());
+    ensure(
+        i_max > 0.0 && i_max.is_finite(),
+        "tia.r_f.mode",
+        "auto",
+        "a given resistor: the array's sensed conductances are all zero",
+    )?;
+    Ok(params.adc.v_fs_v / i_max)
+}
+
+/// Mean and standard deviation (Welford) of the sensed conductances of
+/// every partition, S: the pair differences under analogue sensing, the
+/// single cells under digital sensing; a cell or pair shared by partitions
+/// counts once.
+fn sensed_conductance_stats(
+    map: &ConductanceMap,
+    layouts: &[PartitionLayout],
+    sensing: Sensing,
+) -> (f64, f64) {
+    let (g, cols) = (map.conductances_s(), map.cols());
+    let cell = |r: u32, c: u32| g[r as usize * cols + c as usize];
+    match sensing {
+        Sensing::AnalogueDifference => {
+            let mut seen = HashSet::new();
+            let mut d = Vec::new();
+            for l in layouts {
+                for &r in &l.rows {
+                    for (&p, &m) in l.plus.iter().zip(&l.minus) {
+                        if seen.insert((r, p, m)) {
+                            d.push(cell(r, p) - cell(r, m));
+                        }
+                    }
+                }
+            }
+            welford(d.into_iter())
+        }
+        Sensing::DigitalDifference => {
+            let mut seen = HashSet::new();
+            let mut v = Vec::new();
+            for l in layouts {
+                for &r in &l.rows {
+                    for &c in l.plus.iter().chain(&l.minus) {
+                        if seen.insert((r, c)) {
+                            v.push(cell(r, c));
+                        }
+                    }
+                }
+            }
+            welford(v.into_iter())
+        }
+    }
+}
+
+/// What deriving a partition's data needs from the macro being built.
+struct Derive<'a> {
+    params: &'a MacroParams,
+    map: &'a ConductanceMap,
+    read_noise: &'a ReadNoiseParams,
+    gaussian: bool,
+    periphery: &'a Periphery,
+    converters: &'a ConverterErrors,
+}
+
+impl Derive<'_> {
+    /// The derived data of the partition laid out as `layout`.
+    fn part(&self, layout: PartitionLayout) -> Result<PartData> {
+        let sensing = self.params.read.sensing;
+        let (nr, nc) = (layout.rows.len(), layout.plus.len());
+        let (weights, g_scale_s) = differential_weights(
+            self.map,
+            &layout,
+            &self.params.weights,
+            StdAlgorithm::Welford,
+        )?;
+        let stride_w = round_up(nc, 8);
+        let sensed = match sensing {
+            Sensing::AnalogueDifference => nc,
+            Sensing::DigitalDifference => 2 * nc,
+        };
+        let stride_s = round_up(sensed, 16);
+        let s64 = match sensing {
+            Sensing::AnalogueDifference => None,
+            Sensing::DigitalDifference => Some(Aligned::zeros(nr * stride_s)),
+        };
+        let (s32, v32) = if self.gaussian {
+            (
+                Some(Aligned::zeros(nr * stride_s)),
+                Some(Aligned::zeros(nr * stride_s)),
+            )
+        } else {
+            (None, None)
+        };
+        let (codes_per_v, offset_codes) = self.channel_converters(&layout, sensed);
+        let (ir_cols, ir_chan) = ir_columns(&layout, sensing);
+        let per = self.periphery;
+        let mut d = PartData {
+            rows: nr,
+            cols: nc,
+            g_scale_s,
+            k_v: g_scale_s * per.v_spike_v * per.r_f_ohm,
+            stride_w,
+            w64: Aligned::zeros(nr * stride_w),
+            sensed,
+            stride_s,
+            s64,
+            s32,
+            v32,
+            row_g_sum_s: Vec::with_capacity(nr),
+            codes_per_v,
+            offset_codes,
+            ir_cols,
+            ir_chan,
+            layout,
+        };
+        self.fill_cells(&mut d, &weights);
+        Ok(d)
+    }
+
+    /// Writes the weights, the sensed conductances and read-noise variances
+    /// (in weight units) and the row conductance sums of `d` from the map;
+    /// `weights` is `rows x cols` row-major.
+    fn fill_cells(&self, d: &mut PartData, weights: &[f64]) {
+        let (g, cols) = (self.map.conductances_s(), self.map.cols());
+        let cell = |r: u32, c: u32| g[r as usize * cols + c as usize];
+        let PartData {
+            layout,
+            cols: nc,
+            g_scale_s,
+            stride_w,
+            w64,
+            stride_s,
+            s64,
+            s32,
+            v32,
+            row_g_sum_s,
+            ..
+        } = d;
+        let (nc, stride_w, stride_s, g_scale_s) = (*nc, *stride_w, *stride_s, *g_scale_s);
+        let var = |g_s: f64| {
+            let s = self.read_noise.sigma(g_s) / g_scale_s;
+            s * s
+        };
+        let sensing = self.params.read.sensing;
+        let w64 = w64.as_mut_slice();
+        let mut s64 = s64.as_mut().map(|s| s.as_mut_slice());
+        let mut s32 = s32.as_mut().map(|s| s.as_mut_slice());
+        let mut v32 = v32.as_mut().map(|v| v.as_mut_slice());
+        for (i, &r) in layout.rows.iter().enumerate() {
+            let mut sum = 0.0;
+            for (j, (&p, &m)) in layout.plus.iter().zip(&layout.minus).enumerate() {
+                let (gp, gm) = (cell(r, p), cell(r, m));
+                sum += gp + gm;
+                let w = weights[i * nc + j];
+                w64[i * stride_w + j] = w;
+                match sensing {
+                    Sensing::AnalogueDifference => {
+                        if let (Some(s), Some(v)) = (s32.as_deref_mut(), v32.as_deref_mut()) {
+                            s[i * stride_s + j] = w as f32;
+                            v[i * stride_s + j] = (var(gp) + var(gm)) as f32;
+                        }
+                    }
+                    Sensing::DigitalDifference => {
+                        let (sp, sm) = (gp / g_scale_s, gm / g_scale_s);
+                        if let Some(s) = s64.as_deref_mut() {
+                            s[i * stride_s + j] = sp;
+                            s[i * stride_s + nc + j] = sm;
+                        }
+                        if let (Some(s), Some(v)) = (s32.as_deref_mut(), v32.as_deref_mut()) {
+                            s[i * stride_s + j] = sp as f32;
+                            s[i * stride_s + nc + j] = sm as f32;
+                            v[i * stride_s + j] = var(gp) as f32;
+                            v[i * stride_s + nc + j] = var(gm) as f32;
+                        }
+                    }
+                }
+            }
+            row_g_sum_s.push(sum);
+        }
+    }
+
+    /// ADC codes per volt and offset codes of each of the `sensed` channels
+    /// of `layout`: channel `j`'s TIA and ADC are those of its column (the
+    /// plus column, or under digital sensing the minus column of pair
+    /// `j - cols` for `j >= cols`).
+    fn channel_converters(&self, layout: &PartitionLayout, sensed: usize) -> (Vec<f64>, Vec<f64>) {
+        let nc = layout.plus.len();
+        let chan_col = |ch: usize| -> usize {
+            if ch < nc {
+                layout.plus[ch] as usize
+            } else {
+                layout.minus[ch - nc] as usize
+            }
+        };
+        let (gain, offset) = (&self.converters.gain, &self.converters.offset_codes);
+        let adc_lsb = self.periphery.adc_lsb_v;
+        let codes_per_v: Vec<f64> = (0..sensed).map(|ch| gain[chan_col(ch)] / adc_lsb).collect();
+        let offset_codes: Vec<f64> = (0..sensed).map(|ch| offset[chan_col(ch)]).collect();
+        (codes_per_v, offset_codes)
+    }
+}
+
+/// The partition's columns sorted by physical index (for the IR-drop
+/// network) and, for each, its sensed channel and the sign it enters it with.
+fn ir_columns(layout: &PartitionLayout, sensing: Sensing) -> (Vec<u32>, Vec<(u32, f64)>) {
+    let nc = layout.plus.len();
+    let mut cols_sorted: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * nc);
+    for j in 0..nc {
+        let (pc, mc) = (layout.plus[j], layout.minus[j]);
+        match sensing {
+            Sensing::AnalogueDifference => {
+                cols_sorted.push((pc, j as u32, 1.0));
+                cols_sorted.push((mc, j as u32, -1.0));
+            }
+            Sensing::DigitalDifference => {
+                cols_sorted.push((pc, j as u32, 1.0));
+                cols_sorted.push((mc, (nc + j) as u32, 1.0));
+            }
+        }
+    }
+    cols_sorted.sort_unstable_by_key(|c| c.0);
+    (
+        cols_sorted.iter().map(|c| c.0).collect(),
+        cols_sorted.iter().map(|c| (c.1, c.2)).collect(),
+    )
 }

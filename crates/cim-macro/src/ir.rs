@@ -185,92 +185,22 @@ impl IrWork {
         let (k, n) = (rows.len(), self.n);
         let p = geo.params;
         let kn = k * n;
-        let (r_row, r_col, r_src) = (p.r_row_ohm, p.r_col_ohm, p.r_source_ohm);
-        let row_mode = if r_row > 0.0 {
-            RowMode::Wire
-        } else if r_src > 0.0 {
-            RowMode::OneNode(1.0 / r_src)
-        } else {
-            RowMode::Fixed
+        let row_mode = RowMode::of(p);
+        let col = ColSegments {
+            rows,
+            array_rows: geo.array_rows,
+            r_col: p.r_col_ohm,
         };
-        let col_wire = r_col > 0.0;
+        let col_wire = p.r_col_ohm > 0.0;
         let single_pass = matches!(row_mode, RowMode::Fixed) || !col_wire;
         transpose(&self.g[..kn], &mut self.g_ma[..kn], k, n);
-
-        // Row wires: conductance of each segment, and the factors
-        // (all rows in lockstep).
         if let RowMode::Wire = row_mode {
-            for (m, &c) in geo.cols.iter().enumerate() {
-                self.seg_row[m] = if m == 0 {
-                    1.0 / (r_src + f64::from(c + 1) * r_row)
-                } else {
-                    1.0 / (f64::from(c - geo.cols[m - 1]) * r_row)
-                };
-            }
-            // prev[a] = gl_m^2 / denom_{m-1}
-            let prev = &mut self.lane[..k];
-            prev.fill(0.0);
-            for m in 0..n {
-                let gl = self.seg_row[m];
-                let gr = if m + 1 < n { self.seg_row[m + 1] } else { 0.0 };
-                let g = &self.g_ma[m * k..(m + 1) * k];
-                let inv = &mut self.row_inv[m * k..(m + 1) * k];
-                let e = &mut self.row_e[m * k..(m + 1) * k];
-                for a in 0..k {
-                    let i = 1.0 / (gl + gr + g[a] - prev[a]);
-                    inv[a] = i;
-                    e[a] = gr * i;
-                    prev[a] = gr * gr * i;
-                }
-            }
+            self.factor_rows(geo, k);
         }
-        // Column wires: conductance between row a - 1 and a, and to ground
-        // (all columns in lockstep).
-        let seg_col = |a: usize| -> f64 {
-            if a == 0 {
-                0.0
-            } else if a < k {
-                1.0 / (f64::from(rows[a] - rows[a - 1]) * r_col)
-            } else {
-                1.0 / (f64::from(geo.array_rows - rows[k - 1]) * r_col)
-            }
-        };
         if col_wire {
-            for a in 0..k {
-                let (gu, gd) = (seg_col(a), seg_col(a + 1));
-                // Coupling to the next node down (none below the last row:
-                // that conductance goes to ground).
-                let coupling = if a + 1 < k { gd } else { 0.0 };
-                let (done, rest) = self.col_inv.split_at_mut(a * n);
-                let inv = &mut rest[..n];
-                let e = &mut self.col_e[a * n..(a + 1) * n];
-                let g = &self.g[a * n..(a + 1) * n];
-                if a == 0 {
-                    for m in 0..n {
-                        let i = 1.0 / (gu + gd + g[m]);
-                        inv[m] = i;
-                        e[m] = coupling * i;
-                    }
-                } else {
-                    let above = &done[(a - 1) * n..];
-                    for m in 0..n {
-                        let i = 1.0 / (gu + gd + g[m] - gu * gu * above[m]);
-                        inv[m] = i;
-                        e[m] = coupling * i;
-                    }
-                }
-            }
+            self.factor_cols(&col);
         }
-
-        // Start from the ideal state: rows at their drive, columns at 0 V.
-        for m in 0..n {
-            self.u_ma[m * k..(m + 1) * k].copy_from_slice(&v[..k]);
-        }
-        for a in 0..k {
-            self.u_am[a * n..(a + 1) * n].fill(v[a]);
-        }
-        self.w_am[..kn].fill(0.0);
-        self.w_ma[..kn].fill(0.0);
+        self.start(&v[..k]);
 
         let mut sweeps = 0;
         loop {
@@ -282,86 +212,16 @@ impl IrWork {
             match row_mode {
                 RowMode::Fixed => {}
                 RowMode::OneNode(g_src) => {
-                    let (num, den) = (&mut self.lane[..k], &mut self.lane2[..k]);
-                    for a in 0..k {
-                        num[a] = g_src * v[a];
-                        den[a] = g_src;
-                    }
-                    for m in 0..n {
-                        let g = &self.g_ma[m * k..(m + 1) * k];
-                        let w = &self.w_ma[m * k..(m + 1) * k];
-                        for a in 0..k {
-                            num[a] += g[a] * w[a];
-                            den[a] += g[a];
-                        }
-                    }
-                    for a in 0..k {
-                        num[a] /= den[a];
-                    }
-                    for m in 0..n {
-                        let u = &mut self.u_ma[m * k..(m + 1) * k];
-                        for a in 0..k {
-                            change = change.max((num[a] - u[a]).abs().to_bits());
-                            u[a] = num[a];
-                        }
-                    }
+                    change = change.max(self.sweep_rows_one_node(g_src, v, k))
                 }
-                RowMode::Wire => {
-                    // Forward: node 0 is fed by the driver, node m > 0 by
-                    // node m - 1.
-                    let g0 = self.seg_row[0];
-                    for m in 0..n {
-                        let (done, rest) = self.row_tmp.split_at_mut(m * k);
-                        let y = &mut rest[..k];
-                        let r = m * k..(m + 1) * k;
-                        let (g, w, inv) = (
-                            &self.g_ma[r.clone()],
-                            &self.w_ma[r.clone()],
-                            &self.row_inv[r],
-                        );
-                        if m == 0 {
-                            forward_step(y, g, w, inv, g0, &v[..k]);
-                        } else {
-                            let left = &done[(m - 1) * k..m * k];
-                            forward_step(y, g, w, inv, self.seg_row[m], left);
-                        }
-                    }
-                    // Backward.
-                    for m in (0..n).rev() {
-                        let (head, right) = self.u_ma.split_at_mut((m + 1) * k);
-                        let u = &mut head[m * k..(m + 1) * k];
-                        let y = &self.row_tmp[m * k..(m + 1) * k];
-                        let next =
-                            (m + 1 < n).then(|| (&self.row_e[m * k..(m + 1) * k], &right[..k]));
-                        change = change.max(back_step(u, y, next));
-                    }
-                }
+                RowMode::Wire => change = change.max(self.sweep_rows_wire(v, k)),
             }
             if !matches!(row_mode, RowMode::Fixed) {
                 transpose(&self.u_ma[..kn], &mut self.u_am[..kn], n, k);
             }
             // Columns, given U.
             if col_wire {
-                for a in 0..k {
-                    let gu = seg_col(a);
-                    let (done, rest) = self.col_tmp.split_at_mut(a * n);
-                    let cur = &mut rest[..n];
-                    let r = a * n..(a + 1) * n;
-                    let (g, u, inv) = (&self.g[r.clone()], &self.u_am[r.clone()], &self.col_inv[r]);
-                    if a == 0 {
-                        forward_step(cur, g, u, inv, 0.0, &self.lane_zero[..n]);
-                    } else {
-                        let above = &done[(a - 1) * n..a * n];
-                        forward_step(cur, g, u, inv, gu, above);
-                    }
-                }
-                for a in (0..k).rev() {
-                    let (head, below) = self.w_am.split_at_mut((a + 1) * n);
-                    let w = &mut head[a * n..(a + 1) * n];
-                    let t = &self.col_tmp[a * n..(a + 1) * n];
-                    let next = (a + 1 < k).then(|| (&self.col_e[a * n..(a + 1) * n], &below[..n]));
-                    change = change.max(back_step(w, t, next));
-                }
+                change = change.max(self.sweep_cols(&col));
                 transpose(&self.w_am[..kn], &mut self.w_ma[..kn], k, n);
             }
             // With the rows or the columns pinned, one sweep solves the
@@ -378,6 +238,189 @@ impl IrWork {
                 });
             }
         }
+        self.tia_currents(k);
+        Ok(sweeps)
+    }
+
+    /// Row wires: the conductance of each segment, and the tridiagonal
+    /// factors of the `k` rows (all rows in lockstep).
+    #[inline(always)]
+    fn factor_rows(&mut self, geo: &Geometry<'_>, k: usize) {
+        let n = self.n;
+        let (r_row, r_src) = (geo.params.r_row_ohm, geo.params.r_source_ohm);
+        for (m, &c) in geo.cols.iter().enumerate() {
+            self.seg_row[m] = if m == 0 {
+                1.0 / (r_src + f64::from(c + 1) * r_row)
+            } else {
+                1.0 / (f64::from(c - geo.cols[m - 1]) * r_row)
+            };
+        }
+        // prev[a] = gl_m^2 / denom_{m-1}
+        let prev = &mut self.lane[..k];
+        prev.fill(0.0);
+        for m in 0..n {
+            let gl = self.seg_row[m];
+            let gr = if m + 1 < n { self.seg_row[m + 1] } else { 0.0 };
+            let g = &self.g_ma[m * k..(m + 1) * k];
+            let inv = &mut self.row_inv[m * k..(m + 1) * k];
+            let e = &mut self.row_e[m * k..(m + 1) * k];
+            for a in 0..k {
+                let i = 1.0 / (gl + gr + g[a] - prev[a]);
+                inv[a] = i;
+                e[a] = gr * i;
+                prev[a] = gr * gr * i;
+            }
+        }
+    }
+
+    /// Column wires: the tridiagonal factors of the `n` columns (all
+    /// columns in lockstep).
+    #[inline(always)]
+    fn factor_cols(&mut self, col: &ColSegments<'_>) {
+        let (k, n) = (col.rows.len(), self.n);
+        for a in 0..k {
+            let (gu, gd) = (col.at(a), col.at(a + 1));
+            // Coupling to the next node down (none below the last row:
+            // that conductance goes to ground).
+            let coupling = if a + 1 < k { gd } else { 0.0 };
+            let (done, rest) = self.col_inv.split_at_mut(a * n);
+            let inv = &mut rest[..n];
+            let e = &mut self.col_e[a * n..(a + 1) * n];
+            let g = &self.g[a * n..(a + 1) * n];
+            if a == 0 {
+                for m in 0..n {
+                    let i = 1.0 / (gu + gd + g[m]);
+                    inv[m] = i;
+                    e[m] = coupling * i;
+                }
+            } else {
+                let above = &done[(a - 1) * n..];
+                for m in 0..n {
+                    let i = 1.0 / (gu + gd + g[m] - gu * gu * above[m]);
+                    inv[m] = i;
+                    e[m] = coupling * i;
+                }
+            }
+        }
+    }
+
+    /// The ideal state: rows at their drive `v`, columns at 0 V.
+    #[inline(always)]
+    fn start(&mut self, v: &[f64]) {
+        let (k, n) = (v.len(), self.n);
+        let kn = k * n;
+        for m in 0..n {
+            self.u_ma[m * k..(m + 1) * k].copy_from_slice(v);
+        }
+        for a in 0..k {
+            self.u_am[a * n..(a + 1) * n].fill(v[a]);
+        }
+        self.w_am[..kn].fill(0.0);
+        self.w_ma[..kn].fill(0.0);
+    }
+
+    /// One half-sweep over rows without wire resistance: each row node is
+    /// the conductance-weighted mean of its driver and its cells' column
+    /// nodes. Returns the largest change (bits of a non-negative `f64`).
+    #[inline(always)]
+    fn sweep_rows_one_node(&mut self, g_src: f64, v: &[f64], k: usize) -> u64 {
+        let n = self.n;
+        let mut change = 0u64;
+        let (num, den) = (&mut self.lane[..k], &mut self.lane2[..k]);
+        for a in 0..k {
+            num[a] = g_src * v[a];
+            den[a] = g_src;
+        }
+        for m in 0..n {
+            let g = &self.g_ma[m * k..(m + 1) * k];
+            let w = &self.w_ma[m * k..(m + 1) * k];
+            for a in 0..k {
+                num[a] += g[a] * w[a];
+                den[a] += g[a];
+            }
+        }
+        for a in 0..k {
+            num[a] /= den[a];
+        }
+        for m in 0..n {
+            let u = &mut self.u_ma[m * k..(m + 1) * k];
+            for a in 0..k {
+                change = change.max((num[a] - u[a]).abs().to_bits());
+                u[a] = num[a];
+            }
+        }
+        change
+    }
+
+    /// One half-sweep over row wires: a tridiagonal solve per row given
+    /// `W`. Returns the largest change (bits of a non-negative `f64`).
+    #[inline(always)]
+    fn sweep_rows_wire(&mut self, v: &[f64], k: usize) -> u64 {
+        let n = self.n;
+        let mut change = 0u64;
+        // Forward: node 0 is fed by the driver, node m > 0 by
+        // node m - 1.
+        let g0 = self.seg_row[0];
+        for m in 0..n {
+            let (done, rest) = self.row_tmp.split_at_mut(m * k);
+            let y = &mut rest[..k];
+            let r = m * k..(m + 1) * k;
+            let (g, w, inv) = (
+                &self.g_ma[r.clone()],
+                &self.w_ma[r.clone()],
+                &self.row_inv[r],
+            );
+            if m == 0 {
+                forward_step(y, g, w, inv, g0, &v[..k]);
+            } else {
+                let left = &done[(m - 1) * k..m * k];
+                forward_step(y, g, w, inv, self.seg_row[m], left);
+            }
+        }
+        // Backward.
+        for m in (0..n).rev() {
+            let (head, right) = self.u_ma.split_at_mut((m + 1) * k);
+            let u = &mut head[m * k..(m + 1) * k];
+            let y = &self.row_tmp[m * k..(m + 1) * k];
+            let next = (m + 1 < n).then(|| (&self.row_e[m * k..(m + 1) * k], &right[..k]));
+            change = change.max(back_step(u, y, next));
+        }
+        change
+    }
+
+    /// One half-sweep over column wires: a tridiagonal solve per column
+    /// given `U`. Returns the largest change (bits of a non-negative `f64`).
+    #[inline(always)]
+    fn sweep_cols(&mut self, col: &ColSegments<'_>) -> u64 {
+        let (k, n) = (col.rows.len(), self.n);
+        let mut change = 0u64;
+        for a in 0..k {
+            let gu = col.at(a);
+            let (done, rest) = self.col_tmp.split_at_mut(a * n);
+            let cur = &mut rest[..n];
+            let r = a * n..(a + 1) * n;
+            let (g, u, inv) = (&self.g[r.clone()], &self.u_am[r.clone()], &self.col_inv[r]);
+            if a == 0 {
+                forward_step(cur, g, u, inv, 0.0, &self.lane_zero[..n]);
+            } else {
+                let above = &done[(a - 1) * n..a * n];
+                forward_step(cur, g, u, inv, gu, above);
+            }
+        }
+        for a in (0..k).rev() {
+            let (head, below) = self.w_am.split_at_mut((a + 1) * n);
+            let w = &mut head[a * n..(a + 1) * n];
+            let t = &self.col_tmp[a * n..(a + 1) * n];
+            let next = (a + 1 < k).then(|| (&self.col_e[a * n..(a + 1) * n], &below[..n]));
+            change = change.max(back_step(w, t, next));
+        }
+        change
+    }
+
+    /// The currents into the TIAs, `I_m = sum_a g[a][m] (U[a][m] - W[a][m])`.
+    #[inline(always)]
+    fn tia_currents(&mut self, k: usize) {
+        let n = self.n;
         self.currents.fill(0.0);
         for a in 0..k {
             let r = a * n..(a + 1) * n;
@@ -386,7 +429,33 @@ impl IrWork {
                 self.currents[m] += g[m] * (u[m] - w[m]);
             }
         }
-        Ok(sweeps)
+    }
+}
+
+/// The column-wire conductances of one cycle's active rows.
+#[derive(Clone, Copy)]
+struct ColSegments<'a> {
+    /// Physical active rows, strictly ascending.
+    rows: &'a [u32],
+    /// Rows of the array (the TIAs sit below the last one).
+    array_rows: u32,
+    /// Column-wire resistance per segment, Ohm (> 0 when used).
+    r_col: f64,
+}
+
+impl ColSegments<'_> {
+    /// The conductance between active row `a - 1` and `a` (0 above the
+    /// first), or from the last row to the TIA at `a = k`.
+    #[inline(always)]
+    fn at(&self, a: usize) -> f64 {
+        let (rows, k) = (self.rows, self.rows.len());
+        if a == 0 {
+            0.0
+        } else if a < k {
+            1.0 / (f64::from(rows[a] - rows[a - 1]) * self.r_col)
+        } else {
+            1.0 / (f64::from(self.array_rows - rows[k - 1]) * self.r_col)
+        }
     }
 }
 
@@ -399,4 +468,18 @@ enum RowMode {
     OneNode(f64),
     /// No resistance at all: rows sit at their drive voltage.
     Fixed,
+}
+
+impl RowMode {
+    /// How the rows of a network with wire parameters `p` are solved.
+    #[inline(always)]
+    fn of(p: &IrDropParams) -> RowMode {
+        if p.r_row_ohm > 0.0 {
+            RowMode::Wire
+        } else if p.r_source_ohm > 0.0 {
+            RowMode::OneNode(1.0 / p.r_source_ohm)
+        } else {
+            RowMode::Fixed
+        }
+    }
 }

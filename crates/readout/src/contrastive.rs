@@ -254,55 +254,29 @@ impl ContrastiveModel {
         seeds: Seeds,
     ) -> Result<ContrastiveFit> {
         params.validate()?;
-        check_features("contrastive image features", images)?;
-        check_features("contrastive audio features", audio)?;
-        check_labels(
-            "contrastive image labels",
+        check_fit_inputs(images, image_labels, audio, audio_labels, n_classes)?;
+        let split = Split::draw(params, image_labels, audio_labels, seeds);
+        let pools = PairPools::new(
+            &split.image_train,
             image_labels,
-            images.nrows(),
-            n_classes,
-        )?;
-        check_labels(
-            "contrastive audio labels",
+            &split.audio_train,
             audio_labels,
-            audio.nrows(),
             n_classes,
-        )?;
-
-        let (it, iv, at, av) = if params.validation_fraction > 0.0 {
-            let mut rng = model_stream(seeds, Purpose::DataSplit, CONTRASTIVE, 0);
-            let (it, iv) = validation_split(image_labels, params.validation_fraction, &mut rng);
-            let (at, av) = validation_split(audio_labels, params.validation_fraction, &mut rng);
-            (it, iv, at, av)
-        } else {
-            (
-                (0..image_labels.len()).collect(),
-                Vec::new(),
-                (0..audio_labels.len()).collect(),
-                Vec::new(),
-            )
-        };
-        let pools = PairPools::new(&it, image_labels, &at, audio_labels, n_classes);
-        let pairing = Pairing::new(&it, image_labels, &at, audio_labels);
+        );
+        let pairing = Pairing::new(
+            &split.image_train,
+            image_labels,
+            &split.audio_train,
+            audio_labels,
+        );
         if pools.classes.is_empty() {
             return Err(Error::InsufficientData {
                 what: "contrastive training".into(),
                 why: "no class has training samples in both modalities".into(),
             });
         }
-        let use_val = params.validation_fraction > 0.0;
-        if use_val && (iv.is_empty() || av.is_empty()) {
-            return Err(Error::InsufficientData {
-                what: "contrastive validation split".into(),
-                why: format!(
-                    "{} validation images and {} validation audio samples",
-                    iv.len(),
-                    av.len()
-                ),
-            });
-        }
-        let (xiv, yiv) = (images.select_rows(&iv), pick(image_labels, &iv));
-        let (xav, yav) = (audio.select_rows(&av), pick(audio_labels, &av));
+        let validation =
+            Validation::new(params, &split, images, image_labels, audio, audio_labels)?;
 
         let mut model = ContrastiveModel::new(
             images.ncols(),
@@ -312,120 +286,37 @@ impl ContrastiveModel {
         );
         let xit = images.transpose();
         let xat = audio.transpose();
-        // Slots 0-3: the projections' weights and biases; 4: ln tau.
-        let mut sizes = slot_sizes([&model.image.layer, &model.audio.layer]);
-        sizes.push(1);
-        let mut opt = Optimizer::new(params.optimizer, &sizes);
-        let mut grads = model.zero_grads();
-        let mut ws = Workspace::default();
-        let (mut xbi, mut xba) = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0));
-        let mut yb = Vec::new();
-        let mut cost = TrainingCost::default();
-        let decayed = if params.l2 > 0.0 {
-            (model.image.layer.w.len() + model.audio.layer.w.len()) as u64
-        } else {
-            0
-        };
+        let mut trainer = Trainer::new(params, &model);
         let fixed_pairs =
             (!params.resample_pairs).then(|| pairing.draw(params.pairs_per_class, seeds, 0));
 
         let mut history = Vec::with_capacity(params.epochs);
-        let mut best: Option<(f64, usize, ContrastiveModel)> = None;
-        let mut since_best = 0;
+        let mut selection = Selection::default();
         let mut stopped_early = false;
         for epoch in 0..params.epochs {
-            let pairs = match &fixed_pairs {
-                Some(p) => {
-                    let mut p = p.clone();
-                    let e = epoch as u64;
-                    let mut rng = model_stream(seeds, Purpose::DataShuffle, CONTRASTIVE, e);
-                    seeds::shuffle(&mut p, &mut rng);
-                    p
-                }
-                None => pairing.draw(params.pairs_per_class, seeds, epoch as u64),
-            };
-            let mut loss_sum = 0.0;
-            for batch in pairs.chunks(params.batch_size) {
-                let ii: Vec<usize> = batch.iter().map(|p| p.0).collect();
-                let ai: Vec<usize> = batch.iter().map(|p| p.1).collect();
-                gather_columns(&xit, &ii, &mut xbi);
-                gather_columns(&xat, &ai, &mut xba);
-                yb.clear();
-                yb.extend(batch.iter().map(|p| p.2));
-                let loss = model.loss_grad(&xbi, &xba, &yb, params.l2, &mut grads, &mut ws);
-                if !loss.is_finite() {
-                    return Err(Error::Diverged {
-                        epoch,
-                        what: "contrastive loss".into(),
-                        value: loss,
-                    });
-                }
-                loss_sum += loss * batch.len() as f64;
-                let before = opt.updates();
-                opt.begin_step();
-                update_layers(
-                    &mut opt,
-                    [
-                        (&mut model.image.layer, &grads.image),
-                        (&mut model.audio.layer, &grads.audio),
-                    ],
-                )?;
-                if params.learn_temperature {
-                    let mut lt = [model.log_temperature];
-                    opt.update(4, &mut lt, &[grads.log_temperature])?;
-                    let (lo, hi) = TEMPERATURE_RANGE;
-                    model.log_temperature = lt[0].clamp(lo.ln(), hi.ln());
-                }
-                model.count_step(&mut cost, batch.len(), params.learn_temperature);
-                optimizer_ops(
-                    &mut cost,
-                    &params.optimizer,
-                    opt.updates() - before,
-                    decayed,
-                );
-            }
+            let pairs = pairing.epoch(fixed_pairs.as_deref(), params.pairs_per_class, seeds, epoch);
+            let loss_sum = trainer.epoch(&mut model, &pairs, &xit, &xat, epoch)?;
             let mut rec = ContrastiveEpoch {
                 epoch,
                 train_loss: loss_sum / pairs.len() as f64,
                 temperature: model.temperature(),
                 validation_top1: None,
             };
-            if use_val {
-                let r = cross_modal_retrieval(
-                    &model,
-                    Direction::AudioToImage,
-                    LabeledSet {
-                        features: &xiv,
-                        labels: &yiv,
-                    },
-                    LabeledSet {
-                        features: &xav,
-                        labels: &yav,
-                    },
-                    n_classes,
-                    &[1],
-                )?;
-                let d = params.embedding_dim as u64;
-                cost.validation_mac +=
-                    (xiv.nrows() * xiv.ncols() + xav.nrows() * xav.ncols()) as u64 * d
-                        + (xiv.nrows() * xav.nrows()) as u64 * d;
-                rec.validation_top1 = Some(r.top1());
-                let s = r.top1();
-                if best.as_ref().is_none_or(|(b, _, _)| s > *b) {
-                    best = Some((s, epoch, model.clone()));
-                    since_best = 0;
-                } else {
-                    since_best += 1;
-                }
+            if let Some(v) = &validation {
+                let top1 = v.top1(&model, n_classes, params.embedding_dim, &mut trainer.cost)?;
+                rec.validation_top1 = Some(top1);
+                selection.observe(top1, epoch, &model);
             }
             history.push(rec);
-            if params.patience.is_some_and(|p| since_best >= p) && epoch + 1 < params.epochs {
+            if params.patience.is_some_and(|p| selection.since_best >= p)
+                && epoch + 1 < params.epochs
+            {
                 stopped_early = true;
                 break;
             }
         }
         let last = history.len() - 1;
-        let (selected_epoch, model) = match best {
+        let (selected_epoch, model) = match selection.best {
             Some((_, e, m)) => (e, m),
             None => (last, model),
         };
@@ -435,7 +326,7 @@ impl ContrastiveModel {
             selected_epoch,
             stopped_early,
             trained_classes: pools.classes.clone(),
-            cost,
+            cost: trainer.cost,
         })
     }
 
@@ -700,6 +591,293 @@ impl Pairing {
                 .collect();
         seeds::shuffle(&mut pairs, &mut rng);
         pairs
+    }
+
+    /// The pairs of epoch `epoch`: the `fixed` pairs reshuffled by the
+    /// `DataShuffle` stream keyed by epoch, or a fresh draw.
+    fn epoch(
+        &self,
+        fixed: Option<&[Pair]>,
+        per_class: Option<usize>,
+        seeds: Seeds,
+        epoch: usize,
+    ) -> Vec<Pair> {
+        match fixed {
+            Some(p) => {
+                let mut p = p.to_vec();
+                let e = epoch as u64;
+                let mut rng = model_stream(seeds, Purpose::DataShuffle, CONTRASTIVE, e);
+                seeds::shuffle(&mut p, &mut rng);
+                p
+            }
+            None => self.draw(per_class, seeds, epoch as u64),
+        }
+    }
+}
+
+/// Checks the features and labels of both modalities given to
+/// [`ContrastiveModel::fit`].
+fn check_fit_inputs(
+    images: &DMatrix<f64>,
+    image_labels: &[usize],
+    audio: &DMatrix<f64>,
+    audio_labels: &[usize],
+    n_classes: usize,
+) -> Result<()> {
+    check_features("contrastive image features", images)?;
+    check_features("contrastive audio features", audio)?;
+    check_labels(
+        "contrastive image labels",
+        image_labels,
+        images.nrows(),
+        n_classes,
+    )?;
+    check_labels(
+        "contrastive audio labels",
+        audio_labels,
+        audio.nrows(),
+        n_classes,
+    )
+}
+
+/// Training and validation sample indices of both modalities.
+struct Split {
+    image_train: Vec<usize>,
+    image_val: Vec<usize>,
+    audio_train: Vec<usize>,
+    audio_val: Vec<usize>,
+}
+
+impl Split {
+    /// Holds out `validation_fraction` of each class and modality (images
+    /// first, then audio, from one `DataSplit` stream); with no fraction
+    /// every sample trains.
+    fn draw(
+        params: &ContrastiveParams,
+        image_labels: &[usize],
+        audio_labels: &[usize],
+        seeds: Seeds,
+    ) -> Split {
+        if params.validation_fraction > 0.0 {
+            let mut rng = model_stream(seeds, Purpose::DataSplit, CONTRASTIVE, 0);
+            let (it, iv) = validation_split(image_labels, params.validation_fraction, &mut rng);
+            let (at, av) = validation_split(audio_labels, params.validation_fraction, &mut rng);
+            Split {
+                image_train: it,
+                image_val: iv,
+                audio_train: at,
+                audio_val: av,
+            }
+        } else {
+            Split {
+                image_train: (0..image_labels.len()).collect(),
+                image_val: Vec::new(),
+                audio_train: (0..audio_labels.len()).collect(),
+                audio_val: Vec::new(),
+            }
+        }
+    }
+}
+
+/// The held-out samples of both modalities, scored by audio-search-image
+/// top-1 after every epoch.
+struct Validation {
+    images: DMatrix<f64>,
+    image_labels: Vec<usize>,
+    audio: DMatrix<f64>,
+    audio_labels: Vec<usize>,
+}
+
+impl Validation {
+    /// The validation sets of `split`, or `None` when nothing is held out;
+    /// errors when a modality's held-out set is empty.
+    fn new(
+        params: &ContrastiveParams,
+        split: &Split,
+        images: &DMatrix<f64>,
+        image_labels: &[usize],
+        audio: &DMatrix<f64>,
+        audio_labels: &[usize],
+    ) -> Result<Option<Validation>> {
+        if params.validation_fraction <= 0.0 {
+            return Ok(None);
+        }
+        let (iv, av) = (&split.image_val, &split.audio_val);
+        if iv.is_empty() || av.is_empty() {
+            return Err(Error::InsufficientData {
+                what: "contrastive validation split".into(),
+                why: format!(
+                    "{} validation images and {} validation audio samples",
+                    iv.len(),
+                    av.len()
+                ),
+            });
+        }
+        Ok(Some(Validation {
+            images: images.select_rows(iv),
+            image_labels: pick(image_labels, iv),
+            audio: audio.select_rows(av),
+            audio_labels: pick(audio_labels, av),
+        }))
+    }
+
+    /// Audio-search-image top-1 of `model` on the held-out sets; adds the
+    /// embedding and similarity multiply-accumulates to `cost`.
+    fn top1(
+        &self,
+        model: &ContrastiveModel,
+        n_classes: usize,
+        embedding_dim: usize,
+        cost: &mut TrainingCost,
+    ) -> Result<f64> {
+        let (xiv, xav) = (&self.images, &self.audio);
+        let r = cross_modal_retrieval(
+            model,
+            Direction::AudioToImage,
+            LabeledSet {
+                features: xiv,
+                labels: &self.image_labels,
+            },
+            LabeledSet {
+                features: xav,
+                labels: &self.audio_labels,
+            },
+            n_classes,
+            &[1],
+        )?;
+        let d = embedding_dim as u64;
+        cost.validation_mac += (xiv.nrows() * xiv.ncols() + xav.nrows() * xav.ncols()) as u64 * d
+            + (xiv.nrows() * xav.nrows()) as u64 * d;
+        Ok(r.top1())
+    }
+}
+
+/// Model selection by validation score: the best epoch so far and the
+/// epochs since it.
+#[derive(Default)]
+struct Selection {
+    best: Option<(f64, usize, ContrastiveModel)>,
+    since_best: usize,
+}
+
+impl Selection {
+    /// Keeps `model` when `score` beats the best so far.
+    fn observe(&mut self, score: f64, epoch: usize, model: &ContrastiveModel) {
+        if self.best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+            self.best = Some((score, epoch, model.clone()));
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+    }
+}
+
+/// The optimiser, buffers and operation counts of one training run.
+struct Trainer<'p> {
+    params: &'p ContrastiveParams,
+    opt: Optimizer,
+    grads: Grads,
+    ws: Workspace,
+    xbi: DMatrix<f64>,
+    xba: DMatrix<f64>,
+    yb: Vec<usize>,
+    cost: TrainingCost,
+    /// Weights under L2 decay (0 without L2), for the optimiser's count.
+    decayed: u64,
+}
+
+impl<'p> Trainer<'p> {
+    /// A fresh optimiser over both projections and `ln tau`, and empty
+    /// buffers.
+    fn new(params: &'p ContrastiveParams, model: &ContrastiveModel) -> Trainer<'p> {
+        // Slots 0-3: the projections' weights and biases; 4: ln tau.
+        let mut sizes = slot_sizes([&model.image.layer, &model.audio.layer]);
+        sizes.push(1);
+        let decayed = if params.l2 > 0.0 {
+            (model.image.layer.w.len() + model.audio.layer.w.len()) as u64
+        } else {
+            0
+        };
+        Trainer {
+            params,
+            opt: Optimizer::new(params.optimizer, &sizes),
+            grads: model.zero_grads(),
+            ws: Workspace::default(),
+            xbi: DMatrix::zeros(0, 0),
+            xba: DMatrix::zeros(0, 0),
+            yb: Vec::new(),
+            cost: TrainingCost::default(),
+            decayed,
+        }
+    }
+
+    /// One pass over `pairs` in minibatches (`xit`, `xat`: features x
+    /// samples); returns the sum over pairs of the batch losses.
+    fn epoch(
+        &mut self,
+        model: &mut ContrastiveModel,
+        pairs: &[Pair],
+        xit: &DMatrix<f64>,
+        xat: &DMatrix<f64>,
+        epoch: usize,
+    ) -> Result<f64> {
+        let mut loss_sum = 0.0;
+        for batch in pairs.chunks(self.params.batch_size) {
+            let ii: Vec<usize> = batch.iter().map(|p| p.0).collect();
+            let ai: Vec<usize> = batch.iter().map(|p| p.1).collect();
+            gather_columns(xit, &ii, &mut self.xbi);
+            gather_columns(xat, &ai, &mut self.xba);
+            self.yb.clear();
+            self.yb.extend(batch.iter().map(|p| p.2));
+            let loss = model.loss_grad(
+                &self.xbi,
+                &self.xba,
+                &self.yb,
+                self.params.l2,
+                &mut self.grads,
+                &mut self.ws,
+            );
+            if !loss.is_finite() {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: "contrastive loss".into(),
+                    value: loss,
+                });
+            }
+            loss_sum += loss * batch.len() as f64;
+            self.update(model, batch.len())?;
+        }
+        Ok(loss_sum)
+    }
+
+    /// One optimiser step of the projections (and of `ln tau` when it is
+    /// learned) with the gradients of the last minibatch of `n` pairs.
+    fn update(&mut self, model: &mut ContrastiveModel, n: usize) -> Result<()> {
+        let params = self.params;
+        let opt = &mut self.opt;
+        let before = opt.updates();
+        opt.begin_step();
+        update_layers(
+            opt,
+            [
+                (&mut model.image.layer, &self.grads.image),
+                (&mut model.audio.layer, &self.grads.audio),
+            ],
+        )?;
+        if params.learn_temperature {
+            let mut lt = [model.log_temperature];
+            opt.update(4, &mut lt, &[self.grads.log_temperature])?;
+            let (lo, hi) = TEMPERATURE_RANGE;
+            model.log_temperature = lt[0].clamp(lo.ln(), hi.ln());
+        }
+        model.count_step(&mut self.cost, n, params.learn_temperature);
+        optimizer_ops(
+            &mut self.cost,
+            &params.optimizer,
+            opt.updates() - before,
+            self.decayed,
+        );
+        Ok(())
     }
 }
 
