@@ -1,7 +1,8 @@
 //! The project's orchestrator, run as `cargo xtask <command>`.
 //!
-//! It wires library calls together, writes results and draws figures; no
-//! physics, training or parsing lives here. Commands:
+//! It wires library calls together and writes results and the figures
+//! `plots` builds; no physics, training, statistics, parsing or plotting
+//! lives here. Commands:
 //!
 //! * `cargo xtask ci`: formatting check, clippy with warnings denied, the test
 //!   suite, and the documentation with warnings denied, as CI runs them.
