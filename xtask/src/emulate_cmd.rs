@@ -25,14 +25,15 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use events::emulate::Audio;
 use events::nmnist::{NmnistOptions, read_nmnist_file};
-use events::stats::{Spread, bursts, rate_histogram, window_counts};
+use events::stats::rate_histogram;
 use events::{
-    AudioData, DataConfig, DataSource, EventSource, Split, SyntheticSpec, VisionData, VisionStream,
+    AudioData, DataConfig, DataSource, EventSource, Split, SyntheticSpec, VisionData,
     write_audio_ntidigits, write_vision_nmnist,
 };
 use seeds::Seeds;
 
-use crate::plot::{self, ColourScale, FrameGrid, HeatFrame, LinePlot, RasterPlot, Series};
+use crate::plot;
+use crate::plot::panels::emulators::{self, EmulatorSamples, Origin, Recording};
 
 /// Arguments of `cargo xtask emulate`.
 #[derive(Debug, Args)]
@@ -297,50 +298,6 @@ fn write_audio(data: &AudioData, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Statistics of a vision dataset, as in the calibration table.
-struct VisionStats {
-    events: Spread,
-    on: Spread,
-    saccade_share: [f64; 3],
-    three_bursts: f64,
-}
-
-fn vision_stats(streams: &[VisionStream]) -> VisionStats {
-    let counts: Vec<f64> = streams.iter().map(|s| s.len() as f64).collect();
-    let on: Vec<f64> = streams.iter().map(VisionStream::on_fraction).collect();
-    let total: f64 = counts.iter().sum::<f64>().max(1.0);
-    let mut share = [0.0; 3];
-    let mut three = 0usize;
-    for s in streams {
-        for (k, n) in window_counts(s, 105_000, 3).into_iter().enumerate() {
-            share[k] += n as f64 / total;
-        }
-        three += usize::from(bursts(&rate_histogram(s, 10_000), 0.25).len() == 3);
-    }
-    VisionStats {
-        events: Spread::of(&counts),
-        on: Spread::of(&on),
-        saccade_share: share,
-        three_bursts: three as f64 / streams.len().max(1) as f64,
-    }
-}
-
-fn vision_row(name: &str, s: &VisionStats) -> String {
-    format!(
-        "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} % | {:.0} / {:.0} / {:.0} % | {:.1} % |",
-        s.events.n,
-        s.events.mean,
-        s.events.median,
-        s.events.min,
-        s.events.max,
-        100.0 * s.on.mean,
-        100.0 * s.saccade_share[0],
-        100.0 * s.saccade_share[1],
-        100.0 * s.saccade_share[2],
-        100.0 * s.three_bursts,
-    )
-}
-
 /// Seconds per sample of `f` over the first `n` samples, on this thread.
 fn time_per_sample(
     n: usize,
@@ -353,71 +310,57 @@ fn time_per_sample(
     Ok(start.elapsed().as_secs_f64() / n.max(1) as f64)
 }
 
-/// Events per second during speech (10 ms frames within 30 dB of the
-/// loudest), summed over recordings.
-fn speech_rate(pairs: &[(Audio, events::AudioStream)]) -> f64 {
-    let (mut events, mut seconds) = (0usize, 0.0f64);
-    for (audio, stream) in pairs {
-        let frame = (audio.rate_hz / 100).max(1) as usize;
-        let energy: Vec<f64> = audio
-            .samples
-            .chunks(frame)
-            .map(|c| c.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / c.len() as f64)
-            .collect();
-        let loudest = energy.iter().copied().fold(0.0, f64::max);
-        let speech: Vec<bool> = energy
-            .iter()
-            .map(|&e| loudest > 0.0 && e >= 1e-3 * loudest)
-            .collect();
-        seconds += speech.iter().filter(|&&b| b).count() as f64 * 0.01;
-        events += stream
-            .events()
-            .iter()
-            .filter(|e| {
-                speech
-                    .get((e.t_us / 10_000) as usize)
-                    .copied()
-                    .unwrap_or(false)
-            })
-            .count();
-    }
-    events as f64 / seconds.max(1e-9)
-}
-
 /// The calibration report (Markdown).
 pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<String> {
     let seeds = Seeds::new(a.common.seed);
-    let mut out = String::new();
-    out.push_str("### DVS emulator\n\n| data | samples | mean | median | min | max | ON | saccades 1 / 2 / 3 | three bursts |\n|---|---|---|---|---|---|---|---|---|\n");
+    let mut out = String::from(emulators::VISION_TABLE);
+    let mut speeds = Vec::new();
+    calibrate_vision(a, seeds, &mut out, &mut speeds)?;
+    out.push('\n');
+    out.push_str(emulators::COCHLEA_TABLE);
+    calibrate_cochlea(a, seeds, &mut out, &mut speeds)?;
+    out.push_str("\n### Speed on one core\n\n| what | time | throughput |\n|---|---|---|\n");
+    for s in speeds {
+        out.push_str(&s);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The DVS table's rows (the real sample where it exists, emulated MNIST
+/// where it exists, synthetic digits) into `out`; their speeds into
+/// `speeds`.
+fn calibrate_vision(
+    a: &CalibrateArgs,
+    seeds: Seeds,
+    out: &mut String,
+    speeds: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let sample = a.paths.nmnist_sample();
     if sample.exists() {
         let real = read_nmnist_file(&sample, &NmnistOptions::default())?;
-        out.push_str(&vision_row(
+        out.push_str(&emulators::vision_row(
             "real N-MNIST sample",
-            &vision_stats(std::slice::from_ref(&real)),
+            std::slice::from_ref(&real),
         ));
         out.push('\n');
     }
-    let mut speeds = Vec::new();
     let mnist = a.paths.mnist();
-    let vision_sources: Vec<(&str, DataConfig)> = {
-        let mut v = Vec::new();
-        if mnist.exists() {
-            v.push((
-                "emulated MNIST test digits",
-                DataConfig::with_source(DataSource::Emulated {
-                    mnist: Some(mnist.clone()),
-                    wav: None,
-                }),
-            ));
-        }
-        v.push(("synthetic digits (default sizes)", DataConfig::default()));
-        v
-    };
-    for (name, config) in &vision_sources {
+    let mut sources: Vec<(&str, DataConfig)> = Vec::new();
+    if mnist.exists() {
+        sources.push((
+            "emulated MNIST test digits",
+            DataConfig::with_source(DataSource::Emulated {
+                mnist: Some(mnist.clone()),
+                wav: None,
+            }),
+        ));
+    }
+    sources.push(("synthetic digits (default sizes)", DataConfig::default()));
+    for (name, config) in &sources {
         let data = limit(config.vision(seeds)?, a.common.limit)?;
         let streams = data.par_map(|_, _, s| Ok(s))?;
-        out.push_str(&vision_row(name, &vision_stats(&streams)));
+        out.push_str(&emulators::vision_row(name, &streams));
         out.push('\n');
         let n = data.len().min(300);
         let per = time_per_sample(n, |i| {
@@ -435,11 +378,21 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<String> {
             1.0 / per
         ));
     }
-    out.push_str("\n### Cochlea emulator\n\n| data | samples | events/s in speech | events per sample: mean | median | min | max |\n|---|---|---|---|---|---|---|\n");
+    Ok(())
+}
+
+/// The cochlea table's rows (emulated FSDD where it exists, synthetic
+/// speech) into `out`; their emulation speeds into `speeds`.
+fn calibrate_cochlea(
+    a: &CalibrateArgs,
+    seeds: Seeds,
+    out: &mut String,
+    speeds: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let wav = a.paths.wav();
-    let mut audio_sources: Vec<(&str, DataConfig)> = Vec::new();
+    let mut sources: Vec<(&str, DataConfig)> = Vec::new();
     if wav.exists() {
-        audio_sources.push((
+        sources.push((
             "emulated FSDD",
             DataConfig::with_source(DataSource::Emulated {
                 mnist: None,
@@ -447,8 +400,8 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<String> {
             }),
         ));
     }
-    audio_sources.push(("synthetic speech (default sizes)", DataConfig::default()));
-    for (name, config) in &audio_sources {
+    sources.push(("synthetic speech (default sizes)", DataConfig::default()));
+    for (name, config) in &sources {
         let data = limit(config.audio(seeds)?, a.common.limit)?;
         let pairs = data.par_map(|i, _, s| {
             let audio = data.source().audio(data.source_index(i))?.unwrap_or(Audio {
@@ -457,16 +410,8 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<String> {
             });
             Ok((audio, s))
         })?;
-        let counts = Spread::of(&pairs.iter().map(|p| p.1.len() as f64).collect::<Vec<_>>());
-        out.push_str(&format!(
-            "| {name} | {} | {:.3e} | {:.0} | {:.0} | {:.0} | {:.0} |\n",
-            counts.n,
-            speech_rate(&pairs),
-            counts.mean,
-            counts.median,
-            counts.min,
-            counts.max
-        ));
+        out.push_str(&emulators::cochlea_row(name, &pairs));
+        out.push('\n');
         // Emulation alone: the decoded sounds are at hand.
         let emulator =
             events::emulate::cochlea::CochleaEmulator::new(config.cochlea.clone(), seeds)?;
@@ -482,180 +427,33 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<String> {
             1.0 / per
         ));
     }
-    out.push_str("\n### Speed on one core\n\n| what | time | throughput |\n|---|---|---|\n");
-    for s in speeds {
-        out.push_str(&s);
-        out.push('\n');
-    }
-    Ok(out)
+    Ok(())
 }
 
-/// Event-count frames of a vision stream: `windows` equal windows over
-/// `span_us`, ON minus OFF per pixel.
-fn frames(stream: &VisionStream, windows: usize, span_us: f64, prefix: &str) -> Vec<HeatFrame> {
-    let (w, h) = (
-        usize::from(stream.sensor().width),
-        usize::from(stream.sensor().height),
-    );
-    let mut out: Vec<HeatFrame> = (0..windows)
-        .map(|k| HeatFrame {
-            title: format!(
-                "{prefix}{:.0}-{:.0} ms",
-                span_us * k as f64 / windows as f64 / 1e3,
-                span_us * (k + 1) as f64 / windows as f64 / 1e3
-            ),
-            width: w,
-            height: h,
-            values: vec![0.0; w * h],
-        })
-        .collect();
-    for e in stream.events() {
-        let k = ((e.t_us as f64 / span_us * windows as f64) as usize).min(windows - 1);
-        let v = &mut out[k].values[usize::from(e.y) * w + usize::from(e.x)];
-        *v += if e.on { 1.0 } else { -1.0 };
-    }
-    out
-}
-
-fn frame_grid(title: &str, frames: Vec<HeatFrame>) -> FrameGrid {
-    let limit = frames
-        .iter()
-        .flat_map(|f| f.values.iter())
-        .fold(1.0f64, |m, v| m.max(v.abs()));
-    FrameGrid {
-        title: title.to_owned(),
-        columns: 6,
-        frames,
-        scale: ColourScale::Diverging { limit },
-        colour_label: "ON - OFF events per pixel".into(),
-        size: (1000, 215),
-    }
-}
-
-/// Writes the documentation's figures into `a.out`; returns their paths.
-pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
-    let seeds = Seeds::new(a.common.seed);
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let mut written = Vec::new();
-    let mut save =
-        |figure: &dyn Fn(&Path) -> anyhow::Result<()>, name: &str| -> anyhow::Result<()> {
-            let path = a.out.join(name);
-            figure(&path)?;
-            written.push(path);
-            Ok(())
-        };
-
-    // Vision: an emulated MNIST digit (synthetic when MNIST is absent).
+/// The vision data the pictures draw from: emulated MNIST test digits, or
+/// synthetic digits when MNIST is absent; and what the digits are.
+fn picture_vision(a: &PicturesArgs, seeds: Seeds) -> anyhow::Result<(VisionData, &'static str)> {
     let mnist = a.paths.mnist();
-    let (vision, what) = if mnist.exists() {
+    if mnist.exists() {
         let config = DataConfig::with_source(DataSource::Emulated {
             mnist: Some(mnist),
             wav: None,
         });
-        (config.vision(seeds)?, "MNIST test digit")
+        Ok((config.vision(seeds)?, "MNIST test digit"))
     } else {
         tracing::warn!(
             "no MNIST folder at {}: drawing a synthetic digit",
             mnist.display()
         );
-        (DataConfig::default().vision(seeds)?, "synthetic digit")
-    };
-    let index = 0;
-    let stream = vision.load(index)?;
-    let label = vision.label(index);
-    let grid = frame_grid(
-        &format!(
-            "DVS emulator: {what} {label} ({} events), two frames per saccade",
-            stream.len()
-        ),
-        frames(&stream, 6, 315_000.0, ""),
-    );
-    save(&|p| Ok(plot::save(&grid, p)?), "dvs_emulated_frames.png")?;
-
-    let sample = a.paths.nmnist_sample();
-    let real = if sample.exists() {
-        Some(read_nmnist_file(&sample, &NmnistOptions::default())?)
-    } else {
-        None
-    };
-    if let Some(real) = &real {
-        let grid = frame_grid(
-            &format!("Real N-MNIST sample ({} events), same windows", real.len()),
-            frames(real, 6, 315_000.0, ""),
-        );
-        save(&|p| Ok(plot::save(&grid, p)?), "nmnist_real_frames.png")?;
+        Ok((DataConfig::default().vision(seeds)?, "synthetic digit"))
     }
+}
 
-    // Rate profile: the real sample against the mean of emulated digits.
-    let n = vision.len().min(a.common.limit.unwrap_or(500));
-    let subset = limit(vision.clone(), Some(n))?;
-    let hists = subset.par_map(|_, _, s| Ok(rate_histogram(&s, 5_000)))?;
-    let bins = 64;
-    let mut mean = vec![0.0; bins];
-    for h in &hists {
-        for (k, &c) in h.iter().enumerate().take(bins) {
-            mean[k] += f64::from(c) / 5.0 / hists.len() as f64;
-        }
-    }
-    let mut series = vec![Series {
-        label: format!("emulated, mean of {n} {what}s"),
-        points: mean
-            .iter()
-            .enumerate()
-            .map(|(k, &v)| (2.5 + 5.0 * k as f64, v))
-            .collect(),
-    }];
-    if let Some(real) = &real {
-        let h = rate_histogram(real, 5_000);
-        series.push(Series {
-            label: "real N-MNIST sample".into(),
-            points: h
-                .iter()
-                .enumerate()
-                .map(|(k, &c)| (2.5 + 5.0 * k as f64, f64::from(c) / 5.0))
-                .collect(),
-        });
-    }
-    let profile = LinePlot {
-        title: "Event rate over the three saccades (5 ms bins)".into(),
-        x_label: "time (ms)".into(),
-        y_label: "events per ms".into(),
-        series,
-        y_range: None,
-        size: (800, 320),
-    };
-    save(&|p| Ok(plot::save(&profile, p)?), "dvs_rate_profile.png")?;
-
-    // Synthetic digits: two of each.
-    let style = events::synthetic::DigitStyle::default();
-    let digits: Vec<HeatFrame> = (0..20u64)
-        .map(|i| {
-            let d = (i % 10) as u8;
-            let img = events::synthetic::digit_image(seeds, 1_000 + i, d, &style);
-            HeatFrame {
-                title: format!("{d}"),
-                width: img.width,
-                height: img.height,
-                values: img.pixels.iter().map(|&p| f64::from(p)).collect(),
-            }
-        })
-        .collect();
-    let grid = FrameGrid {
-        title: "Synthetic digits (stroke templates, affine and elastic jitter, blur)".into(),
-        frames: digits,
-        columns: 10,
-        scale: ColourScale::Sequential {
-            min: 0.0,
-            max: 255.0,
-        },
-        colour_label: "pixel value".into(),
-        size: (1000, 255),
-    };
-    save(&|p| Ok(plot::save(&grid, p)?), "synthetic_digits.png")?;
-
-    // Audio: an emulated FSDD recording and a synthetic word.
+/// The spoken digits the pictures draw: an emulated FSDD "seven" (by
+/// `7_jackson`, when the WAV folder exists) and a synthetic "seven".
+fn picture_recordings(a: &PicturesArgs, seeds: Seeds) -> anyhow::Result<Vec<Recording>> {
     let wav = a.paths.wav();
-    let mut rasters: Vec<(String, events::AudioStream, &str)> = Vec::new();
+    let mut recordings = Vec::new();
     if wav.exists() {
         let config = DataConfig::with_source(DataSource::Emulated {
             mnist: None,
@@ -665,17 +463,13 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
         let i = (0..audio.len())
             .find(|&i| audio.info(i).key.starts_with("7_jackson"))
             .unwrap_or(0);
-        let meta = audio.source().meta(audio.source_index(i));
-        rasters.push((
-            format!(
-                "Cochlea emulator: FSDD \"{}\" ({}), {}",
-                word_name(meta.word),
-                meta.speaker.clone().unwrap_or_default(),
-                audio.info(i).key
-            ),
-            audio.load(i)?,
-            "cochlea_fsdd_raster.png",
-        ));
+        recordings.push(Recording {
+            origin: Origin::Fsdd {
+                key: audio.info(i).key.clone(),
+            },
+            meta: audio.source().meta(audio.source_index(i)).clone(),
+            stream: audio.load(i)?,
+        });
     } else {
         tracing::warn!(
             "no WAV folder at {}: only the synthetic word is drawn",
@@ -686,56 +480,62 @@ pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
     let i = (0..synthetic.len())
         .find(|&i| synthetic.source().meta(i).word == Some(events::SpokenDigit::Seven))
         .unwrap_or(0);
-    let meta = synthetic.source().meta(i);
-    rasters.push((
-        format!(
-            "Cochlea emulator: synthetic \"{}\" (speaker {}, {})",
-            word_name(meta.word),
-            meta.speaker.clone().unwrap_or_default(),
-            meta.group.clone().unwrap_or_default()
-        ),
-        synthetic.load(i)?,
-        "cochlea_synthetic_raster.png",
-    ));
-    for (title, stream, name) in rasters {
-        let figure = RasterPlot {
-            title: format!("{title}: {} events", stream.len()),
-            x_label: "time (ms)".into(),
-            y_label: "channel (low to high frequency)".into(),
-            channels: u32::from(stream.sensor().channels),
-            points: stream
-                .events()
-                .iter()
-                .map(|e| (e.t_us as f64 / 1e3, u32::from(e.channel), 0))
-                .collect(),
-            groups: Vec::new(),
-            x_range: None,
-            size: (800, 360),
-        };
-        save(&|p| Ok(plot::save(&figure, p)?), name)?;
+    recordings.push(Recording {
+        origin: Origin::Synthetic,
+        meta: synthetic.source().meta(i).clone(),
+        stream: synthetic.load(i)?,
+    });
+    Ok(recordings)
+}
+
+/// Writes the documentation's figures into `a.out` as PNG; returns their
+/// paths.
+pub fn pictures(a: &PicturesArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let seeds = Seeds::new(a.common.seed);
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let (vision, digit_kind) = picture_vision(a, seeds)?;
+    let digit = vision.load(0)?;
+    let sample = a.paths.nmnist_sample();
+    let real = if sample.exists() {
+        Some(read_nmnist_file(&sample, &NmnistOptions::default())?)
+    } else {
+        None
+    };
+    // The rate profile's mean over the first samples (500 by default).
+    let n = vision.len().min(a.common.limit.unwrap_or(500));
+    let rates = limit(vision.clone(), Some(n))?
+        .par_map(|_, _, s| Ok(rate_histogram(&s, emulators::RATE_BIN_US)))?;
+    // Two synthetic images of each digit.
+    let style = events::synthetic::DigitStyle::default();
+    let images: Vec<_> = (0..20u64)
+        .map(|i| {
+            let d = (i % 10) as u8;
+            (
+                d,
+                events::synthetic::digit_image(seeds, 1_000 + i, d, &style),
+            )
+        })
+        .collect();
+    let recordings = picture_recordings(a, seeds)?;
+    let art = emulators::emulators(&EmulatorSamples {
+        digit: &digit,
+        digit_kind,
+        digit_label: vision.label(0),
+        real: real.as_ref(),
+        rates: &rates,
+        images: &images,
+        recordings: &recordings,
+    });
+    let mut written = Vec::new();
+    for panel in &art.panels {
+        let path = a.out.join(format!("{}.png", panel.stem));
+        plot::save(&panel.figure, &path)?;
+        written.push(path);
     }
     if written.is_empty() {
         bail!("no figure written");
     }
     Ok(written)
-}
-
-fn word_name(word: Option<events::SpokenDigit>) -> &'static str {
-    use events::SpokenDigit as W;
-    match word {
-        Some(W::One) => "one",
-        Some(W::Two) => "two",
-        Some(W::Three) => "three",
-        Some(W::Four) => "four",
-        Some(W::Five) => "five",
-        Some(W::Six) => "six",
-        Some(W::Seven) => "seven",
-        Some(W::Eight) => "eight",
-        Some(W::Nine) => "nine",
-        Some(W::Oh) => "oh",
-        Some(W::Zero) => "zero",
-        None => "?",
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use crate::error::invalid;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -180,37 +181,64 @@ impl BarChart {
     }
 }
 
-impl Figure for BarChart {
-    fn size(&self) -> (u32, u32) {
-        self.size
+/// The chart the bars are drawn on: categories along x, plotted values
+/// (log10 on a log axis) along y.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Where the bars go: slots per category and the plotted y range.
+#[derive(Clone, Copy)]
+struct Layout {
+    slots: usize,
+    y0: f64,
+    y1: f64,
+}
+
+impl Layout {
+    /// The x range of `slot` in category `c`.
+    fn slot_x(&self, c: usize, slot: usize) -> (f64, f64) {
+        let width = 0.8 / self.slots as f64;
+        let a = c as f64 + 0.1 + width * slot as f64;
+        (a, a + width)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
-        self.check()?;
-        root.fill(&WHITE).map_err(plot_err)?;
-        let (slot_of, slots) = self.slots();
-        let segments = self.segments(&slot_of);
-        let err_of = |s: &Segment| {
-            self.series[s.series]
-                .errors
-                .get(s.category)
-                .copied()
-                .filter(|e| e.is_finite())
-                .map_or(0.0, f64::abs)
-        };
-        let ty = |v: f64| {
-            if !self.log_y {
-                v
-            } else if v > 0.0 {
-                v.log10()
-            } else {
-                f64::NAN
-            }
-        };
-        let (y0, y1) = match self.y_range {
-            Some((a, b)) => (ty(a), ty(b)),
+    /// `v` clamped into the y range.
+    fn clamp(&self, v: f64) -> f64 {
+        v.clamp(self.y0, self.y1)
+    }
+}
+
+impl BarChart {
+    /// The error bar's half-width of a segment (0 without one).
+    fn error_of(&self, s: &Segment) -> f64 {
+        self.series[s.series]
+            .errors
+            .get(s.category)
+            .copied()
+            .filter(|e| e.is_finite())
+            .map_or(0.0, f64::abs)
+    }
+
+    /// A value in plotted coordinates: log10 on a log axis (NaN where not
+    /// positive).
+    fn to_axis(&self, v: f64) -> f64 {
+        if !self.log_y {
+            v
+        } else if v > 0.0 {
+            v.log10()
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// The plotted y range: `y_range`, or one that holds every segment, its
+    /// error bar and (with `value_labels`) room for the labels.
+    fn plotted_y(&self, segments: &[Segment]) -> (f64, f64) {
+        match self.y_range {
+            Some((a, b)) => (self.to_axis(a), self.to_axis(b)),
             None if self.log_y => {
-                let vals = segments.iter().flat_map(|s| [s.top, s.top + err_of(s)]);
+                let vals = segments
+                    .iter()
+                    .flat_map(|s| [s.top, s.top + self.error_of(s)]);
                 match finite_range(vals.filter(|v| *v > 0.0).map(f64::log10)) {
                     Some((a, b)) => {
                         // Bars need room below their value to be seen.
@@ -221,9 +249,10 @@ impl Figure for BarChart {
                 }
             }
             None => {
-                let vals = segments
-                    .iter()
-                    .flat_map(|s| [s.bottom, s.top, s.top + err_of(s), s.top - err_of(s)]);
+                let vals = segments.iter().flat_map(|s| {
+                    let e = self.error_of(s);
+                    [s.bottom, s.top, s.top + e, s.top - e]
+                });
                 match finite_range(vals) {
                     Some((a, b)) => {
                         let (a, b) = (a.min(0.0), b.max(0.0));
@@ -241,7 +270,15 @@ impl Figure for BarChart {
                     None => (0.0, 1.0),
                 }
             }
-        };
+        }
+    }
+
+    /// The title, the axes and the y mesh.
+    fn draw_axes<'a, DB: DrawingBackend>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        (y0, y1): (f64, f64),
+    ) -> crate::Result<Chart<'a, DB>> {
         let n = self.categories.len().max(1) as f64;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, title_font(20))
@@ -271,19 +308,33 @@ impl Figure for BarChart {
             .axis_desc_style(("sans-serif", 14))
             .draw()
             .map_err(plot_err)?;
-        let width = 0.8 / slots as f64;
-        let slot_x = |c: usize, slot: usize| {
-            let a = c as f64 + 0.1 + width * slot as f64;
-            (a, a + width)
-        };
-        let clamp = |v: f64| v.clamp(y0, y1);
-        let bar_bottom = |s: &Segment| {
-            if self.log_y {
-                if s.bottom > 0.0 { ty(s.bottom) } else { y0 }
+        Ok(chart)
+    }
+
+    /// The plotted bottom of a segment's bar (the axis' bottom on a log
+    /// axis when the segment starts at or below 0).
+    fn bar_bottom(&self, s: &Segment, layout: Layout) -> f64 {
+        if self.log_y {
+            if s.bottom > 0.0 {
+                self.to_axis(s.bottom)
             } else {
-                s.bottom
+                layout.y0
             }
-        };
+        } else {
+            s.bottom
+        }
+    }
+
+    /// The bars and error bars of every series, with legend entries; returns
+    /// whether any bar was drawn and whether any series has a label.
+    fn draw_bars<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        segments: &[Segment],
+        layout: Layout,
+    ) -> crate::Result<(bool, bool)> {
+        let ty = |v: f64| self.to_axis(v);
+        let clamp = |v: f64| layout.clamp(v);
         let mut any = false;
         let mut labelled = false;
         for (k, series) in self.series.iter().enumerate() {
@@ -295,9 +346,12 @@ impl Figure for BarChart {
             any |= !mine.is_empty();
             let anno = chart
                 .draw_series(mine.iter().map(|s| {
-                    let (xa, xb) = slot_x(s.category, s.slot);
+                    let (xa, xb) = layout.slot_x(s.category, s.slot);
                     Rectangle::new(
-                        [(xa, clamp(bar_bottom(s))), (xb, clamp(ty(s.top)))],
+                        [
+                            (xa, clamp(self.bar_bottom(s, layout))),
+                            (xb, clamp(ty(s.top))),
+                        ],
                         colour.mix(0.85).filled(),
                     )
                 }))
@@ -310,11 +364,11 @@ impl Figure for BarChart {
             }
             if !series.errors.is_empty() {
                 chart
-                    .draw_series(mine.iter().filter(|s| err_of(s) > 0.0).map(|s| {
-                        let (xa, xb) = slot_x(s.category, s.slot);
-                        let e = err_of(s);
+                    .draw_series(mine.iter().filter(|s| self.error_of(s) > 0.0).map(|s| {
+                        let (xa, xb) = layout.slot_x(s.category, s.slot);
+                        let e = self.error_of(s);
                         let lo = ty(s.top - e);
-                        let lo = if lo.is_finite() { clamp(lo) } else { y0 };
+                        let lo = if lo.is_finite() { clamp(lo) } else { layout.y0 };
                         ErrorBar::new_vertical(
                             0.5 * (xa + xb),
                             lo,
@@ -327,47 +381,66 @@ impl Figure for BarChart {
                     .map_err(plot_err)?;
             }
         }
-        if self.value_labels {
-            // The top of each slot: a lone bar, or a stack's total.
-            let mut tops: Vec<(usize, usize, f64, f64)> = Vec::new();
-            for s in &segments {
-                let e = err_of(s);
-                match tops.iter_mut().find(|t| t.0 == s.category && t.1 == s.slot) {
-                    Some(t) => {
-                        t.2 = s.top;
-                        t.3 = e;
-                    }
-                    None => tops.push((s.category, s.slot, s.top, e)),
+        Ok((any, labelled))
+    }
+
+    /// The value above each slot: a lone bar's, or a stack's total.
+    fn draw_value_labels<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        segments: &[Segment],
+        layout: Layout,
+    ) -> crate::Result<()> {
+        let Layout { y0, y1, .. } = layout;
+        // The top of each slot: a lone bar, or a stack's total.
+        let mut tops: Vec<(usize, usize, f64, f64)> = Vec::new();
+        for s in segments {
+            let e = self.error_of(s);
+            match tops.iter_mut().find(|t| t.0 == s.category && t.1 == s.slot) {
+                Some(t) => {
+                    t.2 = s.top;
+                    t.3 = e;
                 }
+                None => tops.push((s.category, s.slot, s.top, e)),
             }
-            let style = ("sans-serif", 12)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Center, VPos::Bottom));
-            let px_per_unit = {
-                let (_, py) = chart.plotting_area().get_pixel_range();
-                f64::from(py.end - py.start) / (y1 - y0)
-            };
-            chart
-                .draw_series(tops.iter().map(|&(c, slot, v, e)| {
-                    let (xa, xb) = slot_x(c, slot);
-                    let anchor = clamp(ty(v + e.max(0.0)));
-                    let anchor = if anchor.is_finite() { anchor } else { y0 };
-                    // 3 pixels above the bar or its error bar.
-                    let y = (anchor + 3.0 / px_per_unit).min(y1);
-                    Text::new(format_tick(v), (0.5 * (xa + xb), y), style.clone())
-                }))
-                .map_err(plot_err)?;
         }
+        let style = ("sans-serif", 12)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let px_per_unit = {
+            let (_, py) = chart.plotting_area().get_pixel_range();
+            f64::from(py.end - py.start) / (y1 - y0)
+        };
+        chart
+            .draw_series(tops.iter().map(|&(c, slot, v, e)| {
+                let (xa, xb) = layout.slot_x(c, slot);
+                let anchor = layout.clamp(self.to_axis(v + e.max(0.0)));
+                let anchor = if anchor.is_finite() { anchor } else { y0 };
+                // 3 pixels above the bar or its error bar.
+                let y = (anchor + 3.0 / px_per_unit).min(y1);
+                Text::new(format_tick(v), (0.5 * (xa + xb), y), style.clone())
+            }))
+            .map_err(plot_err)?;
+        Ok(())
+    }
+
+    /// `n/a` at the foot of each slot whose value is not finite.
+    fn draw_missing<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        slot_of: &[usize],
+        layout: Layout,
+    ) -> crate::Result<()> {
         for c in 0..self.categories.len() {
             for (k, s) in self.series.iter().enumerate() {
                 if !s.values[c].is_finite() {
-                    let (xa, xb) = slot_x(c, slot_of[k]);
+                    let (xa, xb) = layout.slot_x(c, slot_of[k]);
                     let style = ("sans-serif", 12)
                         .into_font()
                         .color(&RGBColor(0x70, 0x70, 0x70))
                         .pos(Pos::new(HPos::Center, VPos::Bottom));
-                    let y = y0 + 0.02 * (y1 - y0);
+                    let y = layout.y0 + 0.02 * (layout.y1 - layout.y0);
                     chart
                         .draw_series(std::iter::once(Text::new(
                             "n/a",
@@ -378,7 +451,30 @@ impl Figure for BarChart {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl Figure for BarChart {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
+        self.check()?;
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (slot_of, slots) = self.slots();
+        let segments = self.segments(&slot_of);
+        let (y0, y1) = self.plotted_y(&segments);
+        let layout = Layout { slots, y0, y1 };
+        let mut chart = self.draw_axes(root, (y0, y1))?;
+        let (any, labelled) = self.draw_bars(&mut chart, &segments, layout)?;
+        if self.value_labels {
+            self.draw_value_labels(&mut chart, &segments, layout)?;
+        }
+        self.draw_missing(&mut chart, &slot_of, layout)?;
         if !self.log_y && y0 < 0.0 && y1 > 0.0 {
+            let n = self.categories.len().max(1) as f64;
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(0.0, 0.0), (n, 0.0)],

@@ -2,6 +2,7 @@
 
 use crate::error::invalid;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -136,17 +137,47 @@ impl Heatmap {
     }
 }
 
-impl Figure for Heatmap {
-    fn size(&self) -> (u32, u32) {
-        self.size
+/// The chart a heat map is drawn on, in extent coordinates (y negated for
+/// a downward extent).
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Where a heat map's cells go, in chart coordinates.
+#[derive(Clone, Copy)]
+struct Geometry {
+    rows: usize,
+    cols: usize,
+    /// x at the left edge of column 0 and the right edge of the last one.
+    xa: f64,
+    xb: f64,
+    /// Plotted y at the top edge of row 0 and the bottom edge of the last.
+    ya: f64,
+    yb: f64,
+    /// -1 when the y extent grows downwards (drawn negated), else 1.
+    flip: f64,
+    /// The chart's x and y ranges.
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Geometry {
+    /// The x range of column `c`.
+    fn cell_x(&self, c: usize) -> (f64, f64) {
+        let f = |k: usize| self.xa + (self.xb - self.xa) * k as f64 / self.cols as f64;
+        (f(c), f(c + 1))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
-        self.check()?;
-        root.fill(&WHITE).map_err(plot_err)?;
-        let body = root.titled(&self.title, title_font(20)).map_err(plot_err)?;
-        let (w, _) = body.dim_in_pixel();
-        let (plot_area, bar) = body.split_horizontally(w.saturating_sub(105));
+    /// The plotted y range of row `r`.
+    fn cell_y(&self, r: usize) -> (f64, f64) {
+        let f = |k: usize| self.ya + (self.yb - self.ya) * k as f64 / self.rows as f64;
+        (f(r), f(r + 1))
+    }
+}
+
+impl Heatmap {
+    /// The cells' placement from the extents.
+    fn geometry(&self) -> Geometry {
         let (rows, cols) = (self.rows.max(1), self.cols.max(1));
         let (xa, xb) = self.x_extent.unwrap_or((0.0, cols as f64));
         // The y axis grows upwards in plotters; a matrix's row index grows
@@ -155,8 +186,36 @@ impl Figure for Heatmap {
         let (top, bottom) = self.y_extent.unwrap_or((0.0, rows as f64));
         let flip = if bottom > top { -1.0 } else { 1.0 };
         let (ya, yb) = (flip * top, flip * bottom);
-        let (x0, x1) = (xa.min(xb), xa.max(xb));
-        let (y0, y1) = (ya.min(yb), ya.max(yb));
+        Geometry {
+            rows,
+            cols,
+            xa,
+            xb,
+            ya,
+            yb,
+            flip,
+            x0: xa.min(xb),
+            x1: xa.max(xb),
+            y0: ya.min(yb),
+            y1: ya.max(yb),
+        }
+    }
+
+    /// The colour of a value (grey when not finite).
+    fn colour_of(&self, v: f64) -> RGBColor {
+        if v.is_finite() {
+            self.scale.colour(v)
+        } else {
+            MISSING
+        }
+    }
+
+    /// The axes with numeric labels where the axis has no category ticks.
+    fn draw_axes<'a, DB: DrawingBackend>(
+        &self,
+        plot_area: &'a DrawingArea<DB, Shift>,
+        g: &Geometry,
+    ) -> crate::Result<Chart<'a, DB>> {
         let x_cat = !self.x_ticks.is_empty();
         let y_cat = !self.y_ticks.is_empty();
         let y_label_width = if y_cat {
@@ -165,12 +224,13 @@ impl Figure for Heatmap {
         } else {
             65
         };
-        let mut chart = ChartBuilder::on(&plot_area)
+        let mut chart = ChartBuilder::on(plot_area)
             .margin(10)
             .x_label_area_size(if x_cat { 50 } else { 45 })
             .y_label_area_size(y_label_width)
-            .build_cartesian_2d(x0..x1, y0..y1)
+            .build_cartesian_2d(g.x0..g.x1, g.y0..g.y1)
             .map_err(plot_err)?;
+        let flip = g.flip;
         let y_fmt = |v: &f64| format_tick(flip * v);
         let mut mesh = chart.configure_mesh();
         mesh.disable_mesh()
@@ -188,117 +248,138 @@ impl Figure for Heatmap {
             mesh.y_label_formatter(&y_fmt);
         }
         mesh.draw().map_err(plot_err)?;
-        // Cell r, c spans these coordinates.
-        let cell_x = |c: usize| {
-            let f = |k: usize| xa + (xb - xa) * k as f64 / cols as f64;
-            (f(c), f(c + 1))
-        };
-        let cell_y = |r: usize| {
-            let f = |k: usize| ya + (yb - ya) * k as f64 / rows as f64;
-            (f(r), f(r + 1))
-        };
-        let colour_of = |v: f64| {
-            if v.is_finite() {
-                self.scale.colour(v)
-            } else {
-                MISSING
+        Ok(chart)
+    }
+
+    /// The cells as one bitmap over the plotting area, nearest cell per
+    /// pixel.
+    fn draw_bitmap<DB: DrawingBackend>(
+        &self,
+        chart: &Chart<'_, DB>,
+        g: &Geometry,
+    ) -> crate::Result<()> {
+        let Geometry {
+            rows,
+            cols,
+            xa,
+            xb,
+            ya,
+            yb,
+            x0,
+            x1,
+            y0,
+            y1,
+            ..
+        } = *g;
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let (pw, ph) = ((px.end - px.start).max(1), (py.end - py.start).max(1));
+        let mut buf = vec![0u8; pw as usize * ph as usize * 3];
+        for j in 0..ph {
+            for i in 0..pw {
+                // Pixel centre in chart coordinates.
+                let cx = x0 + (x1 - x0) * (f64::from(i) + 0.5) / f64::from(pw);
+                let cy = y1 - (y1 - y0) * (f64::from(j) + 0.5) / f64::from(ph);
+                let c = ((cx - xa) / (xb - xa) * cols as f64).floor();
+                let r = ((cy - ya) / (yb - ya) * rows as f64).floor();
+                let v = if (0.0..cols as f64).contains(&c) && (0.0..rows as f64).contains(&r) {
+                    self.values[r as usize * self.cols + c as usize]
+                } else {
+                    f64::NAN
+                };
+                let col = self.colour_of(v);
+                let k = (j as usize * pw as usize + i as usize) * 3;
+                buf[k..k + 3].copy_from_slice(&[col.0, col.1, col.2]);
             }
-        };
-        let cells = self.rows * self.cols;
-        if cells > Self::VECTOR_CELLS_MAX {
-            // One bitmap over the plotting area, nearest cell per pixel.
-            let (px, py) = chart.plotting_area().get_pixel_range();
-            let (pw, ph) = ((px.end - px.start).max(1), (py.end - py.start).max(1));
-            let mut buf = vec![0u8; pw as usize * ph as usize * 3];
-            for j in 0..ph {
-                for i in 0..pw {
-                    // Pixel centre in chart coordinates.
-                    let cx = x0 + (x1 - x0) * (f64::from(i) + 0.5) / f64::from(pw);
-                    let cy = y1 - (y1 - y0) * (f64::from(j) + 0.5) / f64::from(ph);
-                    let c = ((cx - xa) / (xb - xa) * cols as f64).floor();
-                    let r = ((cy - ya) / (yb - ya) * rows as f64).floor();
-                    let v = if (0.0..cols as f64).contains(&c) && (0.0..rows as f64).contains(&r) {
-                        self.values[r as usize * self.cols + c as usize]
-                    } else {
-                        f64::NAN
-                    };
-                    let col = colour_of(v);
-                    let k = (j as usize * pw as usize + i as usize) * 3;
-                    buf[k..k + 3].copy_from_slice(&[col.0, col.1, col.2]);
-                }
-            }
-            let element = BitMapElement::with_owned_buffer((0, 0), (pw as u32, ph as u32), buf)
-                .ok_or_else(|| invalid!("heat map bitmap of {pw} x {ph} pixels"))?;
-            chart
-                .plotting_area()
-                .strip_coord_spec()
-                .draw(&element)
-                .map_err(plot_err)?;
-        } else {
-            let rects = (0..self.rows).flat_map(|r| {
+        }
+        let element = BitMapElement::with_owned_buffer((0, 0), (pw as u32, ph as u32), buf)
+            .ok_or_else(|| invalid!("heat map bitmap of {pw} x {ph} pixels"))?;
+        chart
+            .plotting_area()
+            .strip_coord_spec()
+            .draw(&element)
+            .map_err(plot_err)?;
+        Ok(())
+    }
+
+    /// The cells as one rectangle each.
+    fn draw_rectangles<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        g: &Geometry,
+    ) -> crate::Result<()> {
+        let rects = (0..self.rows).flat_map(|r| {
+            (0..self.cols).map(move |c| {
+                let (xa, xb) = g.cell_x(c);
+                let (ya, yb) = g.cell_y(r);
+                Rectangle::new(
+                    [(xa, ya), (xb, yb)],
+                    self.colour_of(self.values[r * self.cols + c]).filled(),
+                )
+            })
+        });
+        chart.draw_series(rects).map_err(plot_err)?;
+        Ok(())
+    }
+
+    /// Each cell's value with `decimals` decimals, where the cells are drawn
+    /// as rectangles and are large enough for text.
+    fn draw_values<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        g: &Geometry,
+        decimals: usize,
+    ) -> crate::Result<()> {
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let cw = f64::from(px.end - px.start) / g.cols as f64;
+        let ch = f64::from(py.end - py.start) / g.rows as f64;
+        let font = (ch * 0.4).min(cw / 4.0).min(16.0);
+        if font >= 8.0 && self.rows * self.cols <= Self::VECTOR_CELLS_MAX {
+            let texts = (0..self.rows).flat_map(|r| {
                 (0..self.cols).map(move |c| {
-                    let (xa, xb) = cell_x(c);
-                    let (ya, yb) = cell_y(r);
-                    Rectangle::new(
-                        [(xa, ya), (xb, yb)],
-                        colour_of(self.values[r * self.cols + c]).filled(),
-                    )
+                    let v = self.values[r * self.cols + c];
+                    let (xa, xb) = g.cell_x(c);
+                    let (ya, yb) = g.cell_y(r);
+                    let text = if v.is_finite() {
+                        format!("{v:.decimals$}")
+                    } else {
+                        "-".to_owned()
+                    };
+                    let style = ("sans-serif", font)
+                        .into_font()
+                        .color(&text_colour_on(self.colour_of(v)))
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    Text::new(text, (0.5 * (xa + xb), 0.5 * (ya + yb)), style)
                 })
             });
-            chart.draw_series(rects).map_err(plot_err)?;
+            chart.draw_series(texts).map_err(plot_err)?;
         }
-        if cells == 0 {
-            draw_no_data(&chart.plotting_area().strip_coord_spec())?;
-        }
-        if let Some(decimals) = self.annotate {
-            let (px, py) = chart.plotting_area().get_pixel_range();
-            let cw = f64::from(px.end - px.start) / cols as f64;
-            let ch = f64::from(py.end - py.start) / rows as f64;
-            let font = (ch * 0.4).min(cw / 4.0).min(16.0);
-            if font >= 8.0 && cells <= Self::VECTOR_CELLS_MAX {
-                let texts = (0..self.rows).flat_map(|r| {
-                    (0..self.cols).map(move |c| {
-                        let v = self.values[r * self.cols + c];
-                        let (xa, xb) = cell_x(c);
-                        let (ya, yb) = cell_y(r);
-                        let text = if v.is_finite() {
-                            format!("{v:.decimals$}")
-                        } else {
-                            "-".to_owned()
-                        };
-                        let style = ("sans-serif", font)
-                            .into_font()
-                            .color(&text_colour_on(colour_of(v)))
-                            .pos(Pos::new(HPos::Center, VPos::Center));
-                        Text::new(text, (0.5 * (xa + xb), 0.5 * (ya + yb)), style)
-                    })
-                });
-                chart.draw_series(texts).map_err(plot_err)?;
-            }
-        }
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(x0, y0), (x1, y1)],
-                BLACK.stroke_width(1),
-            )))
-            .map_err(plot_err)?;
-        if x_cat {
+        Ok(())
+    }
+
+    /// The category labels of the axes that have them.
+    fn draw_ticks<DB: DrawingBackend>(
+        &self,
+        plot_area: &DrawingArea<DB, Shift>,
+        chart: &Chart<'_, DB>,
+        g: &Geometry,
+    ) -> crate::Result<()> {
+        if !self.x_ticks.is_empty() {
             let labels = self
                 .x_ticks
                 .iter()
                 .enumerate()
-                .map(|(c, t)| (0.5 * (cell_x(c).0 + cell_x(c).1), t.clone()));
-            draw_category_labels(&plot_area, &chart, y0, labels)?;
+                .map(|(c, t)| (0.5 * (g.cell_x(c).0 + g.cell_x(c).1), t.clone()));
+            draw_category_labels(plot_area, chart, g.y0, labels)?;
         }
-        if y_cat {
+        if !self.y_ticks.is_empty() {
             let base = plot_area.get_base_pixel();
             let style = ("sans-serif", 13)
                 .into_font()
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Right, VPos::Center));
             for (r, t) in self.y_ticks.iter().enumerate() {
-                let (ya, yb) = cell_y(r);
-                let (px, py) = chart.backend_coord(&(x0, 0.5 * (ya + yb)));
+                let (ya, yb) = g.cell_y(r);
+                let (px, py) = chart.backend_coord(&(g.x0, 0.5 * (ya + yb)));
                 plot_area
                     .draw(&Text::new(
                         t.clone(),
@@ -308,6 +389,42 @@ impl Figure for Heatmap {
                     .map_err(plot_err)?;
             }
         }
+        Ok(())
+    }
+}
+
+impl Figure for Heatmap {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
+        self.check()?;
+        root.fill(&WHITE).map_err(plot_err)?;
+        let body = root.titled(&self.title, title_font(20)).map_err(plot_err)?;
+        let (w, _) = body.dim_in_pixel();
+        let (plot_area, bar) = body.split_horizontally(w.saturating_sub(105));
+        let g = self.geometry();
+        let mut chart = self.draw_axes(&plot_area, &g)?;
+        let cells = self.rows * self.cols;
+        if cells > Self::VECTOR_CELLS_MAX {
+            self.draw_bitmap(&chart, &g)?;
+        } else {
+            self.draw_rectangles(&mut chart, &g)?;
+        }
+        if cells == 0 {
+            draw_no_data(&chart.plotting_area().strip_coord_spec())?;
+        }
+        if let Some(decimals) = self.annotate {
+            self.draw_values(&mut chart, &g, decimals)?;
+        }
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(g.x0, g.y0), (g.x1, g.y1)],
+                BLACK.stroke_width(1),
+            )))
+            .map_err(plot_err)?;
+        self.draw_ticks(&plot_area, &chart, &g)?;
         draw_colour_bar(&bar, &self.scale, &self.colour_label)
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::invalid;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{
@@ -194,14 +195,35 @@ impl Histogram {
     }
 }
 
-impl Figure for Histogram {
-    fn size(&self) -> (u32, u32) {
-        self.size
+/// The chart a histogram is drawn on: values along x, plotted heights
+/// (log10 on a log axis) along y.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The chart's ranges: binned values along x, plotted heights along y.
+#[derive(Clone, Copy)]
+struct Ranges {
+    lo: f64,
+    hi: f64,
+    y0: f64,
+    y1: f64,
+}
+
+/// What a drawing step drew: anything visible, and any legend entry.
+#[derive(Clone, Copy, Default)]
+struct Drawn {
+    any: bool,
+    labelled: bool,
+}
+
+impl Histogram {
+    /// A height in plotted coordinates (log10 on a log axis).
+    fn to_axis(&self, v: f64) -> f64 {
+        if self.log_y { v.log10() } else { v }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
-        let binned = self.binned()?;
-        root.fill(&WHITE).map_err(plot_err)?;
+    /// The x range of the bins and a y range that holds every bar and the
+    /// parts of the curves inside the bins.
+    fn ranges(&self, binned: &Binned) -> Ranges {
         let (lo, hi) = (binned.edges[0], binned.edges[binned.edges.len() - 1]);
         let curve_ys = self
             .curves
@@ -221,13 +243,21 @@ impl Figure for Histogram {
             let top = finite_range(all).map_or(1.0, |r| r.1);
             (0.0, if top > 0.0 { top * 1.08 } else { 1.0 })
         };
-        let ty = |v: f64| if self.log_y { v.log10() } else { v };
+        Ranges { lo, hi, y0, y1 }
+    }
+
+    /// The title, the axes and the mesh.
+    fn draw_axes<'a, DB: DrawingBackend>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        r: Ranges,
+    ) -> crate::Result<Chart<'a, DB>> {
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, title_font(20))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
-            .build_cartesian_2d(lo..hi, y0..y1)
+            .build_cartesian_2d(r.lo..r.hi, r.y0..r.y1)
             .map_err(plot_err)?;
         let y_fmt = |v: &f64| {
             if self.log_y {
@@ -244,20 +274,31 @@ impl Figure for Histogram {
             .y_desc(&self.y_label)
             .x_label_formatter(&|v| format_tick(*v))
             .y_label_formatter(&y_fmt)
-            .y_labels(y_label_count(self.log_y, (y0, y1)))
+            .y_labels(y_label_count(self.log_y, (r.y0, r.y1)))
             .label_style(("sans-serif", 13))
             .axis_desc_style(("sans-serif", 14))
             .draw()
             .map_err(plot_err)?;
-        let mut labelled = false;
-        let mut any = false;
+        Ok(chart)
+    }
+
+    /// The bars (or outlines) of every data set, with legend entries.
+    fn draw_sets<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        binned: &Binned,
+        r: Ranges,
+    ) -> crate::Result<Drawn> {
+        let y0 = r.y0;
+        let ty = |v: f64| self.to_axis(v);
+        let mut drawn = Drawn::default();
         let colours = self.sets.len() + self.curves.len();
         for (k, set) in self.sets.iter().enumerate() {
             let colour = series_colour(k, colours);
             let h = &binned.heights[k];
             let e = &binned.edges;
             let visible = |v: f64| v > 0.0 && ty(v).is_finite();
-            any |= h.iter().any(|&v| visible(v));
+            drawn.any |= h.iter().any(|&v| visible(v));
             let anno = match self.style {
                 HistogramStyle::Filled => {
                     let fill = colour.mix(if self.sets.len() > 1 { 0.35 } else { 0.55 });
@@ -294,7 +335,7 @@ impl Figure for Histogram {
                 }
             };
             if !set.label.is_empty() {
-                labelled = true;
+                drawn.labelled = true;
                 let style = self.style;
                 anno.label(&set.label).legend(move |(x, y)| match style {
                     HistogramStyle::Filled => {
@@ -306,27 +347,51 @@ impl Figure for Histogram {
                 });
             }
         }
+        Ok(drawn)
+    }
+
+    /// The overlay curves inside the bins, clamped to the y range.
+    fn draw_curves<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        r: Ranges,
+    ) -> crate::Result<Drawn> {
+        let Ranges { lo, hi, y0, y1 } = r;
+        let mut drawn = Drawn::default();
+        let colours = self.sets.len() + self.curves.len();
         for (j, c) in self.curves.iter().enumerate() {
             let colour = series_colour(self.sets.len() + j, colours);
             let pts: Vec<(f64, f64)> = c
                 .points
                 .iter()
                 .filter(|p| p.0 >= lo && p.0 <= hi && p.1.is_finite())
-                .map(|p| (p.0, ty(p.1)))
+                .map(|p| (p.0, self.to_axis(p.1)))
                 .filter(|p| p.1.is_finite())
                 .map(|p| (p.0, p.1.clamp(y0, y1)))
                 .collect();
-            any |= pts.len() > 1;
+            drawn.any |= pts.len() > 1;
             let anno = chart
                 .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
                 .map_err(plot_err)?;
             if !c.label.is_empty() {
-                labelled = true;
+                drawn.labelled = true;
                 anno.label(&c.label).legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
                 });
             }
         }
+        Ok(drawn)
+    }
+
+    /// The dashed reference lines inside the bins; returns whether any has
+    /// a legend entry.
+    fn draw_vlines<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart<'a, DB>,
+        r: Ranges,
+    ) -> crate::Result<bool> {
+        let Ranges { lo, hi, y0, y1 } = r;
+        let mut labelled = false;
         let grey = RGBColor(0x40, 0x40, 0x40);
         for (x, label) in &self.vlines {
             if !(x.is_finite() && *x >= lo && *x <= hi) {
@@ -349,10 +414,27 @@ impl Figure for Histogram {
                 });
             }
         }
-        if !any {
+        Ok(labelled)
+    }
+}
+
+impl Figure for Histogram {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> crate::Result<()> {
+        let binned = self.binned()?;
+        root.fill(&WHITE).map_err(plot_err)?;
+        let r = self.ranges(&binned);
+        let mut chart = self.draw_axes(root, r)?;
+        let sets = self.draw_sets(&mut chart, &binned, r)?;
+        let curves = self.draw_curves(&mut chart, r)?;
+        let vlines = self.draw_vlines(&mut chart, r)?;
+        if !(sets.any || curves.any) {
             draw_no_data(&chart.plotting_area().strip_coord_spec())?;
         }
-        if labelled {
+        if sets.labelled || curves.labelled || vlines {
             draw_legend(&mut chart, self.legend)?;
         }
         Ok(())

@@ -3,6 +3,7 @@
 
 use crate::error::invalid;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{
@@ -258,16 +259,55 @@ fn clip(
     ))
 }
 
-/// Draws `lines` on axes `x` by `y` (plotted coordinates: log10 on a log
-/// axis).
-pub(super) fn draw_lines<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+/// The parts of a line inside the axes: `pts` (plotted coordinates)
+/// clipped to `x` by `y`, broken at non-finite points.
+fn clipped_segments(pts: &[(f64, f64)], x: (f64, f64), y: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    for w in pts.windows(2) {
+        if !(finite(&w[0]) && finite(&w[1])) {
+            if current.len() > 1 {
+                segments.push(std::mem::take(&mut current));
+            }
+            current.clear();
+            continue;
+        }
+        match clip(w[0], w[1], x, y) {
+            Some((a, b)) => {
+                if current.last() != Some(&a) {
+                    if current.len() > 1 {
+                        segments.push(std::mem::take(&mut current));
+                    }
+                    current.clear();
+                    current.push(a);
+                }
+                current.push(b);
+            }
+            None => {
+                if current.len() > 1 {
+                    segments.push(std::mem::take(&mut current));
+                }
+                current.clear();
+            }
+        }
+    }
+    if current.len() > 1 {
+        segments.push(current);
+    }
+    segments
+}
+
+/// The chart lines are drawn on, in plotted coordinates.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The title, the axes and the mesh of a line chart over `x` by `y`.
+fn draw_axes<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
     axes: &Axes<'_>,
-    lines: &[Line<'_>],
     x: (f64, f64),
     y: (f64, f64),
-) -> crate::Result<()> {
-    root.fill(&WHITE).map_err(plot_err)?;
+) -> crate::Result<Chart<'a, DB>> {
     let mut chart = ChartBuilder::on(root)
         .caption(axes.title, title_font(20))
         .margin(12)
@@ -295,106 +335,114 @@ pub(super) fn draw_lines<DB: DrawingBackend>(
         .axis_desc_style(("sans-serif", 14))
         .draw()
         .map_err(plot_err)?;
+    Ok(chart)
+}
+
+/// The legend entry of a line: a short line and/or a marker (the part not
+/// drawn is transparent).
+fn legend_entry<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    l: &Line<'_>,
+) -> crate::Result<()> {
+    let colour = l.colour;
+    let line_style = if l.line || !l.markers {
+        colour.stroke_width(2)
+    } else {
+        colour.mix(0.0).stroke_width(2)
+    };
+    let marker_style = if l.markers {
+        colour.filled()
+    } else {
+        colour.mix(0.0).filled()
+    };
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+        .map_err(plot_err)?
+        .label(l.label)
+        .legend(move |(lx, ly)| {
+            EmptyElement::at((lx, ly))
+                + PathElement::new(vec![(0, 0), (18, 0)], line_style)
+                + Circle::new((9, 0), 4, marker_style)
+        });
+    Ok(())
+}
+
+/// One line's segments, error bars and markers inside `x` by `y`; returns
+/// whether anything was drawn.
+fn draw_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    l: &Line<'_>,
+    log_y: bool,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> crate::Result<bool> {
     let inside = |p: (f64, f64)| p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1;
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let colour = l.colour;
+    let mut drawn_any = false;
+    let pts: Vec<(f64, f64)> = l
+        .points
+        .iter()
+        .map(|&(px, py)| (px, to_axis(py, log_y)))
+        .collect();
+    let segments = if l.line {
+        clipped_segments(&pts, x, y)
+    } else {
+        Vec::new()
+    };
+    for seg in segments {
+        drawn_any = true;
+        chart
+            .draw_series(LineSeries::new(seg, colour.stroke_width(2)))
+            .map_err(plot_err)?;
+    }
+    if !l.y_err.is_empty() {
+        let bars: Vec<_> = pts
+            .iter()
+            .zip(l.points)
+            .zip(l.y_err)
+            .filter(|((p, _), _)| finite(p) && inside(**p))
+            .map(|((p, raw), e)| {
+                let e = if e.is_finite() { e.abs() } else { 0.0 };
+                let lo = to_axis(raw.1 - e, log_y);
+                let lo = if lo.is_finite() { lo.max(y.0) } else { y.0 };
+                let hi = to_axis(raw.1 + e, log_y).min(y.1);
+                ErrorBar::new_vertical(p.0, lo, p.1, hi, colour.stroke_width(1), 8)
+            })
+            .collect();
+        drawn_any |= !bars.is_empty();
+        chart.draw_series(bars).map_err(plot_err)?;
+    }
+    if l.markers {
+        let marks: Vec<_> = pts
+            .iter()
+            .filter(|p| finite(p) && inside(**p))
+            .map(|&p| Circle::new(p, 4, colour.filled()))
+            .collect();
+        drawn_any |= !marks.is_empty();
+        chart.draw_series(marks).map_err(plot_err)?;
+    }
+    Ok(drawn_any)
+}
+
+/// Draws `lines` on axes `x` by `y` (plotted coordinates: log10 on a log
+/// axis).
+pub(super) fn draw_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+    lines: &[Line<'_>],
+    x: (f64, f64),
+    y: (f64, f64),
+) -> crate::Result<()> {
+    root.fill(&WHITE).map_err(plot_err)?;
+    let mut chart = draw_axes(root, axes, x, y)?;
     let mut drawn_any = false;
     let mut labelled = false;
     for l in lines {
-        let colour = l.colour;
-        let pts: Vec<(f64, f64)> = l
-            .points
-            .iter()
-            .map(|&(px, py)| (px, to_axis(py, axes.log_y)))
-            .collect();
-        let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
-        let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
-        if l.line {
-            let mut current: Vec<(f64, f64)> = Vec::new();
-            for w in pts.windows(2) {
-                if !(finite(&w[0]) && finite(&w[1])) {
-                    if current.len() > 1 {
-                        segments.push(std::mem::take(&mut current));
-                    }
-                    current.clear();
-                    continue;
-                }
-                match clip(w[0], w[1], x, y) {
-                    Some((a, b)) => {
-                        if current.last() != Some(&a) {
-                            if current.len() > 1 {
-                                segments.push(std::mem::take(&mut current));
-                            }
-                            current.clear();
-                            current.push(a);
-                        }
-                        current.push(b);
-                    }
-                    None => {
-                        if current.len() > 1 {
-                            segments.push(std::mem::take(&mut current));
-                        }
-                        current.clear();
-                    }
-                }
-            }
-            if current.len() > 1 {
-                segments.push(current);
-            }
-        }
-        for seg in segments {
-            drawn_any = true;
-            chart
-                .draw_series(LineSeries::new(seg, colour.stroke_width(2)))
-                .map_err(plot_err)?;
-        }
-        if !l.y_err.is_empty() {
-            let bars: Vec<_> = pts
-                .iter()
-                .zip(l.points)
-                .zip(l.y_err)
-                .filter(|((p, _), _)| finite(p) && inside(**p))
-                .map(|((p, raw), e)| {
-                    let e = if e.is_finite() { e.abs() } else { 0.0 };
-                    let lo = to_axis(raw.1 - e, axes.log_y);
-                    let lo = if lo.is_finite() { lo.max(y.0) } else { y.0 };
-                    let hi = to_axis(raw.1 + e, axes.log_y).min(y.1);
-                    ErrorBar::new_vertical(p.0, lo, p.1, hi, colour.stroke_width(1), 8)
-                })
-                .collect();
-            drawn_any |= !bars.is_empty();
-            chart.draw_series(bars).map_err(plot_err)?;
-        }
-        if l.markers {
-            let marks: Vec<_> = pts
-                .iter()
-                .filter(|p| finite(p) && inside(**p))
-                .map(|&p| Circle::new(p, 4, colour.filled()))
-                .collect();
-            drawn_any |= !marks.is_empty();
-            chart.draw_series(marks).map_err(plot_err)?;
-        }
+        drawn_any |= draw_line(&mut chart, l, axes.log_y, x, y)?;
         if !l.label.is_empty() {
             labelled = true;
-            // The legend entry: a short line and/or a marker (the part not
-            // drawn is transparent).
-            let line_style = if l.line || !l.markers {
-                colour.stroke_width(2)
-            } else {
-                colour.mix(0.0).stroke_width(2)
-            };
-            let marker_style = if l.markers {
-                colour.filled()
-            } else {
-                colour.mix(0.0).filled()
-            };
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                .map_err(plot_err)?
-                .label(l.label)
-                .legend(move |(lx, ly)| {
-                    EmptyElement::at((lx, ly))
-                        + PathElement::new(vec![(0, 0), (18, 0)], line_style)
-                        + Circle::new((9, 0), 4, marker_style)
-                });
+            legend_entry(&mut chart, l)?;
         }
     }
     if !drawn_any {

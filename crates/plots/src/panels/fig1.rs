@@ -113,6 +113,31 @@ fn sweep_csv(series: &[SweepSeries]) -> String {
     s
 }
 
+/// The figure's inputs and the settings the panels share.
+struct Inputs<'a> {
+    p: &'a Fig1Preset,
+    a: &'a ArrayStats,
+    r: &'a Reads,
+    scans: &'a [ScanPoint],
+    g_scale_s: f64,
+    /// Rows and columns of the sub-array's cells.
+    rows: usize,
+    cols: usize,
+}
+
+impl Inputs<'_> {
+    /// Bins of the histograms.
+    fn bins(&self) -> usize {
+        self.p.fig1.histogram_bins
+    }
+
+    /// Differential pairs of the sub-array.
+    fn pairs(&self) -> usize {
+        self.p.fig1.sub_pairs
+    }
+}
+
+/// Every panel of Fig. 1, in file order.
 fn figures(
     p: &Fig1Preset,
     a: &ArrayStats,
@@ -120,26 +145,51 @@ fn figures(
     scans: &[ScanPoint],
     g_scale_s: f64,
 ) -> Result<Vec<Output>> {
-    let s = &p.fig1;
-    let bins = s.histogram_bins;
-    let mut out = Vec::new();
-    let (rows, cols) = (a.sub.rows(), a.sub.cols());
+    let fig = Inputs {
+        p,
+        a,
+        r,
+        scans,
+        g_scale_s,
+        rows: a.sub.rows(),
+        cols: a.sub.cols(),
+    };
+    let sigma_us: Vec<f64> = r.stats.std_s.iter().map(|v| v * 1e6).collect();
+    let compliance = compliance_points(scans);
+    Ok(vec![
+        conductance_map(&fig),
+        differential_map(&fig),
+        conductance_histogram(&fig)?,
+        weight_histogram(&fig)?,
+        read_sigma_histogram(&fig, &sigma_us)?,
+        read_sigma_map(&fig, sigma_us),
+        read_traces(&fig),
+        voltage_formed_fraction(&fig)?,
+        voltage_weight_histograms(&fig)?,
+        compliance_scan(&fig, &compliance)?,
+        compliance_histograms(&fig, &compliance)?,
+        breakdown_voltage(&fig)?,
+    ])
+}
 
-    // Conductance map of the sub-array's cells.
-    let g_us: Vec<f64> = a.sub.conductances_s().iter().map(|g| g * 1e6).collect();
-    let g_max = g_us.iter().copied().fold(0.0, f64::max);
-    out.push(Output {
+/// The largest of `values` and 0.
+fn max_of(values: &[f64]) -> f64 {
+    values.iter().copied().fold(0.0, f64::max)
+}
+
+/// Conductance map of the sub-array's cells.
+fn conductance_map(fig: &Inputs<'_>) -> Output {
+    let (rows, cols, pairs) = (fig.rows, fig.cols, fig.pairs());
+    let g_us: Vec<f64> = fig.a.sub.conductances_s().iter().map(|g| g * 1e6).collect();
+    let g_max = max_of(&g_us);
+    Output {
         stem: "conductance_map",
         caption: format!(
-            "Conductance of the {rows} x {cols} cells of the {rows} x {} differential sub-array",
-            s.sub_pairs
+            "Conductance of the {rows} x {cols} cells of the {rows} x {pairs} differential sub-array"
         ),
         csv: matrix_csv(cols, &g_us, 4),
         panel: AnyFigure::Heat(Heatmap {
-            title: format!(
-                "Formed conductances, {rows} x {cols} cells ({} pairs)",
-                s.sub_pairs
-            ),
+            title: format!("Formed conductances, {rows} x {cols} cells ({pairs} pairs)"),
             x_label: "physical column (pairs: plus = even, minus = odd)".into(),
             y_label: "row (0-255 inputs, 256-455 recurrent)".into(),
             rows,
@@ -153,40 +203,49 @@ fn figures(
             size: (1000, 900),
             ..Heatmap::default()
         }),
-    });
+    }
+}
 
-    // Differential map.
-    let d_std = Moments::of(&a.diff_us).map_or(1.0, |m| m.std);
+/// Differential map of the sub-array's pairs.
+fn differential_map(fig: &Inputs<'_>) -> Output {
+    let (rows, pairs) = (fig.rows, fig.pairs());
+    let d_std = Moments::of(&fig.a.diff_us).map_or(1.0, |m| m.std);
     let limit = if d_std > 0.0 {
         (4.0 * d_std).ceil()
     } else {
         1.0
     };
-    out.push(Output {
+    Output {
         stem: "differential_map",
         caption: format!(
-            "Differential conductance G+ - G- of the {rows} x {} sub-array (colours saturate at 4 standard deviations)",
-            s.sub_pairs
+            "Differential conductance G+ - G- of the {rows} x {pairs} sub-array (colours saturate at 4 standard deviations)"
         ),
-        csv: matrix_csv(s.sub_pairs, &a.diff_us, 4),
+        csv: matrix_csv(pairs, &fig.a.diff_us, 4),
         panel: AnyFigure::Heat(Heatmap {
-            title: format!("Differential conductance G+ - G-, {rows} x {} pairs", s.sub_pairs),
+            title: format!("Differential conductance G+ - G-, {rows} x {pairs} pairs"),
             x_label: "differential column (pair)".into(),
             y_label: "row (0-255 inputs, 256-455 recurrent)".into(),
             rows,
-            cols: s.sub_pairs,
-            values: a.diff_us.clone(),
+            cols: pairs,
+            values: fig.a.diff_us.clone(),
             scale: ColourScale::Diverging { limit },
             colour_label: "G+ - G- (uS)".into(),
             size: (900, 900),
             ..Heatmap::default()
         }),
-    });
+    }
+}
 
-    // Conductance histogram of the whole array's formed cells.
-    let nan = f64::NAN;
-    let fm = Moments::of(&a.formed_us);
-    let (mean, std) = fm.map_or((nan, nan), |m| (m.mean, m.std));
+/// Mean and standard deviation of `m`, NaN when absent.
+fn mean_std(m: Option<Moments>) -> (f64, f64) {
+    m.map_or((f64::NAN, f64::NAN), |m| (m.mean, m.std))
+}
+
+/// Conductance histogram of the whole array's formed cells, with the
+/// fitted and the published normal.
+fn conductance_histogram(fig: &Inputs<'_>) -> Result<Output> {
+    let a = fig.a;
+    let (mean, std) = mean_std(Moments::of(&a.formed_us));
     let range = if std.is_finite() && std > 0.0 {
         ((mean - 5.0 * std).max(0.0), mean + 5.0 * std)
     } else {
@@ -205,7 +264,7 @@ fn figures(
             label: format!("{} formed cells", a.formed_us.len()),
             values: a.formed_us.clone(),
         }],
-        bins,
+        bins: fig.bins(),
         range: Some(range),
         density: true,
         ..Histogram::default()
@@ -231,20 +290,23 @@ fn figures(
             ("published normal density", &published),
         ],
     )?;
-    out.push(Output {
+    Ok(Output {
         stem: "conductance_histogram",
         caption: "Formed conductances with the fitted normal and ESGNN's published fit".into(),
         csv,
         panel: AnyFigure::Hist(h),
-    });
+    })
+}
 
-    // Weight histogram.
-    let unit = if (g_scale_s - 1e-6).abs() < 1e-15 {
+/// Histogram of the sub-array's differential weights with the fitted normal.
+fn weight_histogram(fig: &Inputs<'_>) -> Result<Output> {
+    let a = fig.a;
+    let unit = if (fig.g_scale_s - 1e-6).abs() < 1e-15 {
         "uS".to_owned()
     } else {
-        format!("{} uS", p.device.differential.g_scale_us)
+        format!("{} uS", fig.p.device.differential.g_scale_us)
     };
-    let (wmean, wstd) = a.weight_moments.map_or((nan, nan), |m| (m.mean, m.std));
+    let (wmean, wstd) = mean_std(a.weight_moments);
     let wrange = if wstd.is_finite() && wstd > 0.0 {
         (wmean - 5.0 * wstd, wmean + 5.0 * wstd)
     } else {
@@ -253,8 +315,9 @@ fn figures(
     let wfit = normal_pdf(wmean, wstd);
     let mut h = Histogram {
         title: format!(
-            "Weights (G+ - G-) / g_scale of the {rows} x {} sub-array",
-            s.sub_pairs
+            "Weights (G+ - G-) / g_scale of the {} x {} sub-array",
+            fig.rows,
+            fig.pairs()
         ),
         x_label: format!("weight (units of {unit})"),
         y_label: format!("probability density (1/{unit})"),
@@ -262,7 +325,7 @@ fn figures(
             label: format!("{} weights", a.weights.len()),
             values: a.weights.clone(),
         }],
-        bins,
+        bins: fig.bins(),
         range: Some(wrange),
         density: true,
         ..Histogram::default()
@@ -276,16 +339,18 @@ fn figures(
         ));
     }
     let csv = histogram_csv(&h, &[("fitted normal density", &wfit)])?;
-    out.push(Output {
+    Ok(Output {
         stem: "weight_histogram",
         caption: "Differential weights with the fitted normal".into(),
         csv,
         panel: AnyFigure::Hist(h),
-    });
+    })
+}
 
-    // Read sigma.
-    let sigma_us: Vec<f64> = r.stats.std_s.iter().map(|v| v * 1e6).collect();
-    let smax = sigma_us.iter().copied().fold(0.0, f64::max);
+/// Histogram of the per-cell read standard deviations (`sigma_us`, uS).
+fn read_sigma_histogram(fig: &Inputs<'_>, sigma_us: &[f64]) -> Result<Output> {
+    let s = &fig.p.fig1;
+    let smax = max_of(sigma_us);
     let h = Histogram {
         title: format!(
             "Read noise: standard deviation of {} reads per cell ({} cells)",
@@ -297,17 +362,17 @@ fn figures(
         sets: vec![HistogramSet {
             label: format!(
                 "{:.1} % below 0.14 uS",
-                100.0 * r.stats.fraction_std_below(PAPER_READ_SIGMA_US * 1e-6)
+                100.0 * fig.r.stats.fraction_std_below(PAPER_READ_SIGMA_US * 1e-6)
             ),
-            values: sigma_us.clone(),
+            values: sigma_us.to_vec(),
         }],
-        bins,
+        bins: fig.bins(),
         range: Some((0.0, (smax * 1.05).max(0.16))),
         vlines: vec![(PAPER_READ_SIGMA_US, "paper: 0.14 uS".into())],
         ..Histogram::default()
     };
     let csv = histogram_csv(&h, &[])?;
-    out.push(Output {
+    Ok(Output {
         stem: "read_sigma_histogram",
         caption: format!(
             "Per-cell read standard deviation over {} reads; the paper reports below 0.14 uS for most cells",
@@ -315,20 +380,25 @@ fn figures(
         ),
         csv,
         panel: AnyFigure::Hist(h),
-    });
-    out.push(Output {
+    })
+}
+
+/// Map of the per-cell read standard deviations (`sigma_us`, uS).
+fn read_sigma_map(fig: &Inputs<'_>, sigma_us: Vec<f64>) -> Output {
+    let smax = max_of(&sigma_us);
+    Output {
         stem: "read_sigma_map",
         caption: "Per-cell read standard deviation over the sub-array".into(),
-        csv: matrix_csv(cols, &sigma_us, 5),
+        csv: matrix_csv(fig.cols, &sigma_us, 5),
         panel: AnyFigure::Heat(Heatmap {
             title: format!(
                 "Read standard deviation per cell over {} reads",
-                s.read_cycles
+                fig.p.fig1.read_cycles
             ),
             x_label: "physical column".into(),
             y_label: "row".into(),
-            rows,
-            cols,
+            rows: fig.rows,
+            cols: fig.cols,
             scale: ColourScale::Sequential {
                 min: 0.0,
                 max: if smax > 0.0 { smax } else { 1.0 },
@@ -338,9 +408,13 @@ fn figures(
             size: (1000, 900),
             ..Heatmap::default()
         }),
-    });
+    }
+}
 
-    // Traces: every k-th read so that at most trace_plot_points are drawn.
+/// Read traces: every k-th read so that at most `trace_plot_points` are
+/// drawn.
+fn read_traces(fig: &Inputs<'_>) -> Output {
+    let (s, r) = (&fig.p.fig1, fig.r);
     let reads = s.read_cycles;
     let stride = reads.div_ceil(s.trace_plot_points).max(1);
     let mut csv = String::from("cell,row,col,cycle,g_us\n");
@@ -355,7 +429,7 @@ fn figures(
         }
         series.push(SweepSeries::line("", pts));
     }
-    out.push(Output {
+    Output {
         stem: "read_traces",
         caption: format!(
             "Repeated reads of {} random cells (every {stride}th of {reads} reads drawn)",
@@ -371,13 +445,17 @@ fn figures(
             size: (1000, 550),
             ..SweepPlot::default()
         }),
-    });
+    }
+}
 
-    // Formed fraction against the programming voltage.
-    let n = s.closed_form_points;
+/// Formed fraction against the programming voltage: closed form and
+/// simulation, for a pulse and for a stopped sweep.
+fn voltage_formed_fraction(fig: &Inputs<'_>) -> Result<Output> {
+    let p = fig.p;
+    let n = p.fig1.closed_form_points;
     let mut series = Vec::new();
     for (pulse, name, colour) in [(true, "pulse amplitude", 0), (false, "sweep stop", 1)] {
-        let sim = simulated_fractions(scans, pulse);
+        let sim = simulated_fractions(fig.scans, pulse);
         let volts: Vec<f64> = sim.iter().map(|p| p.0).collect();
         let pred = predicted_fractions(p, pulse, span(&volts), n)?;
         series.push(
@@ -397,7 +475,7 @@ fn figures(
         );
     }
     let pulse = base_pulse(p);
-    out.push(Output {
+    Ok(Output {
         stem: "voltage_formed_fraction",
         caption: format!(
             "Formed fraction against the programming voltage: a {} ms pulse and ESGNN's staircase sweep (3 V up in 0.05 V steps of 1 ms) stopped at the given voltage",
@@ -413,10 +491,13 @@ fn figures(
             legend: LegendPosition::LowerRight,
             ..SweepPlot::default()
         }),
-    });
+    })
+}
 
-    // Weight distributions at some stop voltages.
-    let sets: Vec<HistogramSet> = scans
+/// Weight distributions at the sweep stop voltages.
+fn voltage_weight_histograms(fig: &Inputs<'_>) -> Result<Output> {
+    let sets: Vec<HistogramSet> = fig
+        .scans
         .iter()
         .filter_map(|sp| match sp.kind {
             ScanKind::SweepStop(v) if !sp.weights_us.is_empty() => Some(HistogramSet {
@@ -434,7 +515,7 @@ fn figures(
         x_label: "G+ - G- (uS)".into(),
         y_label: "probability density (1/uS)".into(),
         sets,
-        bins: bins.max(2) * 2,
+        bins: fig.bins().max(2) * 2,
         range: Some((-25.0, 25.0)),
         density: true,
         style: HistogramStyle::Outline,
@@ -442,26 +523,41 @@ fn figures(
         ..Histogram::default()
     };
     let csv = histogram_csv(&h, &[])?;
-    out.push(Output {
+    Ok(Output {
         stem: "voltage_weight_histograms",
         caption: "Weight distributions as the sweep stop voltage rises: pristine-pristine pairs at 0, formed-pristine pairs at +-G, the quasi-normal formed-formed core".into(),
         csv,
         panel: AnyFigure::Hist(h),
-    });
+    })
+}
 
-    // Compliance.
-    let comp: Vec<&ScanPoint> = scans
+/// The compliance scan's points and their compliance currents (uA).
+struct Compliance<'a> {
+    points: Vec<&'a ScanPoint>,
+    currents: Vec<f64>,
+}
+
+fn compliance_points(scans: &[ScanPoint]) -> Compliance<'_> {
+    let points: Vec<&ScanPoint> = scans
         .iter()
         .filter(|sp| matches!(sp.kind, ScanKind::Compliance(_)))
         .collect();
-    let currents: Vec<f64> = comp
+    let currents: Vec<f64> = points
         .iter()
         .filter_map(|sp| match sp.kind {
             ScanKind::Compliance(i) => Some(i),
             _ => None,
         })
         .collect();
-    let (lo, hi) = span(&currents);
+    Compliance { points, currents }
+}
+
+/// Formed conductance against the compliance current: mean and standard
+/// deviation, closed form and simulation.
+fn compliance_scan(fig: &Inputs<'_>, comp: &Compliance<'_>) -> Result<Output> {
+    let p = fig.p;
+    let n = p.fig1.closed_form_points;
+    let (lo, hi) = span(&comp.currents);
     let dense: Vec<f64> = (0..n)
         .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
         .collect();
@@ -474,8 +570,9 @@ fn figures(
         .map(|&i| closed(i).map(|c| (i, c)))
         .collect::<Result<Vec<_>>>()?;
     let sim: Vec<(f64, f64, f64)> = comp
+        .points
         .iter()
-        .zip(&currents)
+        .zip(&comp.currents)
         .filter_map(|(sp, &i)| sp.summary.formed_g.map(|m| (i, m.mean * 1e6, m.std * 1e6)))
         .collect();
     let series = vec![
@@ -502,7 +599,7 @@ fn figures(
         )
         .colour(1),
     ];
-    out.push(Output {
+    Ok(Output {
         stem: "compliance_scan",
         caption: "Formed conductance against the compliance current: mean and standard deviation, closed form and simulation".into(),
         csv: sweep_csv(&series),
@@ -514,8 +611,13 @@ fn figures(
             legend: LegendPosition::UpperLeft,
             ..SweepPlot::default()
         }),
-    });
+    })
+}
+
+/// Formed conductances at each compliance current.
+fn compliance_histograms(fig: &Inputs<'_>, comp: &Compliance<'_>) -> Result<Output> {
     let max_g_us = comp
+        .points
         .iter()
         .filter_map(|sp| sp.summary.formed_g.map(|m| (m.mean + 5.0 * m.std) * 1e6))
         .fold(1.0, f64::max);
@@ -524,34 +626,40 @@ fn figures(
         x_label: "conductance G (uS)".into(),
         y_label: "probability density (1/uS)".into(),
         sets: comp
+            .points
             .iter()
-            .zip(&currents)
+            .zip(&comp.currents)
             .map(|(sp, i)| HistogramSet {
                 label: format!("I_C = {i} uA"),
                 values: sp.formed_us.clone(),
             })
             .collect(),
-        bins: bins.max(2) * 2,
+        bins: fig.bins().max(2) * 2,
         range: Some((0.0, max_g_us)),
         density: true,
         style: HistogramStyle::Outline,
         ..Histogram::default()
     };
     let csv = histogram_csv(&h, &[])?;
-    out.push(Output {
+    Ok(Output {
         stem: "compliance_histograms",
         caption: "Formed conductances at each compliance current".into(),
         csv,
         panel: AnyFigure::Hist(h),
-    });
+    })
+}
 
-    // Breakdown voltages.
+/// Breakdown voltages under the base sweep: simulation and the closed
+/// form's step probabilities.
+fn breakdown_voltage(fig: &Inputs<'_>) -> Result<Output> {
+    let p = fig.p;
     let sweep = base_sweep(p);
     let dist = SweepDistribution::new(&p.device.forming, &sweep);
     let q = dist.step_probabilities();
     let total: f64 = q.iter().sum();
     let step = sweep.v_step_v;
-    let bd = scans
+    let bd = fig
+        .scans
         .iter()
         .find(|sp| matches!(sp.kind, ScanKind::Breakdown))
         .map(|sp| sp.breakdown_v.clone())
@@ -598,7 +706,7 @@ fn figures(
             .map_or(f64::NAN, |c| c.1)
     };
     let csv = histogram_csv(&h, &[("closed form density", &closed_at)])?;
-    out.push(Output {
+    Ok(Output {
         stem: "breakdown_voltage",
         caption: format!(
             "Breakdown voltages under a staircase from {} V in {} V steps of {} ms: simulation and closed form",
@@ -608,6 +716,5 @@ fn figures(
         ),
         csv,
         panel: AnyFigure::Hist(h),
-    });
-    Ok(out)
+    })
 }

@@ -12,7 +12,19 @@ use crate::{
 /// Draws every panel of Fig. 4.
 pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
     let mut art = Artifacts::default();
+    tsne(p, &mut art);
+    retrieval_panels(p, &mut art);
+    confusion_panels(p, &mut art);
+    training_macs_panel(p, &mut art);
+    retrieval_csv(p, &mut art);
+    confusion_csvs(p, &mut art);
+    training_macs_csv(p, &mut art);
+    Ok(art)
+}
 
+/// The t-SNE of the projected test embeddings, with its CSV: colour =
+/// digit, marker = modality.
+fn tsne(p: &Fig4Panels, art: &mut Artifacts) {
     art.csv(
         "tsne.csv",
         &["x", "y", "digit", "modality", "seen"],
@@ -42,7 +54,7 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
                 .map(|i| (p.embedding[(i, 0)], p.embedding[(i, 1)]))
                 .collect(),
             classes: p.labels.clone(),
-            class_names: digits.clone(),
+            class_names: digits,
             shapes: (0..p.embedding.nrows())
                 .map(|i| usize::from(i >= p.modality_split))
                 .collect(),
@@ -50,30 +62,41 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
             point_size: 4,
             size: (900, 760),
         });
+}
 
-    // Retrieval accuracy (top-1) beside the paper's.
-    let a2i = |z: &ZeroShotReport| {
-        [
-            100.0 * z.seen.audio_to_image.top1(),
-            100.0 * z.unseen.audio_to_image.top1(),
-        ]
-    };
-    let i2a = |z: &ZeroShotReport| {
-        [
-            100.0 * z.seen.image_to_audio.top1(),
-            100.0 * z.unseen.image_to_audio.top1(),
-        ]
-    };
-    let categories = vec![
-        "seen digits (1-7)".to_owned(),
-        "unseen digits (8, 9)".to_owned(),
-    ];
-    let series = |label: &str, v: [f64; 2]| BarSeries {
+/// Audio-search-image top-1 accuracy on seen and unseen digits, percent.
+fn audio_to_image(z: &ZeroShotReport) -> [f64; 2] {
+    [
+        100.0 * z.seen.audio_to_image.top1(),
+        100.0 * z.unseen.audio_to_image.top1(),
+    ]
+}
+
+/// Image-search-audio top-1 accuracy on seen and unseen digits, percent.
+fn image_to_audio(z: &ZeroShotReport) -> [f64; 2] {
+    [
+        100.0 * z.seen.image_to_audio.top1(),
+        100.0 * z.unseen.image_to_audio.top1(),
+    ]
+}
+
+/// A bar series of seen and unseen accuracies.
+fn series(label: &str, v: [f64; 2]) -> BarSeries {
+    BarSeries {
         label: label.into(),
         values: v.to_vec(),
         errors: Vec::new(),
         stack: None,
-    };
+    }
+}
+
+/// Retrieval accuracy (top-1) in both directions; audio-search-image
+/// beside the paper's.
+fn retrieval_panels(p: &Fig4Panels, art: &mut Artifacts) {
+    let categories = vec![
+        "seen digits (1-7)".to_owned(),
+        "unseen digits (8, 9)".to_owned(),
+    ];
     art.figure("retrieval",
         "Audio-search-image top-1 accuracy: this run's LSM (software, hardware), prototypical network and trained SRNN-CLIP beside the paper's LSM and SRNN-CLIP",
         BarChart {
@@ -82,12 +105,12 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
             y_label: "top-1 accuracy (%)".into(),
             categories: categories.clone(),
             series: [
-                series("LSM software (this run)", a2i(&p.software)),
-                series("LSM hardware (this run)", a2i(&p.hardware)),
-                series("prototypical (this run)", a2i(&p.protonet)),
+                series("LSM software (this run)", audio_to_image(&p.software)),
+                series("LSM hardware (this run)", audio_to_image(&p.hardware)),
+                series("prototypical (this run)", audio_to_image(&p.protonet)),
             ]
             .into_iter()
-            .chain(p.srnn_clip.as_ref().map(|c| series("SRNN-CLIP (this run)", a2i(c))))
+            .chain(p.srnn_clip.as_ref().map(|c| series("SRNN-CLIP (this run)", audio_to_image(c))))
             .chain([
                 series("LSM software (paper)", [66.1, 88.0]),
                 series("LSM hardware (paper)", [67.42, 87.5]),
@@ -109,12 +132,16 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
             y_label: "top-1 accuracy (%)".into(),
             categories,
             series: [
-                series("LSM software", i2a(&p.software)),
-                series("LSM hardware", i2a(&p.hardware)),
-                series("prototypical", i2a(&p.protonet)),
+                series("LSM software", image_to_audio(&p.software)),
+                series("LSM hardware", image_to_audio(&p.hardware)),
+                series("prototypical", image_to_audio(&p.protonet)),
             ]
             .into_iter()
-            .chain(p.srnn_clip.as_ref().map(|c| series("SRNN-CLIP", i2a(c))))
+            .chain(
+                p.srnn_clip
+                    .as_ref()
+                    .map(|c| series("SRNN-CLIP", image_to_audio(c))),
+            )
             .collect(),
             log_y: false,
             value_labels: true,
@@ -123,6 +150,11 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
             size: (900, 520),
         },
     );
+}
+
+/// The software LSM's audio-to-image retrieval confusion on seen and on
+/// unseen digits, over the digits present, rows normalised.
+fn confusion_panels(p: &Fig4Panels, art: &mut Artifacts) {
     for (stem, label, b) in [
         ("retrieval_confusion_seen_map", "seen", &p.software.seen),
         (
@@ -174,6 +206,10 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
                 size: (640, 560),
             });
     }
+}
+
+/// Training cost per image-audio pair (paper convention), log scale.
+fn training_macs_panel(p: &Fig4Panels, art: &mut Artifacts) {
     art.figure("training_macs",
         "Training multiply-accumulates per image-audio pair under the paper's convention (docs/costmodel.md)",
         BarChart {
@@ -193,7 +229,10 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
             legend: LegendPosition::Hidden,
             size: (800, 500),
         });
+}
 
+/// Top-k retrieval accuracy of every model, class split and direction.
+fn retrieval_csv(p: &Fig4Panels, art: &mut Artifacts) {
     let mut rows = Vec::new();
     let models = [
         ("lsm_software", &p.software),
@@ -225,6 +264,10 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
         &["model", "classes", "direction", "k", "accuracy_percent"],
         rows,
     );
+}
+
+/// The non-zero counts of the software LSM's retrieval confusions.
+fn confusion_csvs(p: &Fig4Panels, art: &mut Artifacts) {
     for (split, b) in [("seen", &p.software.seen), ("unseen", &p.software.unseen)] {
         let c = &b.audio_to_image.confusion;
         let n = c.n_classes;
@@ -237,6 +280,10 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
                 .map(|(t, q)| vec![t.to_string(), q.to_string(), c.count(t, q).to_string()]),
         );
     }
+}
+
+/// Training cost per pair with our and the paper's ratios.
+fn training_macs_csv(p: &Fig4Panels, art: &mut Artifacts) {
     art.csv(
         "training_macs.csv",
         &[
@@ -254,5 +301,4 @@ pub fn fig4(p: &Fig4Panels) -> Result<Artifacts> {
             ]
         }),
     );
-    Ok(art)
 }

@@ -1,7 +1,10 @@
 //! The panels of the paper's figures and of sweeps, drawn from the typed
 //! results of the `experiments` crate: each builder returns the figure's
-//! [`Artifacts`] (panels with captions, and the plotted data as CSV).
+//! [`Artifacts`] (panels with captions, and the plotted data as CSV). The
+//! figures of `docs/emulators.md` are drawn from event streams
+//! ([`emulators`]).
 
+pub mod emulators;
 mod fig1;
 mod fig4;
 mod supervised;

@@ -13,12 +13,24 @@ use crate::{
 /// Draws every panel of a supervised figure.
 pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
     let mut art = Artifacts::default();
+    input_panels(p, &mut art);
+    reservoir_panels(p, &mut art);
+    tsne_csv(p, &mut art);
+    confusion_csvs(p, &mut art);
+    let names: Vec<String> = (0..p.task.classes).map(p.task.class_name).collect();
+    confusion_panels(p, &names, &mut art);
+    tsne_panel(p, &names, &mut art);
+    accuracy_panel(p, &mut art);
+    training_macs_panel(p, &mut art);
+    energy_panel(p, &mut art);
+    cost_csvs(p, &mut art);
+    Ok(art)
+}
 
-    let name = (p.task.class_name)(p.example_label);
+/// The example sample's input events as CSV, drawn as frames (vision,
+/// a square number of channels) or as a channel-time raster (audio).
+fn input_panels(p: &SupervisedPanels, art: &mut Artifacts) {
     let raster = &p.example_raster;
-    let channels = raster.channels();
-
-    // Input: frames (vision, 16 x 16) or a channel-time raster (audio).
     let steps = raster.steps();
     art.csv(
         "input_events.csv",
@@ -30,63 +42,84 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
                 .map(move |&c| vec![t.to_string(), c.to_string()])
         }),
     );
+    let channels = raster.channels();
     let side = (channels as f64).sqrt().round() as usize;
     if side * side == channels as usize && p.frames > 0 {
-        let per = steps.div_ceil(p.frames).max(1);
-        let frames: Vec<HeatFrame> = (0..steps.div_ceil(per))
-            .map(|k| {
-                let mut values = vec![0.0; side * side];
-                for t in k * per..((k + 1) * per).min(steps) {
-                    for &c in raster.step(t) {
-                        values[c as usize] += 1.0;
-                    }
-                }
-                HeatFrame {
-                    title: format!("steps {}-{}", k * per, ((k + 1) * per).min(steps) - 1),
-                    width: side,
-                    height: side,
-                    values,
-                }
-            })
-            .collect();
-        let max = frames
-            .iter()
-            .flat_map(|f| f.values.iter().copied())
-            .fold(1.0, f64::max);
-        let columns = frames.len().min(5);
-        art.figure("input_frames",
-            &format!(
-                "Input events of one test sample (digit {name}), binned into {steps} steps, summed over groups of {per} steps"
-            ),
-            FrameGrid {
-                title: format!("{}: input events of a test sample ({name})", p.task.dataset),
-                frames,
-                columns,
-                scale: ColourScale::Sequential { min: 0.0, max },
-                colour_label: "active steps".into(),
-                size: (1000, 520),
-            });
+        input_frames(p, side, art);
     } else {
-        let points = (0..steps)
-            .flat_map(|t| raster.step(t).iter().map(move |&c| (t as f64, c, 0)))
-            .collect();
-        art.figure(
-            "input_raster",
-            &format!("Input spikes of one test sample ({name}) per cochlea channel and time step"),
-            RasterPlot {
-                title: format!("{}: input spikes of a test sample ({name})", p.task.dataset),
-                x_label: "time step".into(),
-                y_label: "channel (low to high frequency)".into(),
-                channels,
-                points,
-                groups: Vec::new(),
-                x_range: Some((0.0, steps as f64)),
-                size: (900, 500),
-            },
-        );
+        input_raster(p, art);
     }
+}
 
-    // Reservoir spike raster and membrane potentials of the example.
+/// The example's input events summed over `p.frames` groups of steps, on a
+/// `side` x `side` grid.
+fn input_frames(p: &SupervisedPanels, side: usize, art: &mut Artifacts) {
+    let name = (p.task.class_name)(p.example_label);
+    let raster = &p.example_raster;
+    let steps = raster.steps();
+    let per = steps.div_ceil(p.frames).max(1);
+    let frames: Vec<HeatFrame> = (0..steps.div_ceil(per))
+        .map(|k| {
+            let mut values = vec![0.0; side * side];
+            for t in k * per..((k + 1) * per).min(steps) {
+                for &c in raster.step(t) {
+                    values[c as usize] += 1.0;
+                }
+            }
+            HeatFrame {
+                title: format!("steps {}-{}", k * per, ((k + 1) * per).min(steps) - 1),
+                width: side,
+                height: side,
+                values,
+            }
+        })
+        .collect();
+    let max = frames
+        .iter()
+        .flat_map(|f| f.values.iter().copied())
+        .fold(1.0, f64::max);
+    let columns = frames.len().min(5);
+    art.figure("input_frames",
+        &format!(
+            "Input events of one test sample (digit {name}), binned into {steps} steps, summed over groups of {per} steps"
+        ),
+        FrameGrid {
+            title: format!("{}: input events of a test sample ({name})", p.task.dataset),
+            frames,
+            columns,
+            scale: ColourScale::Sequential { min: 0.0, max },
+            colour_label: "active steps".into(),
+            size: (1000, 520),
+        });
+}
+
+/// The example's input spikes per channel and time step.
+fn input_raster(p: &SupervisedPanels, art: &mut Artifacts) {
+    let name = (p.task.class_name)(p.example_label);
+    let raster = &p.example_raster;
+    let steps = raster.steps();
+    let points = (0..steps)
+        .flat_map(|t| raster.step(t).iter().map(move |&c| (t as f64, c, 0)))
+        .collect();
+    art.figure(
+        "input_raster",
+        &format!("Input spikes of one test sample ({name}) per cochlea channel and time step"),
+        RasterPlot {
+            title: format!("{}: input spikes of a test sample ({name})", p.task.dataset),
+            x_label: "time step".into(),
+            y_label: "channel (low to high frequency)".into(),
+            channels: raster.channels(),
+            points,
+            groups: Vec::new(),
+            x_range: Some((0.0, steps as f64)),
+            size: (900, 500),
+        },
+    );
+}
+
+/// Reservoir spike raster and membrane potentials of the example, each with
+/// its CSV, where the trace holds them.
+fn reservoir_panels(p: &SupervisedPanels, art: &mut Artifacts) {
     if let Some(spikes) = &p.trace.spikes {
         let points: Vec<(f64, u32, usize)> = (0..spikes.steps())
             .flat_map(|t| spikes.step(t).iter().map(move |&c| (t as f64, c, 0)))
@@ -117,40 +150,47 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
         );
     }
     if !p.trace.neurons.is_empty() {
-        let series: Vec<Series> = p
-            .trace
-            .neurons
-            .iter()
-            .zip(&p.trace.potentials)
-            .map(|(n, v)| Series {
-                label: format!("neuron {n}"),
-                points: v.iter().enumerate().map(|(t, &x)| (t as f64, x)).collect(),
-            })
-            .collect();
-        art.csv(
-            "membrane.csv",
-            &["step", "neuron", "v"],
-            series.iter().flat_map(|s| {
-                s.points
-                    .iter()
-                    .map(move |(t, v)| vec![t.to_string(), s.label.clone(), format!("{v}")])
-            }),
-        );
-        art.figure(
-            "membrane",
-            "Membrane potentials of a few reservoir neurons for the same sample (after reset)",
-            LinePlot {
-                title: "Membrane potential".into(),
-                x_label: "time step".into(),
-                y_label: "v (membrane units)".into(),
-                series,
-                y_range: None,
-                size: (900, 450),
-            },
-        );
+        membrane_panel(p, art);
     }
+}
 
-    // Data of the panels drawn with the figure types of the plot module.
+/// Membrane potentials of the traced neurons, with their CSV.
+fn membrane_panel(p: &SupervisedPanels, art: &mut Artifacts) {
+    let series: Vec<Series> = p
+        .trace
+        .neurons
+        .iter()
+        .zip(&p.trace.potentials)
+        .map(|(n, v)| Series {
+            label: format!("neuron {n}"),
+            points: v.iter().enumerate().map(|(t, &x)| (t as f64, x)).collect(),
+        })
+        .collect();
+    art.csv(
+        "membrane.csv",
+        &["step", "neuron", "v"],
+        series.iter().flat_map(|s| {
+            s.points
+                .iter()
+                .map(move |(t, v)| vec![t.to_string(), s.label.clone(), format!("{v}")])
+        }),
+    );
+    art.figure(
+        "membrane",
+        "Membrane potentials of a few reservoir neurons for the same sample (after reset)",
+        LinePlot {
+            title: "Membrane potential".into(),
+            x_label: "time step".into(),
+            y_label: "v (membrane units)".into(),
+            series,
+            y_range: None,
+            size: (900, 450),
+        },
+    );
+}
+
+/// The t-SNE coordinates (up to three) and class of each test sample.
+fn tsne_csv(p: &SupervisedPanels, art: &mut Artifacts) {
     art.csv(
         "tsne.csv",
         &["x", "y", "z", "label"],
@@ -165,6 +205,10 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             vec![c(0), c(1), c(2), (p.task.class_name)(p.embedding_labels[i])]
         }),
     );
+}
+
+/// The software and the hardware confusion counts as CSV.
+fn confusion_csvs(p: &SupervisedPanels, art: &mut Artifacts) {
     for (stem, r) in [
         ("confusion_software", &p.confusion_software),
         ("confusion_hardware", &p.confusion_hardware),
@@ -184,7 +228,11 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
                 }),
         );
     }
-    let names: Vec<String> = (0..p.task.classes).map(p.task.class_name).collect();
+}
+
+/// The software and the hardware confusion matrices, rows normalised to
+/// the true class's count; `names` label the classes.
+fn confusion_panels(p: &SupervisedPanels, names: &[String], art: &mut Artifacts) {
     for (stem, label, r) in [
         ("confusion_software", "software", &p.confusion_software),
         ("confusion_hardware", "hardware", &p.confusion_hardware),
@@ -226,12 +274,17 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
                 colour_label: "% of the true class".into(),
                 x_extent: None,
                 y_extent: None,
-                x_ticks: names.clone(),
-                y_ticks: names.clone(),
+                x_ticks: names.to_vec(),
+                y_ticks: names.to_vec(),
                 annotate: Some(0),
                 size: (720, 640),
             });
     }
+}
+
+/// The t-SNE of the test features in 3-D or 2-D (none for other
+/// dimensions); `names` label the classes.
+fn tsne_panel(p: &SupervisedPanels, names: &[String], art: &mut Artifacts) {
     let classes: Vec<usize> = p.embedding_labels.to_vec();
     if p.embedding.ncols() >= 3 {
         art.figure(
@@ -253,7 +306,7 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
                     })
                     .collect(),
                 classes,
-                class_names: names.clone(),
+                class_names: names.to_vec(),
                 shapes: Vec::new(),
                 shape_names: Vec::new(),
                 point_size: 3,
@@ -275,7 +328,7 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
                     .map(|i| (p.embedding[(i, 0)], p.embedding[(i, 1)]))
                     .collect(),
                 classes,
-                class_names: names.clone(),
+                class_names: names.to_vec(),
                 shapes: Vec::new(),
                 shape_names: Vec::new(),
                 point_size: 3,
@@ -283,8 +336,21 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             },
         );
     }
+}
 
-    // Accuracy: ours (measured) beside the paper's; baselines only where measured.
+/// A bar series without error bars or stacking.
+fn plain_bars(label: &str, values: Vec<f64>) -> BarSeries {
+    BarSeries {
+        label: label.to_owned(),
+        values,
+        errors: Vec::new(),
+        stack: None,
+    }
+}
+
+/// Accuracy, with its CSV: ours (measured) beside the paper's; baselines
+/// only where measured.
+fn accuracy_panel(p: &SupervisedPanels, art: &mut Artifacts) {
     let (psw, phw) = p.task.paper_accuracy;
     let mut categories = vec!["LSM-ANN software".to_owned(), "LSM-ANN hardware".to_owned()];
     let mut ours = vec![
@@ -319,20 +385,7 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             x_label: "model".into(),
             y_label: "test accuracy (%)".into(),
             categories,
-            series: vec![
-                BarSeries {
-                    label: "this run".into(),
-                    values: ours,
-                    errors: Vec::new(),
-                    stack: None,
-                },
-                BarSeries {
-                    label: "paper".into(),
-                    values: paper,
-                    errors: Vec::new(),
-                    stack: None,
-                },
-            ],
+            series: vec![plain_bars("this run", ours), plain_bars("paper", paper)],
             log_y: false,
             value_labels: true,
             y_range: Some((0.0, 105.0)),
@@ -340,8 +393,10 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             size: (900, 520),
         },
     );
+}
 
-    // Training cost per sample (paper convention), log scale.
+/// Training cost per sample (paper convention), log scale.
+fn training_macs_panel(p: &SupervisedPanels, art: &mut Artifacts) {
     art.figure(
         "training_macs",
         "Training multiply-accumulates per sample under the paper's convention (docs/costmodel.md)",
@@ -350,12 +405,10 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             x_label: "model".into(),
             y_label: "MACs per training sample".into(),
             categories: p.costs.training.iter().map(|(m, _)| m.clone()).collect(),
-            series: vec![BarSeries {
-                label: String::new(),
-                values: p.costs.training.iter().map(|(_, v)| *v).collect(),
-                errors: Vec::new(),
-                stack: None,
-            }],
+            series: vec![plain_bars(
+                "",
+                p.costs.training.iter().map(|(_, v)| *v).collect(),
+            )],
             log_y: true,
             value_labels: true,
             y_range: None,
@@ -363,8 +416,11 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             size: (800, 500),
         },
     );
+}
 
-    // Inference energy per sample, per layer, digital vs hybrid (counted events).
+/// Inference energy per sample, per layer, digital against hybrid (counted
+/// events).
+fn energy_panel(p: &SupervisedPanels, art: &mut Artifacts) {
     let layer_series: Vec<BarSeries> = p
         .costs
         .layers
@@ -390,7 +446,10 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             legend: LegendPosition::UpperRight,
             size: (760, 520),
         });
+}
 
+/// The training cost and the per-layer energy as CSV.
+fn cost_csvs(p: &SupervisedPanels, art: &mut Artifacts) {
     art.csv(
         "training_macs.csv",
         &["model", "macs_per_sample_paper_convention"],
@@ -407,5 +466,4 @@ pub fn supervised(p: &SupervisedPanels) -> Result<Artifacts> {
             .iter()
             .map(|(l, d, h)| vec![l.clone(), format!("{}", d * 1e6), format!("{}", h * 1e6)]),
     );
-    Ok(art)
 }
