@@ -51,9 +51,10 @@
 //!   point with the most of them (the default pulse forms every cell).
 //! * Random streams: forming and faults from the seed's
 //!   `DeviceForming`/`DeviceFaults` streams (through the libraries), the
-//!   read statistics from `ReadNoise` keyed 0, the traces from `ReadNoise`
-//!   keyed 1, and the choice of traced cells ([`seeds::shuffle`] of the
-//!   cell indices) from `Analysis` keyed 1.
+//!   read statistics from [`Draw::ReadStatistics`] (`ReadNoise` keyed 0),
+//!   the traces from [`Draw::ReadTraces`] (`ReadNoise` keyed 1), and the
+//!   choice of traced cells ([`seeds::shuffle`] of the cell indices) from
+//!   [`Draw::TraceChoice`] (`Analysis` keyed 1).
 
 use crate::error::{Context, Result, ensure, err};
 use cim_macro::{Macro, MacroParams};
@@ -63,18 +64,17 @@ use rram_device::{
     PUBLISHED_G_MEAN_US, PUBLISHED_G_STD_US, Prediction, Program, PulseProgram, ReadStats,
     SweepDistribution, SweepProgram, normal_cdf, predict,
 };
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::report::{Report, Row, Summary, format_tick, pct};
 use crate::run::{Ctx, FigureOutput, Panels};
+use crate::streams::Draw;
 
 /// The paper's read-noise bound: "below 0.14 uS for most cells".
 pub const PAPER_READ_SIGMA_US: f64 = 0.14;
 /// Pristine (as-deposited) resistance reported by ESGNN, MOhm.
 pub const PAPER_PRISTINE_MOHM: f64 = 10.0;
-/// Key of the traced-cell choice in the `Analysis` purpose.
-const TRACE_CHOICE_KEY: u64 = 1;
 
 /// The preset of Fig. 1 (`data/presets/fig1.toml`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -483,16 +483,13 @@ fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<
         s.read_cycles,
         s.read_dt_s,
         &model,
-        &mut seeds.keyed(Purpose::ReadNoise, 0),
+        &mut Draw::ReadStatistics.rng(seeds),
     )?;
     // Distinct random cells: the first of the cell indices in the order of
     // the workspace's seeded shuffle.
     let n = sub.len();
     let mut idx: Vec<usize> = (0..n).collect();
-    seeds::shuffle(
-        &mut idx,
-        &mut seeds.keyed(Purpose::Analysis, TRACE_CHOICE_KEY),
-    );
+    seeds::shuffle(&mut idx, &mut Draw::TraceChoice.rng(seeds));
     let cells: Vec<(usize, usize)> = idx[..s.trace_cells]
         .iter()
         .map(|&i| (i / sub.cols(), i % sub.cols()))
@@ -502,7 +499,7 @@ fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<
         s.read_cycles,
         s.read_dt_s,
         &model,
-        &mut seeds.keyed(Purpose::ReadNoise, 1),
+        &mut Draw::ReadTraces.rng(seeds),
     )?;
     let below = sub
         .conductances_s()

@@ -13,23 +13,21 @@ use costmodel::paper::{Task as CostTask, TrainingRow, inference_row, run_energy,
 use costmodel::{CrossbarMapping, DigitalBaseline, ReadGeometry, TableSet, TrainingConvention};
 use events::{AudioBinning, AudioLabels, DataConfig, Dataset, EventSource, Split, VisionBinning};
 use lsm::{
-    DenseSynapses, EncodeOptions, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses,
-    device_weights,
+    DenseSynapses, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses, device_weights,
 };
 use nalgebra::DMatrix;
 use readout::{
     ContrastiveModel, ContrastiveParams, CrossModalEmbedder, LabeledSet, ProtoNet, ProtoNetParams,
     Scaler, ScalingParams, ZeroShotReport, zero_shot_report,
 };
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
 use crate::report::{Report, Row, Summary, pct};
 use crate::run::{Ctx, FigureOutput, Panels as FigurePanels};
-use crate::supervised::{
-    TEST_KEYS, cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables,
-};
+use crate::streams::{Draw, Stream};
+use crate::supervised::{cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables};
 
 /// One modality's encoder settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,7 +94,7 @@ pub struct ZeroShotSplits<V: EventSource, A: EventSource> {
 /// The zero-shot splits: per seen digit the audio training count (capped
 /// by `train_per_class`), never more than the images available, both
 /// modalities then holding that many; test samples of every digit capped
-/// per digit (the `DataSplit` stream keyed 40-43). Every split must be
+/// per digit (the `Draw::ZeroShot*` streams). Every split must be
 /// non-empty.
 pub fn zero_shot_splits<V: EventSource, A: EventSource>(
     vision: &Dataset<V>,
@@ -123,20 +121,20 @@ pub fn zero_shot_splits<V: EventSource, A: EventSource>(
         .collect();
     let splits = ZeroShotSplits {
         aud_train: aud_all
-            .subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?,
+            .subsample_to_counts(&counts, &mut Draw::ZeroShotAudioTrain.rng(seeds))?,
         img_train: img_all
-            .subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?,
+            .subsample_to_counts(&counts, &mut Draw::ZeroShotImageTrain.rng(seeds))?,
         img_test: cap_per_class(
             &vision.split(Split::Test).filter_classes(&all),
             p.test_per_class,
             seeds,
-            42,
+            Draw::ZeroShotImageTest,
         )?,
         aud_test: cap_per_class(
             &audio.split(Split::Test).filter_classes(&all),
             p.test_per_class,
             seeds,
-            43,
+            Draw::ZeroShotAudioTest,
         )?,
     };
     for (what, n) in [
@@ -358,24 +356,23 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput> {
     )?;
 
     // Distinct key ranges per modality and split.
-    let opt = |k: u64| EncodeOptions {
-        seeds,
-        key_offset: k * TEST_KEYS,
-    };
+    let opt = |s: Stream| s.options(seeds);
+    let (train_i, test_i) = (opt(Stream::TrainImages), opt(Stream::TestImages));
+    let (train_a, test_a) = (opt(Stream::TrainAudio), opt(Stream::TestAudio));
     let sw = ctx.stages.run("reservoir (software)", || {
         Ok([
-            encode(&sw_img, &r_img_train, opt(0), "software image train")?,
-            encode(&sw_img, &r_img_test, opt(1), "software image test")?,
-            encode(&sw_aud, &r_aud_train, opt(2), "software audio train")?,
-            encode(&sw_aud, &r_aud_test, opt(3), "software audio test")?,
+            encode(&sw_img, &r_img_train, train_i, "software image train")?,
+            encode(&sw_img, &r_img_test, test_i, "software image test")?,
+            encode(&sw_aud, &r_aud_train, train_a, "software audio train")?,
+            encode(&sw_aud, &r_aud_test, test_a, "software audio test")?,
         ])
     })?;
     let hw = ctx.stages.run("reservoir (hardware)", || {
         Ok([
-            encode(&hw_img, &r_img_train, opt(0), "hardware image train")?,
-            encode(&hw_img, &r_img_test, opt(1), "hardware image test")?,
-            encode(&hw_aud, &r_aud_train, opt(2), "hardware audio train")?,
-            encode(&hw_aud, &r_aud_test, opt(3), "hardware audio test")?,
+            encode(&hw_img, &r_img_train, train_i, "hardware image train")?,
+            encode(&hw_img, &r_img_test, test_i, "hardware image test")?,
+            encode(&hw_aud, &r_aud_train, train_a, "hardware audio train")?,
+            encode(&hw_aud, &r_aud_test, test_a, "hardware audio test")?,
         ])
     })?;
 

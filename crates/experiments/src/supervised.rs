@@ -21,7 +21,7 @@ use lsm::{
 };
 use nalgebra::DMatrix;
 use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, ScalingParams};
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{
@@ -30,6 +30,7 @@ use crate::baselines::{
 use crate::output::Stages;
 use crate::report::{Report, Row, Summary, pct};
 use crate::run::{Ctx, FigureOutput, Panels};
+use crate::streams::{self, Draw};
 
 /// Caps on the number of samples per class, for real and emulated data
 /// (synthetic data are generated at the sizes of `data.source`).
@@ -190,9 +191,6 @@ pub fn encode<F: Real, S: Synapses<F>>(
     bar.finish();
     Ok(f?)
 }
-
-/// Key offset of the test split's per-sample streams (train starts at 0).
-pub const TEST_KEYS: u64 = lsm::Split::Test.key_offset();
 
 /// Both reservoirs of a figure: software (ideal weights from the device
 /// model) and hardware (the simulated macro).
@@ -390,7 +388,7 @@ where
 }
 
 /// The training and test splits of `data`, each capped per class by
-/// `limits` (the `DataSplit` stream keyed 1 and 2), checked non-empty and
+/// `limits` ([`Draw::TrainCap`], [`Draw::TestCap`]), checked non-empty and
 /// with every label below `classes` (`dataset` names them in errors).
 pub fn split_capped<S: EventSource>(
     data: &Dataset<S>,
@@ -402,10 +400,10 @@ pub fn split_capped<S: EventSource>(
     let mut train = data.split(Split::Train);
     let mut test = data.split(Split::Test);
     if let Some(n) = limits.train_per_class {
-        train = cap_per_class(&train, n, seeds, 1)?;
+        train = cap_per_class(&train, n, seeds, Draw::TrainCap)?;
     }
     if let Some(n) = limits.test_per_class {
-        test = cap_per_class(&test, n, seeds, 2)?;
+        test = cap_per_class(&test, n, seeds, Draw::TestCap)?;
     }
     ensure!(
         !train.is_empty() && !test.is_empty(),
@@ -425,19 +423,19 @@ pub fn split_capped<S: EventSource>(
 }
 
 /// At most `cap` samples of every class (all of a class that has fewer),
-/// drawn with the `DataSplit` stream keyed by `key`.
+/// drawn from the stream of `draw`.
 pub fn cap_per_class<S: EventSource>(
     data: &Dataset<S>,
     cap: usize,
     seeds: Seeds,
-    key: u64,
+    draw: Draw,
 ) -> Result<Dataset<S>> {
     let counts = data
         .class_counts()
         .into_iter()
         .map(|(c, n)| (c, n.min(cap)))
         .collect();
-    Ok(data.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, key))?)
+    Ok(data.subsample_to_counts(&counts, &mut draw.rng(seeds))?)
 }
 
 /// Spike-count features of both splits on one reservoir.
@@ -448,7 +446,8 @@ pub struct Encoded {
     pub test: Features,
 }
 
-/// Encodes both splits (training keys from 0, test keys from [`TEST_KEYS`]).
+/// Encodes both splits, each keyed by its [`lsm::Split`] (training keys
+/// from 0, test keys from 2^32).
 pub fn encode_splits<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     prepared: &Prepared,
@@ -578,7 +577,9 @@ where
     {
         let mut ws = res.software.workspace()?;
         let mut counts = vec![0; preset.reservoir.n_res];
-        let mut rng = seeds.keyed(Purpose::ReadNoise, TEST_KEYS + example as u64);
+        // The read noise the example had in the test encoding.
+        let mut rng =
+            streams::sample_rng(EncodeOptions::for_split(seeds, lsm::Split::Test), example);
         res.software.run(
             &test_r[example],
             &mut ws,

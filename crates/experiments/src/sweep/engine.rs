@@ -46,11 +46,8 @@ type Computed<T> = std::result::Result<Arc<T>, String>;
 
 use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
 use crate::fig4::{Fig4Preset, ZeroShotSplits, shared_audio_weights, zero_shot_splits};
-use crate::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
-
-/// Key offset of the audio samples' input-noise streams in zero-shot runs
-/// (images start at 0), so the two modalities never share a stream.
-pub const AUDIO_NOISE_KEYS: u64 = 1 << 40;
+use crate::streams::{NoiseStream, Stream};
+use crate::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset};
 
 /// What one run produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -524,15 +521,9 @@ pub fn fit_chip(
 fn encode<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     rasters: &[SpikeRaster],
-    seeds: Seeds,
-    key_offset: u64,
+    options: EncodeOptions,
 ) -> Result<Features> {
-    Ok(reservoir.encode_with(
-        rasters.len(),
-        |i| Ok(&rasters[i]),
-        EncodeOptions { seeds, key_offset },
-        &|_| {},
-    )?)
+    Ok(reservoir.encode_with(rasters.len(), |i| Ok(&rasters[i]), options, &|_| {})?)
 }
 
 fn events_per_sample(r: &[SpikeRaster]) -> f64 {
@@ -757,16 +748,24 @@ impl<B: Modality> Task for SupervisedTask<B> {
     }
 }
 
-/// Encodes both splits with the keys of `supervised::encode_splits`
-/// (training from 0, test from `TEST_KEYS`), without progress bars.
+/// Encodes both splits with the keys of `supervised::encode_splits` (each
+/// split keyed by its [`lsm::Split`]), without progress bars.
 fn supervised_encode<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     prepared: &Prepared,
     seeds: Seeds,
 ) -> Result<Encoded> {
     Ok(Encoded {
-        train: encode(reservoir, &prepared.train_r, seeds, 0)?,
-        test: encode(reservoir, &prepared.test_r, seeds, TEST_KEYS)?,
+        train: encode(
+            reservoir,
+            &prepared.train_r,
+            EncodeOptions::for_split(seeds, lsm::Split::Train),
+        )?,
+        test: encode(
+            reservoir,
+            &prepared.test_r,
+            EncodeOptions::for_split(seeds, lsm::Split::Test),
+        )?,
     })
 }
 
@@ -786,8 +785,9 @@ where
     S::Event: NoiseEvent,
 {
     let (train, test) = supervised::split_capped(data, limits, classes, "the task", seeds)?;
-    let train_r = noisy_rasters(&train, binning, noise, seeds, 0)?;
-    let test_r = noisy_rasters(&test, binning, noise, seeds, 0)?;
+    let keys = NoiseStream::Supervised.key_offset();
+    let train_r = noisy_rasters(&train, binning, noise, seeds, keys)?;
+    let test_r = noisy_rasters(&test, binning, noise, seeds, keys)?;
     Ok(Prepared {
         train_y: train.labels_usize(),
         test_y: test.labels_usize(),
@@ -904,11 +904,15 @@ impl Task for ZeroShotTask {
             aud_test,
         } = zero_shot_splits(&vision, &audio, &p.protocol, seeds)?;
         let (ib, ab) = (&p.image.binning, &p.audio.binning);
+        let (ik, ak) = (
+            NoiseStream::ZeroShotImages.key_offset(),
+            NoiseStream::ZeroShotAudio.key_offset(),
+        );
         Ok(ZsPrepared {
-            img_train: noisy_rasters(&img_train, ib, noise, seeds, 0)?,
-            img_test: noisy_rasters(&img_test, ib, noise, seeds, 0)?,
-            aud_train: noisy_rasters(&aud_train, ab, noise, seeds, AUDIO_NOISE_KEYS)?,
-            aud_test: noisy_rasters(&aud_test, ab, noise, seeds, AUDIO_NOISE_KEYS)?,
+            img_train: noisy_rasters(&img_train, ib, noise, seeds, ik)?,
+            img_test: noisy_rasters(&img_test, ib, noise, seeds, ik)?,
+            aud_train: noisy_rasters(&aud_train, ab, noise, seeds, ak)?,
+            aud_test: noisy_rasters(&aud_test, ab, noise, seeds, ak)?,
             y_img_train: img_train.labels_usize(),
             y_img_test: img_test.labels_usize(),
             y_aud_train: aud_train.labels_usize(),
@@ -933,15 +937,15 @@ impl Task for ZeroShotTask {
     ) -> Result<ZsFeatures> {
         let (ir, ar) = (&p.image.reservoir, &p.audio.reservoir);
         // Fig. 4's key ranges: one per modality and split.
-        let run = |img: &dyn Fn(&[SpikeRaster], u64) -> Result<Features>,
-                   aud: &dyn Fn(&[SpikeRaster], u64) -> Result<Features>|
+        let run = |img: &dyn Fn(&[SpikeRaster], Stream) -> Result<Features>,
+                   aud: &dyn Fn(&[SpikeRaster], Stream) -> Result<Features>|
          -> Result<ZsFeatures> {
             Ok(ZsFeatures {
                 f: [
-                    img(&d.img_train, 0)?,
-                    img(&d.img_test, TEST_KEYS)?,
-                    aud(&d.aud_train, 2 * TEST_KEYS)?,
-                    aud(&d.aud_test, 3 * TEST_KEYS)?,
+                    img(&d.img_train, Stream::TrainImages)?,
+                    img(&d.img_test, Stream::TestImages)?,
+                    aud(&d.aud_train, Stream::TrainAudio)?,
+                    aud(&d.aud_test, Stream::TestAudio)?,
                 ],
             })
         };
@@ -960,8 +964,8 @@ impl Task for ZeroShotTask {
                     Reservoir::new(ir.clone(), w)?,
                     Reservoir::new(ar.clone(), wa)?,
                 );
-                run(&|r, k| encode(&ri, r, seeds, k), &|r, k| {
-                    encode(&ra, r, seeds, k)
+                run(&|r, s| encode(&ri, r, s.options(seeds)), &|r, s| {
+                    encode(&ra, r, s.options(seeds))
                 })
             }
             (Backend::Hardware, Some(chip)) => {
@@ -974,8 +978,8 @@ impl Task for ZeroShotTask {
                     ar.clone(),
                     MacroSynapses::new(chip, &names[1], ar.n_in)?,
                 )?;
-                run(&|r, k| encode(&ri, r, seeds, k), &|r, k| {
-                    encode(&ra, r, seeds, k)
+                run(&|r, s| encode(&ri, r, s.options(seeds)), &|r, s| {
+                    encode(&ra, r, s.options(seeds))
                 })
             }
             (Backend::Hardware, None) => Err(err!("no macro for the hardware backend")),
