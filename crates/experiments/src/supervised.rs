@@ -17,7 +17,7 @@ use costmodel::{
 use events::{Binner, DataConfig, Dataset, EventSource, SpikeRaster, Split};
 use lsm::{
     EncodeOptions, Features, MacroSynapses, Real, Reservoir, ReservoirParams, Synapses, Trace,
-    device_weights,
+    analysis::FiringStats, device_weights,
 };
 use nalgebra::DMatrix;
 use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, ScalingParams};
@@ -339,7 +339,6 @@ pub fn tech_tables(set: TableSet) -> Result<TechTables> {
         .with_context(|| format!("loading the technology tables in {}", dir.display()))
 }
 
-/// Runs the whole supervised figure.
 /// The prepared data of a supervised run: splits, labels, rasters.
 pub struct Prepared {
     /// Training labels.
@@ -489,7 +488,12 @@ pub fn evaluate(
     )
 }
 
-/// Runs the whole supervised figure.
+/// The example sample of the panels: the first test sample.
+const EXAMPLE: usize = 0;
+
+/// Runs the whole supervised figure: split and bin the data, encode it on
+/// both reservoirs, train the readouts and the baselines, embed, trace the
+/// example sample, price, and summarise.
 pub fn run<S, B>(
     ctx: &mut Ctx<'_>,
     preset: SupervisedPreset<B>,
@@ -512,11 +516,6 @@ where
         task,
         seeds,
     )?;
-    let (train_len, test_len, steps) = (
-        prepared.train_y.len(),
-        prepared.test_y.len(),
-        prepared.steps,
-    );
     let res = ctx.stages.run("form the macro", || {
         reservoirs(
             &preset.device,
@@ -533,104 +532,173 @@ where
     let hardware = ctx.stages.run("reservoir (hardware)", || {
         encode_splits(&res.hardware, &prepared, seeds, "hardware")
     })?;
-    let classes = task.classes;
-    let sw = ctx.stages.run("readout (software)", || {
+    let readout = |encoded: &Encoded| {
         evaluate(
             &preset.scaling,
             &preset.classifier,
-            &software,
+            encoded,
             &prepared,
-            classes,
+            task.classes,
             seeds,
         )
-    })?;
-    let hw = ctx.stages.run("readout (hardware)", || {
-        evaluate(
-            &preset.scaling,
-            &preset.classifier,
-            &hardware,
-            &prepared,
-            classes,
-            seeds,
-        )
-    })?;
-    let baseline_results = run_baselines(ctx, &preset, &data, &prepared, task, seeds)?;
-    let (sw_test, hw_test) = (&software.test, &hardware.test);
-    let (test_r, test_y) = (&prepared.test_r, &prepared.test_y);
-
-    let n_tsne = preset.panels.tsne_samples.min(test_len);
-    let embedding = ctx.stages.run("t-SNE", || {
-        let x = sw.test_scaled.rows(0, n_tsne).into_owned();
-        let perplexity = preset
-            .panels
-            .tsne_perplexity
-            .min(((n_tsne.max(2) - 1) as f64) / 3.0);
-        Ok(readout::tsne(&x, task.tsne_dims, perplexity, preset.seed)?)
-    })?;
-
-    // The example sample: the first test sample, traced on the software reservoir.
-    let example = 0;
-    let mut trace = Trace {
-        record_first_spike: false,
-        ..Trace::new((0..preset.panels.traced_neurons.min(preset.reservoir.n_res) as u32).collect())
     };
-    {
-        let mut ws = res.software.workspace()?;
-        let mut counts = vec![0; preset.reservoir.n_res];
-        // The read noise the example had in the test encoding.
-        let mut rng =
-            streams::sample_rng(EncodeOptions::for_split(seeds, lsm::Split::Test), example);
-        res.software.run(
-            &test_r[example],
-            &mut ws,
-            &mut rng,
-            &mut counts,
-            Some(&mut trace),
-        )?;
-    }
-
-    // Costs.
+    let sw = ctx
+        .stages
+        .run("readout (software)", || readout(&software))?;
+    let hw = ctx
+        .stages
+        .run("readout (hardware)", || readout(&hardware))?;
+    let baseline_results = run_baselines(ctx, &preset, &data, &prepared, task, seeds)?;
+    let n_tsne = preset.panels.tsne_samples.min(prepared.test_y.len());
+    let embedding = ctx.stages.run("t-SNE", || {
+        embed(&preset.panels, &sw.test_scaled, n_tsne, task, preset.seed)
+    })?;
+    let trace = trace_example(&preset, &res.software, &prepared, seeds)?;
     let costs = ctx.stages.run("costs", || {
         costs(
             task,
             &preset.reservoir,
-            sw_test,
-            hw_test,
+            &software.test,
+            &hardware.test,
             &sw,
-            train_len,
+            prepared.train_y.len(),
             preset.classifier.epochs,
         )
     })?;
+    let measured = Measured {
+        prepared: &prepared,
+        rates: (
+            lsm::analysis::firing_stats(&software.test),
+            lsm::analysis::firing_stats(&hardware.test),
+        ),
+        software_test: &software.test,
+        sw: &sw,
+        hw: &hw,
+        baselines: &baseline_results,
+        costs: &costs,
+    };
+    let summary = summarise(task, &source, &measured);
+    let report = report(task, &preset, &source, &measured);
+    let panels = SupervisedPanels {
+        task,
+        example_raster: prepared.test_r[EXAMPLE].clone(),
+        example_label: prepared.test_y[EXAMPLE],
+        frames: preset.panels.frames,
+        trace,
+        embedding,
+        embedding_labels: prepared.test_y[..n_tsne].to_vec(),
+        confusion_software: sw.test,
+        confusion_hardware: hw.test,
+        costs,
+        baselines: baseline_results
+            .iter()
+            .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
+            .collect(),
+    };
+    Ok(FigureOutput {
+        summary,
+        report,
+        resolved,
+        seed: preset.seed,
+        data_source: source,
+        panels: Panels::Supervised(Box::new(panels)),
+        stages: ctx.finish(),
+    })
+}
 
-    // Outputs.
+/// t-SNE of the first `n` scaled software test features.
+fn embed(
+    panels: &PanelSettings,
+    test_scaled: &DMatrix<f64>,
+    n: usize,
+    task: &Task,
+    seed: u64,
+) -> Result<DMatrix<f64>> {
+    let x = test_scaled.rows(0, n).into_owned();
+    let perplexity = panels.tsne_perplexity.min(((n.max(2) - 1) as f64) / 3.0);
+    Ok(readout::tsne(&x, task.tsne_dims, perplexity, seed)?)
+}
+
+/// The membrane potentials of the first `panels.traced_neurons` neurons
+/// while the software reservoir runs the example sample, with the read
+/// noise that sample had in the test encoding.
+fn trace_example<B, S: Synapses<f32>>(
+    preset: &SupervisedPreset<B>,
+    reservoir: &Reservoir<f32, S>,
+    prepared: &Prepared,
+    seeds: Seeds,
+) -> Result<Trace> {
+    let n_res = preset.reservoir.n_res;
+    let mut trace = Trace {
+        record_first_spike: false,
+        ..Trace::new((0..preset.panels.traced_neurons.min(n_res) as u32).collect())
+    };
+    let mut ws = reservoir.workspace()?;
+    let mut counts = vec![0; n_res];
+    let mut rng = streams::sample_rng(EncodeOptions::for_split(seeds, lsm::Split::Test), EXAMPLE);
+    reservoir.run(
+        &prepared.test_r[EXAMPLE],
+        &mut ws,
+        &mut rng,
+        &mut counts,
+        Some(&mut trace),
+    )?;
+    Ok(trace)
+}
+
+/// What a supervised run measured, for its summary and report.
+struct Measured<'a> {
+    prepared: &'a Prepared,
+    /// Firing statistics of the test features: software, hardware.
+    rates: (FiringStats, FiringStats),
+    software_test: &'a Features,
+    sw: &'a ReadoutResult,
+    hw: &'a ReadoutResult,
+    baselines: &'a [BaselineResult],
+    costs: &'a Costs,
+}
+
+/// The flat numbers of `summary.json`.
+fn summarise(task: &Task, source: &str, m: &Measured<'_>) -> Summary {
+    let (train_len, test_len) = (m.prepared.train_y.len(), m.prepared.test_y.len());
+    let (sw, hw) = (m.sw, m.hw);
     let mut summary = Summary::default();
-    summary.text("data_source", &source);
+    summary.text("data_source", source);
     summary.int("train_samples", train_len as u64);
     summary.int("test_samples", test_len as u64);
-    summary.int("classes", classes as u64);
-    summary.int("time_steps", steps as u64);
+    summary.int("classes", task.classes as u64);
+    summary.int("time_steps", m.prepared.steps as u64);
     summary.num("test_accuracy_software", 100.0 * sw.test.accuracy);
     summary.num("test_accuracy_hardware", 100.0 * hw.test.accuracy);
     summary.num("macro_f1_software", 100.0 * sw.test.macro_f1);
     summary.num("macro_f1_hardware", 100.0 * hw.test.macro_f1);
     summary.int("selected_epoch_software", sw.selected_epoch as u64);
     summary.int("selected_epoch_hardware", hw.selected_epoch as u64);
-    let rate = |f: &Features| lsm::analysis::firing_stats(f);
-    let (rs, rh) = (rate(sw_test), rate(hw_test));
+    let (rs, rh) = &m.rates;
     summary.num("mean_rate_software", rs.mean_rate);
     summary.num("mean_rate_hardware", rh.mean_rate);
     summary.num("silent_fraction_software", rs.silent_fraction);
     summary.num("silent_fraction_hardware", rh.silent_fraction);
     summary.num(
         "input_events_per_sample",
-        sw_test.ops.input_spikes as f64 / test_len as f64,
+        m.software_test.ops.input_spikes as f64 / test_len as f64,
     );
-    costs.summarise(&mut summary);
-    baselines::summarise(&baseline_results, &mut summary);
+    m.costs.summarise(&mut summary);
+    baselines::summarise(m.baselines, &mut summary);
+    summary
+}
 
+/// `report.md`: our numbers beside the paper's.
+fn report<B>(task: &Task, preset: &SupervisedPreset<B>, source: &str, m: &Measured<'_>) -> Report {
+    let (sw, hw) = (m.sw, m.hw);
     let mut report = Report {
         title: task.title.to_owned(),
-        data_source: data_source_words(&preset.data, &source, train_len, test_len),
+        data_source: data_source_words(
+            &preset.data,
+            source,
+            m.prepared.train_y.len(),
+            m.prepared.test_y.len(),
+        ),
         ..Report::default()
     };
     let (p_sw, p_hw) = task.paper_accuracy;
@@ -638,7 +706,7 @@ where
         "LSM-ANN test accuracy, software (ideal weights from the device model)",
         pct(100.0 * sw.test.accuracy),
         &pct(p_sw),
-        &accuracy_comment(&source, 100.0 * sw.test.accuracy, p_sw),
+        &accuracy_comment(source, 100.0 * sw.test.accuracy, p_sw),
     ));
     report.rows.push(Row::new(
         "LSM-ANN test accuracy, hardware (simulated macro: read noise, 14-bit ADC)",
@@ -651,52 +719,28 @@ where
         ),
     ));
     baselines::report_rows(
-        &baseline_results,
+        m.baselines,
         task.paper_baselines,
         (100.0 * sw.test.accuracy, p_sw),
-        &source,
+        source,
         &mut report,
     );
-    costs.report_rows(&mut report);
+    m.costs.report_rows(&mut report);
+    let (rs, rh) = &m.rates;
+    let r = &preset.reservoir;
     report.notes.push(format!(
         "Reservoir: {} inputs, {} LIF neurons, decay {}, threshold {}, gain {}, {} time steps; mean firing rate {:.4} (software) and {:.4} (hardware) spikes per neuron per step; {:.1} % (software) of the neurons never fired on the test set.",
-        preset.reservoir.n_in,
-        preset.reservoir.n_res,
-        preset.reservoir.neuron.decay,
-        preset.reservoir.neuron.v_th,
-        preset.reservoir.neuron.gain,
-        steps,
+        r.n_in,
+        r.n_res,
+        r.neuron.decay,
+        r.neuron.v_th,
+        r.neuron.gain,
+        m.prepared.steps,
         rs.mean_rate,
         rh.mean_rate,
         100.0 * rs.silent_fraction
     ));
-
-    let panels = SupervisedPanels {
-        task,
-        example_raster: test_r[example].clone(),
-        example_label: test_y[example],
-        frames: preset.panels.frames,
-        trace,
-        embedding,
-        embedding_labels: test_y[..n_tsne].to_vec(),
-        confusion_software: sw.test,
-        confusion_hardware: hw.test,
-        costs,
-        baselines: baseline_results
-            .iter()
-            .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
-            .collect(),
-    };
-
-    Ok(FigureOutput {
-        summary,
-        report,
-        resolved,
-        seed: preset.seed,
-        data_source: source,
-        panels: Panels::Supervised(Box::new(panels)),
-        stages: ctx.finish(),
-    })
+    report
 }
 
 /// Trains the preset's baselines on the figure's splits, binned at each
