@@ -29,10 +29,11 @@ use baselines::{
 };
 use events::{AudioBinning, SpikeRaster, TimeBins, VisionBinning};
 use readout::ClassificationReport;
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::report::{Report, Row, Summary, pct};
+use crate::streams::Draw;
 
 /// A trained baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,13 +249,12 @@ pub fn train_one(
     seeds: Seeds,
 ) -> Result<BaselineResult> {
     let start = Instant::now();
-    // One validation carve for every baseline (the DataSplit stream keyed
-    // past the LSM's caps, 1 and 2).
+    // One validation carve for every baseline, from its own stream.
     let (valid_idx, train_idx) = seeds::stratified_split(
         data.train_y,
         preset.validation_fraction,
         1,
-        &mut seeds.keyed(Purpose::DataSplit, 3),
+        &mut Draw::BaselineValidation.rng(seeds),
     );
     let train_set = Modality {
         rasters: data.train,
@@ -472,16 +472,16 @@ pub fn train_clip(
     if let Some(e) = preset.epochs {
         params.training.epochs = e;
     }
-    let carve = |m: Modality<'_>, key: u64| {
+    let carve = |m: Modality<'_>, draw: Draw| {
         seeds::stratified_split(
             m.labels,
             preset.validation_fraction,
             1,
-            &mut seeds.keyed(Purpose::DataSplit, key),
+            &mut draw.rng(seeds),
         )
     };
-    let (vi, ti) = carve(train_img, 44);
-    let (va, ta) = carve(train_aud, 45);
+    let (vi, ti) = carve(train_img, Draw::ClipImageValidation);
+    let (va, ta) = carve(train_aud, Draw::ClipAudioValidation);
     let (tix, tiy) = subset(train_img, &ti);
     let (tax, tay) = subset(train_aud, &ta);
     let (vix, viy) = subset(train_img, &vi);

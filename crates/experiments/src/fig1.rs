@@ -51,9 +51,10 @@
 //!   point with the most of them (the default pulse forms every cell).
 //! * Random streams: forming and faults from the seed's
 //!   `DeviceForming`/`DeviceFaults` streams (through the libraries), the
-//!   read statistics from `ReadNoise` keyed 0, the traces from `ReadNoise`
-//!   keyed 1, and the choice of traced cells ([`seeds::shuffle`] of the
-//!   cell indices) from `Analysis` keyed 1.
+//!   read statistics from [`Draw::ReadStatistics`] (`ReadNoise` keyed 0),
+//!   the traces from [`Draw::ReadTraces`] (`ReadNoise` keyed 1), and the
+//!   choice of traced cells ([`seeds::shuffle`] of the cell indices) from
+//!   [`Draw::TraceChoice`] (`Analysis` keyed 1).
 
 use crate::error::{Context, Result, ensure, err};
 use cim_macro::{Macro, MacroParams};
@@ -63,18 +64,17 @@ use rram_device::{
     PUBLISHED_G_MEAN_US, PUBLISHED_G_STD_US, Prediction, Program, PulseProgram, ReadStats,
     SweepDistribution, SweepProgram, normal_cdf, predict,
 };
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::context::{Ctx, FigureOutput};
 use crate::report::{Report, Row, Summary, format_tick, pct};
+use crate::streams::Draw;
 
 /// The paper's read-noise bound: "below 0.14 uS for most cells".
 pub const PAPER_READ_SIGMA_US: f64 = 0.14;
 /// Pristine (as-deposited) resistance reported by ESGNN, MOhm.
 pub const PAPER_PRISTINE_MOHM: f64 = 10.0;
-/// Key of the traced-cell choice in the `Analysis` purpose.
-const TRACE_CHOICE_KEY: u64 = 1;
 
 /// The preset of Fig. 1 (`data/presets/fig1.toml`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -483,16 +483,13 @@ fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<
         s.read_cycles,
         s.read_dt_s,
         &model,
-        &mut seeds.keyed(Purpose::ReadNoise, 0),
+        &mut Draw::ReadStatistics.rng(seeds),
     )?;
     // Distinct random cells: the first of the cell indices in the order of
     // the workspace's seeded shuffle.
     let n = sub.len();
     let mut idx: Vec<usize> = (0..n).collect();
-    seeds::shuffle(
-        &mut idx,
-        &mut seeds.keyed(Purpose::Analysis, TRACE_CHOICE_KEY),
-    );
+    seeds::shuffle(&mut idx, &mut Draw::TraceChoice.rng(seeds));
     let cells: Vec<(usize, usize)> = idx[..s.trace_cells]
         .iter()
         .map(|&i| (i / sub.cols(), i % sub.cols()))
@@ -502,7 +499,7 @@ fn repeated_reads(p: &Fig1Preset, sub: &ConductanceMap, seeds: Seeds) -> Result<
         s.read_cycles,
         s.read_dt_s,
         &model,
-        &mut seeds.keyed(Purpose::ReadNoise, 1),
+        &mut Draw::ReadTraces.rng(seeds),
     )?;
     let below = sub
         .conductances_s()
@@ -738,6 +735,7 @@ pub fn span(values: &[f64]) -> (f64, f64) {
     }
 }
 
+/// Writes the figure's numbers into `summary.json`'s map.
 fn fill_summary(
     p: &Fig1Preset,
     a: &ArrayStats,
@@ -745,6 +743,18 @@ fn fill_summary(
     scans: &[ScanPoint],
     out: &mut Summary,
 ) -> Result<()> {
+    summarise_array(p, a, out);
+    summarise_reads(&p.fig1, a, r, out);
+    summarise_pristine(p, a, scans, out);
+    summarise_voltage_scans(p, scans, out)?;
+    summarise_compliance(p, scans, out);
+    summarise_breakdown(p, scans, out);
+    Ok(())
+}
+
+/// The whole array's forming statistics, the sub-array's conductances and
+/// its weights, each beside its closed form.
+fn summarise_array(p: &Fig1Preset, a: &ArrayStats, out: &mut Summary) {
     let s = &p.fig1;
     let w = &a.whole;
     out.int("array_rows", w.rows as u64);
@@ -802,8 +812,12 @@ fn fill_summary(
         "macro_g_scale_us",
         a.macro_scale.as_ref().map_or(nan, |m| m.1 * 1e6),
     );
+}
 
-    // Reads.
+/// The repeated reads of the sub-array: per-cell read sigma, the offset of
+/// the read means, and the traced cells.
+fn summarise_reads(s: &Fig1Settings, a: &ArrayStats, r: &Reads, out: &mut Summary) {
+    let nan = f64::NAN;
     let sigma_us: Vec<f64> = r.stats.std_s.iter().map(|v| v * 1e6).collect();
     let sm = Moments::of(&sigma_us);
     out.int("read_cycles", s.read_cycles as u64);
@@ -855,8 +869,10 @@ fn fill_summary(
     let tm = Moments::of(&trace_means);
     out.num("trace_g_min_us", tm.map_or(nan, |m| m.min));
     out.num("trace_g_max_us", tm.map_or(nan, |m| m.max));
+}
 
-    // Pristine cells: the scan point with the most of them.
+/// Pristine cells: those of the scan point with the most of them.
+fn summarise_pristine(p: &Fig1Preset, a: &ArrayStats, scans: &[ScanPoint], out: &mut Summary) {
     let pristine = scans
         .iter()
         .max_by_key(|sp| sp.pristine_us.len())
@@ -874,8 +890,12 @@ fn fill_summary(
         "pristine_r_median_predicted_mohm",
         1.0 / p.device.pristine.g_median_us,
     );
+}
 
-    // Voltage scans.
+/// The pulse and sweep-stop scans: 50 % voltages and the largest error of
+/// the closed-form formed fraction.
+fn summarise_voltage_scans(p: &Fig1Preset, scans: &[ScanPoint], out: &mut Summary) -> Result<()> {
+    let s = &p.fig1;
     let n = s.closed_form_points;
     for (pulse, key) in [(true, "pulse"), (false, "sweep_stop")] {
         let sim = simulated_fractions(scans, pulse);
@@ -900,8 +920,12 @@ fn fill_summary(
         out.num(&format!("{key}_formed_fraction_max_error"), max_err);
     }
     out.int("scan_cells", (s.scan_rows * s.scan_cols) as u64);
+    Ok(())
+}
 
-    // Compliance scan.
+/// The compliance scan: the slope of the mean formed conductance and the
+/// coefficient of variation, beside the closed forms.
+fn summarise_compliance(p: &Fig1Preset, scans: &[ScanPoint], out: &mut Summary) {
     let comp: Vec<&ScanPoint> = scans
         .iter()
         .filter(|sp| matches!(sp.kind, ScanKind::Compliance(_)))
@@ -928,8 +952,11 @@ fn fill_summary(
         cvs.iter().sum::<f64>() / cvs.len().max(1) as f64,
     );
     out.num("compliance_cv_predicted", p.device.compliance.cv());
+}
 
-    // Breakdown voltages under ESGNN's sweep.
+/// Breakdown voltages under ESGNN's sweep and their closed-form moments.
+fn summarise_breakdown(p: &Fig1Preset, scans: &[ScanPoint], out: &mut Summary) {
+    let nan = f64::NAN;
     let bd = scans
         .iter()
         .find(|sp| matches!(sp.kind, ScanKind::Breakdown));
@@ -952,11 +979,45 @@ fn fill_summary(
         "breakdown_v_excess_kurtosis_predicted",
         dist.map_or(nan, |m| m.excess_kurtosis),
     );
-    Ok(())
 }
 
+/// A summary number (NaN when absent).
+fn get(s: &Summary, key: &str) -> f64 {
+    s.get_f64(key).unwrap_or(f64::NAN)
+}
+
+/// `x` with `d` decimals, or `-` when it is not finite.
+fn fixed(x: f64, d: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.d$}")
+    } else {
+        "-".to_owned()
+    }
+}
+
+/// Writes the comparison with the paper into `report`.
 fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
-    let g = |k: &str| s.get_f64(k).unwrap_or(f64::NAN);
+    forming_rows(p, s, &mut report.rows);
+    read_rows(p, s, &mut report.rows);
+    distribution_rows(s, &mut report.rows);
+    let g = |k: &str| get(s, k);
+    report.notes.push(format!(
+        "The {} x {} differential sub-array is rows 0-{} and columns 0-{} of the formed {} x {} macro (pairs of adjacent columns, plus = even). Read statistics over {} cycles per cell are drawn exactly from their sampling distributions when the read noise is Gaussian only. Scans use {} x {} arrays formed with the same seed (common random numbers).",
+        p.fig1.sub_rows,
+        p.fig1.sub_pairs,
+        p.fig1.sub_rows - 1,
+        2 * p.fig1.sub_pairs - 1,
+        g("array_rows"),
+        g("array_cols"),
+        p.fig1.read_cycles,
+        p.fig1.scan_rows,
+        p.fig1.scan_cols,
+    ));
+}
+
+/// The formed conductances (mean, spread, shape) and the formed fraction.
+fn forming_rows(p: &Fig1Preset, s: &Summary, rows: &mut Vec<Row>) {
+    let g = |k: &str| get(s, k);
     let i_c_ua = p.program.compliance().current_a(&p.device.compliance) * 1e6;
     let program = match &p.program {
         Program::Pulse(x) => format!(
@@ -971,20 +1032,12 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
             format_tick(x.v_step_v)
         ),
     };
-    let n = |x: f64, d: usize| {
-        if x.is_finite() {
-            format!("{x:.d$}")
-        } else {
-            "-".to_owned()
-        }
-    };
-    let rows = &mut report.rows;
     rows.push(Row::new(
         "formed conductance, mean",
         format!(
             "{} uS (closed form {})",
-            n(g("formed_g_mean_us"), 2),
-            n(g("formed_g_mean_predicted_us"), 2)
+            fixed(g("formed_g_mean_us"), 2),
+            fixed(g("formed_g_mean_predicted_us"), 2)
         ),
         &format!("{PUBLISHED_G_MEAN_US} uS (ESGNN fit)"),
         &format!(
@@ -998,8 +1051,8 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         "formed conductance, standard deviation",
         format!(
             "{} uS (closed form {})",
-            n(g("formed_g_std_us"), 2),
-            n(g("formed_g_std_predicted_us"), 2)
+            fixed(g("formed_g_std_us"), 2),
+            fixed(g("formed_g_std_predicted_us"), 2)
         ),
         &format!("{PUBLISHED_G_STD_US} uS (ESGNN fit)"),
         "The log-normal spread is calibrated to the published coefficient of variation, so only sampling error separates them.",
@@ -1008,8 +1061,8 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         "formed conductance, shape",
         format!(
             "skewness {}, excess kurtosis {}",
-            n(g("formed_g_skewness"), 3),
-            n(g("formed_g_excess_kurtosis"), 3)
+            fixed(g("formed_g_skewness"), 3),
+            fixed(g("formed_g_excess_kurtosis"), 3)
         ),
         "quasi-normal (fitted with a Gaussian)",
         "A log-normal with a 17 % coefficient of variation is slightly right-skewed, close enough to a Gaussian to be fitted by one.",
@@ -1023,6 +1076,12 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
             1.0 - g("formed_fraction_predicted")
         ),
     ));
+}
+
+/// The read noise: the fraction below the paper's bound, the median and
+/// the traced cells.
+fn read_rows(p: &Fig1Preset, s: &Summary, rows: &mut Vec<Row>) {
+    let g = |k: &str| get(s, k);
     rows.push(Row::new(
         "read sigma below 0.14 uS",
         format!(
@@ -1040,7 +1099,7 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
     ));
     rows.push(Row::new(
         "read sigma, median",
-        format!("{} uS", n(g("read_sigma_median_us"), 3)),
+        format!("{} uS", fixed(g("read_sigma_median_us"), 3)),
         "-",
         "The paper gives only the bound; the median follows from the model at the median conductance.",
     ));
@@ -1049,8 +1108,8 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         format!(
             "{} cells: mean sigma {} uS, largest deviation {} uS",
             g("trace_cells"),
-            n(g("trace_sigma_mean_us"), 3),
-            n(g("trace_max_deviation_us"), 3)
+            fixed(g("trace_sigma_mean_us"), 3),
+            fixed(g("trace_max_deviation_us"), 3)
         ),
         "40 cells stable over repeated reads",
         &format!(
@@ -1063,14 +1122,20 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
             g("trace_cells") * p.fig1.read_cycles as f64
         ),
     ));
+}
+
+/// The weights' shape, the pristine resistance, the breakdown voltage and
+/// the compliance scan.
+fn distribution_rows(s: &Summary, rows: &mut Vec<Row>) {
+    let g = |k: &str| get(s, k);
     rows.push(Row::new(
         "weights (G+ - G-), shape",
         format!(
             "std {} uS, skewness {}, excess kurtosis {}, KS distance {}",
-            n(g("weight_std"), 3),
-            n(g("weight_skewness"), 3),
-            n(g("weight_excess_kurtosis"), 3),
-            n(g("weight_ks_distance"), 4)
+            fixed(g("weight_std"), 3),
+            fixed(g("weight_skewness"), 3),
+            fixed(g("weight_excess_kurtosis"), 3),
+            fixed(g("weight_ks_distance"), 4)
         ),
         "quasi-normal random weights",
         "The difference of two independent log-normal cells is symmetric with half a cell's excess kurtosis: closer to normal than the cells themselves.",
@@ -1079,7 +1144,7 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         "pristine resistance, median",
         format!(
             "{} MOhm ({} unformed cells of the scans)",
-            n(g("pristine_r_median_mohm"), 2),
+            fixed(g("pristine_r_median_mohm"), 2),
             g("pristine_cells")
         ),
         &format!("about {PAPER_PRISTINE_MOHM} MOhm (ESGNN)"),
@@ -1089,9 +1154,9 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         "breakdown voltage (ESGNN sweep)",
         format!(
             "{} +- {} V, skewness {}",
-            n(g("breakdown_v_mean_v"), 3),
-            n(g("breakdown_v_std_v"), 3),
-            n(g("breakdown_v_skewness"), 3)
+            fixed(g("breakdown_v_mean_v"), 3),
+            fixed(g("breakdown_v_std_v"), 3),
+            fixed(g("breakdown_v_skewness"), 3)
         ),
         "quasi-normal (ESGNN, no numbers given)",
         "The Weibull parameters were chosen for a quasi-normal breakdown voltage with an assumed 3.5 V mean.",
@@ -1100,23 +1165,11 @@ fn fill_report(p: &Fig1Preset, s: &Summary, report: &mut Report) {
         "mean conductance per compliance current",
         format!(
             "{} uS/uA (closed form {})",
-            n(g("compliance_slope_us_per_ua"), 3),
-            n(g("compliance_slope_predicted_us_per_ua"), 3)
+            fixed(g("compliance_slope_us_per_ua"), 3),
+            fixed(g("compliance_slope_predicted_us_per_ua"), 3)
         ),
         "tunable by the programming conditions",
         "The formed conductance scales with the compliance current, I_C / V_C, with a constant relative spread.",
-    ));
-    report.notes.push(format!(
-        "The {} x {} differential sub-array is rows 0-{} and columns 0-{} of the formed {} x {} macro (pairs of adjacent columns, plus = even). Read statistics over {} cycles per cell are drawn exactly from their sampling distributions when the read noise is Gaussian only. Scans use {} x {} arrays formed with the same seed (common random numbers).",
-        p.fig1.sub_rows,
-        p.fig1.sub_pairs,
-        p.fig1.sub_rows - 1,
-        2 * p.fig1.sub_pairs - 1,
-        g("array_rows"),
-        g("array_cols"),
-        p.fig1.read_cycles,
-        p.fig1.scan_rows,
-        p.fig1.scan_cols,
     ));
 }
 

@@ -9,27 +9,29 @@ use std::sync::Arc;
 use crate::error::{Context, Result, ensure};
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{Macro, MacroParams};
-use costmodel::paper::{Task as CostTask, TrainingRow, inference_row, run_energy, training_rows};
+use costmodel::paper::{
+    InferenceRow, Task as CostTask, TrainingRow, inference_row, run_energy, training_rows,
+};
 use costmodel::{CrossbarMapping, DigitalBaseline, ReadGeometry, TableSet, TrainingConvention};
-use events::{AudioBinning, AudioLabels, DataConfig, Dataset, EventSource, Split, VisionBinning};
+use events::{
+    AudioBinning, AudioLabels, DataConfig, Dataset, EventSource, SpikeRaster, Split, VisionBinning,
+};
 use lsm::{
-    DenseSynapses, EncodeOptions, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses,
-    device_weights,
+    DenseSynapses, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses, device_weights,
 };
 use nalgebra::DMatrix;
 use readout::{
     ContrastiveModel, ContrastiveParams, CrossModalEmbedder, LabeledSet, ProtoNet, ProtoNetParams,
     Scaler, ScalingParams, ZeroShotReport, zero_shot_report,
 };
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
 use crate::context::{Ctx, FigureOutput};
 use crate::report::{Report, Row, Summary, pct};
-use crate::supervised::{
-    TEST_KEYS, cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables,
-};
+use crate::streams::{Draw, Stream};
+use crate::supervised::{cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables};
 
 /// One modality's encoder settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,7 +98,7 @@ pub struct ZeroShotSplits<V: EventSource, A: EventSource> {
 /// The zero-shot splits: per seen digit the audio training count (capped
 /// by `train_per_class`), never more than the images available, both
 /// modalities then holding that many; test samples of every digit capped
-/// per digit (the `DataSplit` stream keyed 40-43). Every split must be
+/// per digit (the `Draw::ZeroShot*` streams). Every split must be
 /// non-empty.
 pub fn zero_shot_splits<V: EventSource, A: EventSource>(
     vision: &Dataset<V>,
@@ -123,20 +125,20 @@ pub fn zero_shot_splits<V: EventSource, A: EventSource>(
         .collect();
     let splits = ZeroShotSplits {
         aud_train: aud_all
-            .subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 40))?,
+            .subsample_to_counts(&counts, &mut Draw::ZeroShotAudioTrain.rng(seeds))?,
         img_train: img_all
-            .subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, 41))?,
+            .subsample_to_counts(&counts, &mut Draw::ZeroShotImageTrain.rng(seeds))?,
         img_test: cap_per_class(
             &vision.split(Split::Test).filter_classes(&all),
             p.test_per_class,
             seeds,
-            42,
+            Draw::ZeroShotImageTest,
         )?,
         aud_test: cap_per_class(
             &audio.split(Split::Test).filter_classes(&all),
             p.test_per_class,
             seeds,
-            43,
+            Draw::ZeroShotAudioTest,
         )?,
     };
     for (what, n) in [
@@ -239,9 +241,11 @@ pub fn shared_audio_weights(
 }
 
 /// Scaled train and test features of one modality.
-struct Scaled {
-    train: DMatrix<f64>,
-    test: DMatrix<f64>,
+pub(crate) struct Scaled {
+    /// Training features, scaled by the scaler fitted on them.
+    pub(crate) train: DMatrix<f64>,
+    /// Test features, scaled by the same scaler.
+    pub(crate) test: DMatrix<f64>,
 }
 
 fn scale(params: &ScalingParams, train: &Features, test: &Features) -> Result<Scaled> {
@@ -275,8 +279,76 @@ pub struct Fig4Panels {
     pub training: Vec<TrainingRow>,
 }
 
-/// Runs Fig. 4.
+/// Digits 0-9: the classes of both modalities.
+const CLASSES: usize = 10;
+
+/// Runs Fig. 4: open and split the data, bin it, encode it on both
+/// reservoirs, fit the projections and the baselines, embed, price, and
+/// summarise.
 pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
+    let preset = load_preset(ctx)?;
+    let seeds = Seeds::new(preset.seed);
+    let source = preset.data.source.kind().to_owned();
+    let resolved = serde_json::to_value(&preset)?;
+    let data = prepare(ctx, &preset, seeds)?;
+    let lsm = reservoirs(ctx, &preset, seeds)?;
+    let sw = ctx.stages.run("reservoir (software)", || {
+        encode_all(&lsm.sw_image, &lsm.sw_audio, &data, seeds, "software")
+    })?;
+    let hw = ctx.stages.run("reservoir (hardware)", || {
+        encode_all(&lsm.hw_image, &lsm.hw_audio, &data, seeds, "hardware")
+    })?;
+    let software = ctx.stages.run("projections (software)", || {
+        fit_projections(&preset, &data, &sw, seeds)
+    })?;
+    let hardware = ctx.stages.run("projections (hardware)", || {
+        fit_projections(&preset, &data, &hw, seeds)
+    })?;
+    let protonet = ctx.stages.run("prototypical baseline", || {
+        fit_protonet(&preset, &data, &software, seeds)
+    })?;
+    let srnn_clip = run_srnn_clip(ctx, &preset, &data, seeds)?;
+    let tsne = ctx.stages.run("t-SNE", || embed(&preset, &software))?;
+    let costs = ctx.stages.run("costs", || costs(&preset, &sw))?;
+    let outcome = Outcome {
+        software,
+        hardware: hardware.report,
+        protonet,
+        srnn_clip,
+        costs,
+    };
+    let p = &preset.protocol;
+    let summary = summarise(&source, &data, p, &outcome);
+    let report = report(&source, &data, p, &outcome);
+    let panels = Fig4Panels {
+        embedding: tsne.points,
+        labels: data.y_img_test[..tsne.images]
+            .iter()
+            .chain(&data.y_aud_test[..tsne.audio])
+            .copied()
+            .collect(),
+        modality_split: tsne.images,
+        unseen: p.unseen.clone(),
+        software: outcome.software.report,
+        hardware: outcome.hardware,
+        protonet: outcome.protonet.report,
+        srnn_clip: outcome.srnn_clip.map(|c| c.report),
+        training: outcome.costs.training,
+    };
+    Ok(FigureOutput {
+        summary,
+        report,
+        resolved,
+        seed: preset.seed,
+        data_source: source,
+        panels: panels,
+        stages: ctx.finish(),
+    })
+}
+
+/// Loads the preset and checks it: data, binnings, reservoirs, digit
+/// labels and the protocol.
+fn load_preset(ctx: &mut Ctx<'_>) -> Result<Fig4Preset> {
     let (preset, _) = ctx.preset::<Fig4Preset>(Some("data"))?;
     preset.data.validate()?;
     preset.image.binning.validate()?;
@@ -287,45 +359,77 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
         preset.data.audio_labels == AudioLabels::Digits,
         "Fig. 4 pairs spoken and written digits by value: set data.audio_labels = \"digits\""
     );
-    let p = &preset.protocol;
-    p.validate()?;
-    let seeds = Seeds::new(preset.seed);
-    let source = preset.data.source.kind().to_owned();
-    let resolved = serde_json::to_value(&preset)?;
+    preset.protocol.validate()?;
+    Ok(preset)
+}
 
-    // Data: training on seen digits, N-MNIST subsampled to the audio count
-    // per class; test samples of every digit of the protocol.
+/// Rasters and labels of the four zero-shot splits.
+pub(crate) struct ZeroShotData {
+    /// Training image rasters (seen digits).
+    pub(crate) img_train: Vec<SpikeRaster>,
+    /// Test image rasters (every digit of the protocol).
+    pub(crate) img_test: Vec<SpikeRaster>,
+    /// Training audio rasters (seen digits).
+    pub(crate) aud_train: Vec<SpikeRaster>,
+    /// Test audio rasters (every digit of the protocol).
+    pub(crate) aud_test: Vec<SpikeRaster>,
+    /// Digits of the training images.
+    pub(crate) y_img_train: Vec<usize>,
+    /// Digits of the test images.
+    pub(crate) y_img_test: Vec<usize>,
+    /// Digits of the training audio.
+    pub(crate) y_aud_train: Vec<usize>,
+    /// Digits of the test audio.
+    pub(crate) y_aud_test: Vec<usize>,
+}
+
+/// Opens both modalities, draws the zero-shot splits (training on seen
+/// digits, N-MNIST subsampled to the audio count per class; test samples
+/// of every digit of the protocol) and bins every sample.
+fn prepare(ctx: &mut Ctx<'_>, preset: &Fig4Preset, seeds: Seeds) -> Result<ZeroShotData> {
+    let p = &preset.protocol;
     let (vision, audio) = ctx.stages.run("open data", || {
         Ok((preset.data.vision(seeds)?, preset.data.audio(seeds)?))
     })?;
-    let ZeroShotSplits {
-        img_train,
-        aud_train,
-        img_test,
-        aud_test,
-    } = ctx
+    let splits = ctx
         .stages
         .run("split", || zero_shot_splits(&vision, &audio, p, seeds))?;
     tracing::info!(
         "zero-shot data: {} image / {} audio training samples (digits {:?}), {} image / {} audio test samples",
-        img_train.len(),
-        aud_train.len(),
+        splits.img_train.len(),
+        splits.aud_train.len(),
         p.seen,
-        img_test.len(),
-        aud_test.len()
+        splits.img_test.len(),
+        splits.aud_test.len()
     );
-    let (r_img_train, r_img_test, r_aud_train, r_aud_test) =
-        ctx.stages.run("bin events", || {
-            Ok((
-                rasters(&img_train, &preset.image.binning, "binning image train")?,
-                rasters(&img_test, &preset.image.binning, "binning image test")?,
-                rasters(&aud_train, &preset.audio.binning, "binning audio train")?,
-                rasters(&aud_test, &preset.audio.binning, "binning audio test")?,
-            ))
-        })?;
+    let (ib, ab) = (&preset.image.binning, &preset.audio.binning);
+    ctx.stages.run("bin events", || {
+        Ok(ZeroShotData {
+            img_train: rasters(&splits.img_train, ib, "binning image train")?,
+            img_test: rasters(&splits.img_test, ib, "binning image test")?,
+            aud_train: rasters(&splits.aud_train, ab, "binning audio train")?,
+            aud_test: rasters(&splits.aud_test, ab, "binning audio test")?,
+            y_img_train: usize_labels(splits.img_train.labels()),
+            y_img_test: usize_labels(splits.img_test.labels()),
+            y_aud_train: usize_labels(splits.aud_train.labels()),
+            y_aud_test: usize_labels(splits.aud_test.labels()),
+        })
+    })
+}
 
-    // One macro, two partitions sharing the recurrent block; software
-    // weights from the device model with the same sharing.
+/// The four reservoirs of one LSM: the image and audio partitions of one
+/// macro ("hardware") and software weights from the device model with the
+/// same sharing of the recurrent block.
+struct Reservoirs {
+    sw_image: Reservoir<f32, DenseSynapses<f32>>,
+    sw_audio: Reservoir<f32, DenseSynapses<f32>>,
+    hw_image: Reservoir<f32, MacroSynapses>,
+    hw_audio: Reservoir<f32, MacroSynapses>,
+}
+
+/// Forms the macro and builds both modalities' reservoirs on it and on
+/// the device model's software weights.
+fn reservoirs(ctx: &mut Ctx<'_>, preset: &Fig4Preset, seeds: Seeds) -> Result<Reservoirs> {
     let (img_ir, aud_ir) = (&preset.image.reservoir, &preset.audio.reservoir);
     ensure!(
         img_ir.n_res == aud_ir.n_res,
@@ -346,201 +450,327 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
         seeds,
     )?;
     let sw_aud_w = shared_audio_weights(&sw_img_w, img_ir.n_in, aud_ir.n_in)?;
-    let sw_img = Reservoir::new(img_ir.clone(), sw_img_w)?;
-    let sw_aud = Reservoir::new(aud_ir.clone(), sw_aud_w)?;
-    let hw_img = Reservoir::<f32, _>::new(
-        img_ir.clone(),
-        MacroSynapses::new(chip.clone(), &preset.image.partition, img_ir.n_in)?,
-    )?;
-    let hw_aud = Reservoir::<f32, _>::new(
-        aud_ir.clone(),
-        MacroSynapses::new(chip, &preset.audio.partition, aud_ir.n_in)?,
-    )?;
+    Ok(Reservoirs {
+        sw_image: Reservoir::new(img_ir.clone(), sw_img_w)?,
+        sw_audio: Reservoir::new(aud_ir.clone(), sw_aud_w)?,
+        hw_image: Reservoir::new(
+            img_ir.clone(),
+            MacroSynapses::new(chip.clone(), &preset.image.partition, img_ir.n_in)?,
+        )?,
+        hw_audio: Reservoir::new(
+            aud_ir.clone(),
+            MacroSynapses::new(chip, &preset.audio.partition, aud_ir.n_in)?,
+        )?,
+    })
+}
 
-    // Distinct key ranges per modality and split.
-    let opt = |k: u64| EncodeOptions {
+/// Encodes the four splits on one backend's image and audio reservoirs,
+/// each split with its own [`Stream`] of read-noise keys; the features
+/// are in [`Stream::ZERO_SHOT`] order.
+fn encode_all<S: Synapses<f32>>(
+    image: &Reservoir<f32, S>,
+    audio: &Reservoir<f32, S>,
+    d: &ZeroShotData,
+    seeds: Seeds,
+    backend: &str,
+) -> Result<[Features; 4]> {
+    let opt = |s: Stream| s.options(seeds);
+    Ok([
+        encode(
+            image,
+            &d.img_train,
+            opt(Stream::TrainImages),
+            &format!("{backend} image train"),
+        )?,
+        encode(
+            image,
+            &d.img_test,
+            opt(Stream::TestImages),
+            &format!("{backend} image test"),
+        )?,
+        encode(
+            audio,
+            &d.aud_train,
+            opt(Stream::TrainAudio),
+            &format!("{backend} audio train"),
+        )?,
+        encode(
+            audio,
+            &d.aud_test,
+            opt(Stream::TestAudio),
+            &format!("{backend} audio test"),
+        )?,
+    ])
+}
+
+/// Zero-shot retrieval of `model` on the scaled test features.
+fn evaluate(
+    p: &Protocol,
+    d: &ZeroShotData,
+    model: &dyn CrossModalEmbedder,
+    img: &DMatrix<f64>,
+    aud: &DMatrix<f64>,
+) -> Result<ZeroShotReport> {
+    Ok(zero_shot_report(
+        model,
+        LabeledSet {
+            features: img,
+            labels: &d.y_img_test,
+        },
+        LabeledSet {
+            features: aud,
+            labels: &d.y_aud_test,
+        },
+        &p.seen,
+        &p.unseen,
+        CLASSES,
+        &p.ks,
+    )?)
+}
+
+/// The contrastive projections of one backend and their retrieval.
+pub(crate) struct Projections {
+    /// The trained projections.
+    pub(crate) model: ContrastiveModel,
+    /// Retrieval on the test samples.
+    pub(crate) report: ZeroShotReport,
+    /// Training MACs of the projections, total.
+    pub(crate) macs: f64,
+    /// The scaled image features.
+    pub(crate) img: Scaled,
+    /// The scaled audio features.
+    pub(crate) aud: Scaled,
+}
+
+/// Scales each modality's features (fitted on its training split), trains
+/// the contrastive projections on the seen digits and evaluates retrieval;
+/// `f` is in [`Stream::ZERO_SHOT`] order.
+pub(crate) fn fit_projections(
+    preset: &Fig4Preset,
+    d: &ZeroShotData,
+    f: &[Features; 4],
+    seeds: Seeds,
+) -> Result<Projections> {
+    let img = scale(&preset.image.scaling, &f[0], &f[1])?;
+    let aud = scale(&preset.audio.scaling, &f[2], &f[3])?;
+    let fit = ContrastiveModel::fit(
+        &preset.contrastive,
+        &img.train,
+        &d.y_img_train,
+        &aud.train,
+        &d.y_aud_train,
+        CLASSES,
         seeds,
-        key_offset: k * TEST_KEYS,
-    };
-    let sw = ctx.stages.run("reservoir (software)", || {
-        Ok([
-            encode(&sw_img, &r_img_train, opt(0), "software image train")?,
-            encode(&sw_img, &r_img_test, opt(1), "software image test")?,
-            encode(&sw_aud, &r_aud_train, opt(2), "software audio train")?,
-            encode(&sw_aud, &r_aud_test, opt(3), "software audio test")?,
-        ])
-    })?;
-    let hw = ctx.stages.run("reservoir (hardware)", || {
-        Ok([
-            encode(&hw_img, &r_img_train, opt(0), "hardware image train")?,
-            encode(&hw_img, &r_img_test, opt(1), "hardware image test")?,
-            encode(&hw_aud, &r_aud_train, opt(2), "hardware audio train")?,
-            encode(&hw_aud, &r_aud_test, opt(3), "hardware audio test")?,
-        ])
-    })?;
+    )?;
+    let report = evaluate(&preset.protocol, d, &fit.model, &img.test, &aud.test)?;
+    Ok(Projections {
+        model: fit.model,
+        report,
+        macs: fit.cost.op_counts().mac_fp32 as f64,
+        img,
+        aud,
+    })
+}
 
-    let y_img_train = usize_labels(img_train.labels());
-    let y_aud_train = usize_labels(aud_train.labels());
-    let y_img_test = usize_labels(img_test.labels());
-    let y_aud_test = usize_labels(aud_test.labels());
-    let classes = 10;
-    let evaluate = |model: &dyn CrossModalEmbedder,
-                    img: &DMatrix<f64>,
-                    aud: &DMatrix<f64>|
-     -> Result<ZeroShotReport> {
-        Ok(zero_shot_report(
-            model,
-            LabeledSet {
-                features: img,
-                labels: &y_img_test,
-            },
-            LabeledSet {
-                features: aud,
-                labels: &y_aud_test,
-            },
+/// The prototypical baseline's retrieval and training MACs.
+struct ProtoNetResult {
+    report: ZeroShotReport,
+    macs: f64,
+}
+
+/// Trains the prototypical network on the software LSM's scaled features.
+fn fit_protonet(
+    preset: &Fig4Preset,
+    d: &ZeroShotData,
+    sw: &Projections,
+    seeds: Seeds,
+) -> Result<ProtoNetResult> {
+    let fit = ProtoNet::fit(
+        &preset.protonet,
+        &sw.img.train,
+        &d.y_img_train,
+        &sw.aud.train,
+        &d.y_aud_train,
+        CLASSES,
+        seeds,
+    )?;
+    let report = evaluate(
+        &preset.protocol,
+        d,
+        &fit.model as &ProtoNet,
+        &sw.img.test,
+        &sw.aud.test,
+    )?;
+    Ok(ProtoNetResult {
+        report,
+        macs: fit.cost.op_counts().mac_fp32 as f64,
+    })
+}
+
+/// Trains the SRNN-CLIP baseline on the same rasters and splits, if the
+/// preset enables it.
+fn run_srnn_clip(
+    ctx: &mut Ctx<'_>,
+    preset: &Fig4Preset,
+    d: &ZeroShotData,
+    seeds: Seeds,
+) -> Result<Option<ClipResult>> {
+    if !preset.srnn_clip.enabled {
+        return Ok(None);
+    }
+    let p = &preset.protocol;
+    let m = |rasters, labels| Modality { rasters, labels };
+    let r = ctx.stages.run("baseline SRNN-CLIP", || {
+        train_clip(
+            &preset.srnn_clip,
+            (
+                m(&d.img_train, &d.y_img_train),
+                m(&d.aud_train, &d.y_aud_train),
+            ),
+            (m(&d.img_test, &d.y_img_test), m(&d.aud_test, &d.y_aud_test)),
             &p.seen,
             &p.unseen,
-            classes,
+            CLASSES,
             &p.ks,
-        )?)
-    };
-    let fit_clip =
-        |f: &[Features; 4]| -> Result<(ContrastiveModel, ZeroShotReport, f64, Scaled, Scaled)> {
-            let img = scale(&preset.image.scaling, &f[0], &f[1])?;
-            let aud = scale(&preset.audio.scaling, &f[2], &f[3])?;
-            let fit = ContrastiveModel::fit(
-                &preset.contrastive,
-                &img.train,
-                &y_img_train,
-                &aud.train,
-                &y_aud_train,
-                classes,
-                seeds,
-            )?;
-            let report = evaluate(&fit.model, &img.test, &aud.test)?;
-            let macs = fit.cost.op_counts().mac_fp32 as f64;
-            Ok((fit.model, report, macs, img, aud))
-        };
-    let (clip_sw, zs_sw, clip_macs, img_sw, aud_sw) =
-        ctx.stages.run("projections (software)", || fit_clip(&sw))?;
-    let (_, zs_hw, _, _, _) = ctx.stages.run("projections (hardware)", || fit_clip(&hw))?;
-    let (zs_proto, proto_macs) = ctx.stages.run("prototypical baseline", || {
-        let fit = ProtoNet::fit(
-            &preset.protonet,
-            &img_sw.train,
-            &y_img_train,
-            &aud_sw.train,
-            &y_aud_train,
-            classes,
             seeds,
-        )?;
-        let report = evaluate(&fit.model as &ProtoNet, &img_sw.test, &aud_sw.test)?;
-        Ok((report, fit.cost.op_counts().mac_fp32 as f64))
+        )
     })?;
-    let srnn_clip: Option<ClipResult> = if preset.srnn_clip.enabled {
-        let m = |rasters, labels| Modality { rasters, labels };
-        let r = ctx.stages.run("baseline SRNN-CLIP", || {
-            train_clip(
-                &preset.srnn_clip,
-                (m(&r_img_train, &y_img_train), m(&r_aud_train, &y_aud_train)),
-                (m(&r_img_test, &y_img_test), m(&r_aud_test, &y_aud_test)),
-                &p.seen,
-                &p.unseen,
-                classes,
-                &p.ks,
-                seeds,
-            )
-        })?;
-        tracing::info!(
-            "SRNN-CLIP: audio-search-image top-1 {:.2} % seen, {:.2} % unseen ({:.1} s)",
-            100.0 * r.report.seen.audio_to_image.top1(),
-            100.0 * r.report.unseen.audio_to_image.top1(),
-            r.seconds
-        );
-        Some(r)
-    } else {
-        None
-    };
-
-    // t-SNE of the projected test embeddings of both modalities.
-    let (n_i, n_a) = (
-        preset.panels.tsne_samples.min(img_sw.test.nrows()),
-        preset.panels.tsne_samples.min(aud_sw.test.nrows()),
+    tracing::info!(
+        "SRNN-CLIP: audio-search-image top-1 {:.2} % seen, {:.2} % unseen ({:.1} s)",
+        100.0 * r.report.seen.audio_to_image.top1(),
+        100.0 * r.report.unseen.audio_to_image.top1(),
+        r.seconds
     );
-    let embedding = ctx.stages.run("t-SNE", || {
-        let ei = clip_sw.embed_image(&img_sw.test.rows(0, n_i).into_owned())?;
-        let ea = clip_sw.embed_audio(&aud_sw.test.rows(0, n_a).into_owned())?;
-        let both = DMatrix::from_fn(n_i + n_a, ei.ncols(), |r, c| {
-            if r < n_i {
-                ei[(r, c)]
-            } else {
-                ea[(r - n_i, c)]
-            }
-        });
-        let perplexity = preset
-            .panels
-            .tsne_perplexity
-            .min(((n_i + n_a).max(2) - 1) as f64 / 3.0);
-        Ok(readout::tsne(&both, 2, perplexity, preset.seed)?)
-    })?;
+    Ok(Some(r))
+}
 
-    // Costs: training (paper convention) and inference per image / audio sample.
-    let costs = ctx.stages.run("costs", || {
-        let (pc, bc) = (TrainingConvention::paper(), TrainingConvention::backprop());
-        let rows = training_rows(CostTask::ZeroShot, &pc, &bc);
-        let tables = tech_tables(TableSet::Literature)?;
-        let (baseline, mapping) = (DigitalBaseline::default(), CrossbarMapping::default());
-        let dim = preset.contrastive.embedding_dim;
-        let per = |f: &Features, n_in_steps: u64| -> Result<(f64, f64)> {
-            let w = per_sample_workload(&f.ops, f.samples, f.n_res, dim);
-            let geo = ReadGeometry {
-                columns: f.n_res as u64,
-                steps: n_in_steps,
-            };
-            let e = run_energy(&w, TableSet::Literature, &tables, &baseline, &mapping, geo)?;
-            Ok((e.digital.total.total_j(), e.hybrid.total.total_j()))
+/// The t-SNE of the first projected test embeddings of both modalities.
+struct Embedding {
+    /// Images first, then audio.
+    points: DMatrix<f64>,
+    /// Embedded images.
+    images: usize,
+    /// Embedded audio samples.
+    audio: usize,
+}
+
+/// Embeds the first `panels.tsne_samples` test samples of each modality
+/// with the software projections and runs t-SNE on them together.
+fn embed(preset: &Fig4Preset, sw: &Projections) -> Result<Embedding> {
+    let (n_i, n_a) = (
+        preset.panels.tsne_samples.min(sw.img.test.nrows()),
+        preset.panels.tsne_samples.min(sw.aud.test.nrows()),
+    );
+    let ei = sw
+        .model
+        .embed_image(&sw.img.test.rows(0, n_i).into_owned())?;
+    let ea = sw
+        .model
+        .embed_audio(&sw.aud.test.rows(0, n_a).into_owned())?;
+    let both = DMatrix::from_fn(n_i + n_a, ei.ncols(), |r, c| {
+        if r < n_i {
+            ei[(r, c)]
+        } else {
+            ea[(r - n_i, c)]
+        }
+    });
+    let perplexity = preset
+        .panels
+        .tsne_perplexity
+        .min(((n_i + n_a).max(2) - 1) as f64 / 3.0);
+    Ok(Embedding {
+        points: readout::tsne(&both, 2, perplexity, preset.seed)?,
+        images: n_i,
+        audio: n_a,
+    })
+}
+
+/// Training and inference costs of the zero-shot task.
+struct Fig4Costs {
+    /// Training cost rows (paper convention).
+    training: Vec<TrainingRow>,
+    /// Counted inference energy per test image: digital, hybrid (joules).
+    image: (f64, f64),
+    /// Counted inference energy per test audio sample: digital, hybrid (joules).
+    audio: (f64, f64),
+    /// The dense estimate per image + audio pair.
+    dense: InferenceRow,
+}
+
+/// Prices training (paper convention) and inference per image and audio
+/// sample of the software run's test encodings.
+fn costs(preset: &Fig4Preset, sw: &[Features; 4]) -> Result<Fig4Costs> {
+    let (pc, bc) = (TrainingConvention::paper(), TrainingConvention::backprop());
+    let training = training_rows(CostTask::ZeroShot, &pc, &bc);
+    let tables = tech_tables(TableSet::Literature)?;
+    let (baseline, mapping) = (DigitalBaseline::default(), CrossbarMapping::default());
+    let dim = preset.contrastive.embedding_dim;
+    let per = |f: &Features| -> Result<(f64, f64)> {
+        let w = per_sample_workload(&f.ops, f.samples, f.n_res, dim);
+        let geo = ReadGeometry {
+            columns: f.n_res as u64,
+            steps: u64::from(f.steps.first().copied().unwrap_or(0)),
         };
-        let steps = |f: &Features| u64::from(f.steps.first().copied().unwrap_or(0));
-        let image = per(&sw[1], steps(&sw[1]))?;
-        let audio = per(&sw[3], steps(&sw[3]))?;
-        let dense = inference_row(
-            CostTask::ZeroShot,
-            TableSet::Literature,
-            &tables,
-            &baseline,
-            &mapping,
-        )?;
-        Ok((rows, image, audio, dense))
-    })?;
-    let (training, e_image, e_audio, dense) = costs;
+        let e = run_energy(&w, TableSet::Literature, &tables, &baseline, &mapping, geo)?;
+        Ok((e.digital.total.total_j(), e.hybrid.total.total_j()))
+    };
+    let image = per(&sw[1])?;
+    let audio = per(&sw[3])?;
+    let dense = inference_row(
+        CostTask::ZeroShot,
+        TableSet::Literature,
+        &tables,
+        &baseline,
+        &mapping,
+    )?;
+    Ok(Fig4Costs {
+        training,
+        image,
+        audio,
+        dense,
+    })
+}
 
-    // Summary.
+/// What the run measured, for the summary, the report and the panels.
+struct Outcome {
+    software: Projections,
+    hardware: ZeroShotReport,
+    protonet: ProtoNetResult,
+    srnn_clip: Option<ClipResult>,
+    costs: Fig4Costs,
+}
+
+/// Audio-search-image top-1 accuracy, seen and unseen digits, percent.
+fn a2i(z: &ZeroShotReport) -> (f64, f64) {
+    (
+        100.0 * z.seen.audio_to_image.top1(),
+        100.0 * z.unseen.audio_to_image.top1(),
+    )
+}
+
+/// The flat numbers of `summary.json`.
+fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summary {
     let mut s = Summary::default();
-    s.text("data_source", &source);
-    s.int("train_image_samples", img_train.len() as u64);
-    s.int("train_audio_samples", aud_train.len() as u64);
-    s.int("test_image_samples", img_test.len() as u64);
-    s.int("test_audio_samples", aud_test.len() as u64);
+    s.text("data_source", source);
+    s.int("train_image_samples", d.y_img_train.len() as u64);
+    s.int("train_audio_samples", d.y_aud_train.len() as u64);
+    s.int("test_image_samples", d.y_img_test.len() as u64);
+    s.int("test_audio_samples", d.y_aud_test.len() as u64);
     let mut measured = vec![
-        ("software", &zs_sw),
-        ("hardware", &zs_hw),
-        ("protonet", &zs_proto),
+        ("software", &o.software.report),
+        ("hardware", &o.hardware),
+        ("protonet", &o.protonet.report),
     ];
-    if let Some(c) = &srnn_clip {
+    if let Some(c) = &o.srnn_clip {
         measured.push(("srnn_clip", &c.report));
         s.int("srnn_clip_epochs", c.epochs as u64);
         s.int("srnn_clip_selected_epoch", c.selected_epoch as u64);
         s.num("srnn_clip_training_macs_total", c.training_macs as f64);
     }
     for (tag, z) in measured {
-        s.num(
-            &format!("a2i_seen_{tag}"),
-            100.0 * z.seen.audio_to_image.top1(),
-        );
-        s.num(
-            &format!("a2i_unseen_{tag}"),
-            100.0 * z.unseen.audio_to_image.top1(),
-        );
+        let (seen, unseen) = a2i(z);
+        s.num(&format!("a2i_seen_{tag}"), seen);
+        s.num(&format!("a2i_unseen_{tag}"), unseen);
         s.num(
             &format!("i2a_seen_{tag}"),
             100.0 * z.seen.image_to_audio.top1(),
@@ -552,36 +782,48 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     }
     s.num("chance_seen", 100.0 / p.seen.len() as f64);
     s.num("chance_unseen", 100.0 / p.unseen.len() as f64);
-    s.num("projection_training_macs_total", clip_macs);
-    s.num("protonet_training_macs_total", proto_macs);
-    for r in &training {
+    s.num("projection_training_macs_total", o.software.macs);
+    s.num("protonet_training_macs_total", o.protonet.macs);
+    let c = &o.costs;
+    for r in &c.training {
         s.num(&format!("training_macs_{}", snake(&r.model)), r.cost);
         if let Some(pr) = r.paper_ratio {
             s.num(&format!("mac_ratio_{}_ours", snake(&r.model)), r.ratio);
             s.num(&format!("mac_ratio_{}_paper", snake(&r.model)), pr);
         }
     }
-    s.num("energy_image_counted_digital_uj", e_image.0 * 1e6);
-    s.num("energy_image_counted_hybrid_uj", e_image.1 * 1e6);
-    s.num("energy_audio_counted_digital_uj", e_audio.0 * 1e6);
-    s.num("energy_audio_counted_hybrid_uj", e_audio.1 * 1e6);
-    s.num("energy_dense_digital_uj", dense.digital_j * 1e6);
-    s.num("energy_dense_hybrid_uj", dense.hybrid_j * 1e6);
-    s.num("energy_dense_ratio", dense.ratio);
+    s.num("energy_image_counted_digital_uj", c.image.0 * 1e6);
+    s.num("energy_image_counted_hybrid_uj", c.image.1 * 1e6);
+    s.num("energy_audio_counted_digital_uj", c.audio.0 * 1e6);
+    s.num("energy_audio_counted_hybrid_uj", c.audio.1 * 1e6);
+    s.num("energy_dense_digital_uj", c.dense.digital_j * 1e6);
+    s.num("energy_dense_hybrid_uj", c.dense.hybrid_j * 1e6);
+    s.num("energy_dense_ratio", c.dense.ratio);
+    s
+}
 
-    // Report.
+/// `report.md`: our numbers beside the paper's.
+fn report(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Report {
     let mut report = Report {
         title: "Fig. 4: zero-shot audio-image retrieval with one RRAM liquid state machine".into(),
         data_source: format!(
             "{source}, {} image / {} audio training samples of digits {:?}, {} image / {} audio test samples",
-            img_train.len(),
-            aud_train.len(),
+            d.y_img_train.len(),
+            d.y_aud_train.len(),
             p.seen,
-            img_test.len(),
-            aud_test.len()
+            d.y_img_test.len(),
+            d.y_aud_test.len()
         ),
         ..Report::default()
     };
+    lsm_rows(p, o, &mut report.rows);
+    baseline_rows(o, &mut report.rows);
+    cost_rows(&o.costs, &mut report.rows);
+    report
+}
+
+/// The LSM's retrieval rows, software and hardware.
+fn lsm_rows(p: &Protocol, o: &Outcome, rows: &mut Vec<Row>) {
     let row = |name: &str, ours: f64, paper: f64, chance: f64| {
         Row::new(
             name,
@@ -591,40 +833,34 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
         )
     };
     let (cs, cu) = (100.0 / p.seen.len() as f64, 100.0 / p.unseen.len() as f64);
-    let a2i = |z: &ZeroShotReport| {
-        (
-            100.0 * z.seen.audio_to_image.top1(),
-            100.0 * z.unseen.audio_to_image.top1(),
-        )
-    };
-    let (sw_s, sw_u) = a2i(&zs_sw);
-    let (hw_s, hw_u) = a2i(&zs_hw);
-    let (pr_s, pr_u) = a2i(&zs_proto);
-    report.rows.push(row(
+    let zs_sw = &o.software.report;
+    let (sw_s, sw_u) = a2i(zs_sw);
+    let (hw_s, hw_u) = a2i(&o.hardware);
+    rows.push(row(
         "audio-search-image top-1, seen digits, LSM software",
         sw_s,
         PAPER_LSM_SOFTWARE.0,
         cs,
     ));
-    report.rows.push(row(
+    rows.push(row(
         "audio-search-image top-1, unseen digits, LSM software",
         sw_u,
         PAPER_LSM_SOFTWARE.1,
         cu,
     ));
-    report.rows.push(row(
+    rows.push(row(
         "audio-search-image top-1, seen digits, LSM hardware",
         hw_s,
         PAPER_LSM_HARDWARE.0,
         cs,
     ));
-    report.rows.push(row(
+    rows.push(row(
         "audio-search-image top-1, unseen digits, LSM hardware",
         hw_u,
         PAPER_LSM_HARDWARE.1,
         cu,
     ));
-    report.rows.push(Row::new(
+    rows.push(Row::new(
         "image-search-audio top-1, seen / unseen, LSM software",
         format!(
             "{} / {}",
@@ -634,14 +870,20 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
         "-",
         "the paper reports this direction in a figure only",
     ));
-    report.rows.push(Row::new(
+}
+
+/// The baselines' retrieval rows: the prototypical network and SRNN-CLIP.
+fn baseline_rows(o: &Outcome, rows: &mut Vec<Row>) {
+    let (pr_s, pr_u) = a2i(&o.protonet.report);
+    rows.push(Row::new(
         "audio-search-image top-1, seen / unseen, prototypical network",
         format!("{} / {}", pct(pr_s), pct(pr_u)),
         &format!("{} / {} (SRNN-ProtoNet)", pct(PAPER_SRNN_PROTONET.0), pct(PAPER_SRNN_PROTONET.1)),
         "ours trains the prototypical loss on the LSM features (a linear backbone per modality); the paper's backbone is a trained SRNN",
     ));
     let paper_clip = format!("{} / {}", pct(PAPER_SRNN_CLIP.0), pct(PAPER_SRNN_CLIP.1));
-    report.rows.push(match &srnn_clip {
+    let (_, sw_u) = a2i(&o.software.report);
+    rows.push(match &o.srnn_clip {
         Some(c) => {
             let (cs_, cu_) = a2i(&c.report);
             Row::new(
@@ -666,9 +908,13 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
             "disabled in the preset's [srnn_clip]; no number is invented",
         ),
     });
-    for r in &training {
+}
+
+/// The training-MAC ratios and the inference energies.
+fn cost_rows(c: &Fig4Costs, rows: &mut Vec<Row>) {
+    for r in &c.training {
         if let Some(pr) = r.paper_ratio {
-            report.rows.push(Row::new(
+            rows.push(Row::new(
                 &format!("training MACs, {} / LSM projections (per pair)", r.model),
                 format!("{:.2}x", r.ratio),
                 &format!("{pr:.2}x"),
@@ -679,7 +925,8 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
             ));
         }
     }
-    report.rows.push(Row::new(
+    let dense = &c.dense;
+    rows.push(Row::new(
         "inference energy, digital / hybrid, per image + audio pair (dense estimate)",
         format!(
             "{:.3} / {:.3} uJ ({:.2}x)",
@@ -695,36 +942,10 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
         ),
         "literature technology tables (data/tech)",
     ));
-    report.rows.push(Row::new(
+    rows.push(Row::new(
         "inference energy, hybrid, per image / per audio sample (this run's counted events)",
-        format!("{:.3} / {:.3} uJ", e_image.1 * 1e6, e_audio.1 * 1e6),
+        format!("{:.3} / {:.3} uJ", c.image.1 * 1e6, c.audio.1 * 1e6),
         "0.383 / 0.162 uJ",
         "the crossbar is read every step, so the hybrid cost follows the step count (50 image, 129 audio steps)",
     ));
-
-    let panels = Fig4Panels {
-        embedding,
-        labels: y_img_test[..n_i]
-            .iter()
-            .chain(&y_aud_test[..n_a])
-            .copied()
-            .collect(),
-        modality_split: n_i,
-        unseen: p.unseen.clone(),
-        software: zs_sw,
-        hardware: zs_hw,
-        protonet: zs_proto,
-        srnn_clip: srnn_clip.map(|c| c.report),
-        training,
-    };
-
-    Ok(FigureOutput {
-        summary: s,
-        report,
-        resolved,
-        seed: preset.seed,
-        data_source: source,
-        panels,
-        stages: ctx.finish(),
-    })
 }

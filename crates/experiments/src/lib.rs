@@ -22,10 +22,12 @@
 //! | the trained baselines run beside the LSM | [`baselines`] |
 //! | sweeps: spec, plan, engine, result store, aggregates | [`sweep`] |
 //! | progress of long stages, shown by the caller | [`progress`] |
+//! | the keys of every seeded stream the reproductions draw from | [`streams`] |
 //!
 //! Randomness: one experiment seed; every component draws from its own
-//! stream of `seeds`; parallel work keys its streams by work item, so
-//! results do not depend on the number of threads.
+//! stream of `seeds` (the keys are listed in [`streams`]); parallel work
+//! keys its streams by work item, so results do not depend on the number
+//! of threads.
 //!
 //! ```
 //! use experiments::{Figure, RunOptions, run_figure};
@@ -53,6 +55,7 @@ pub mod preset;
 pub mod progress;
 pub mod report;
 mod run;
+pub mod streams;
 pub mod supervised;
 pub mod sweep;
 

@@ -17,11 +17,11 @@ use costmodel::{
 use events::{Binner, DataConfig, Dataset, EventSource, SpikeRaster, Split};
 use lsm::{
     EncodeOptions, Features, MacroSynapses, Real, Reservoir, ReservoirParams, Synapses, Trace,
-    device_weights,
+    analysis::FiringStats, device_weights,
 };
 use nalgebra::DMatrix;
 use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, ScalingParams};
-use seeds::{Purpose, Seeds};
+use seeds::Seeds;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{
@@ -30,6 +30,7 @@ use crate::baselines::{
 use crate::context::{Ctx, FigureOutput};
 use crate::output::Stages;
 use crate::report::{Report, Row, Summary, pct};
+use crate::streams::{self, Draw};
 
 /// Caps on the number of samples per class, for real and emulated data
 /// (synthetic data are generated at the sizes of `data.source`).
@@ -191,9 +192,6 @@ pub fn encode<F: Real, S: Synapses<F>>(
     Ok(f?)
 }
 
-/// Key offset of the test split's per-sample streams (train starts at 0).
-pub const TEST_KEYS: u64 = lsm::Split::Test.key_offset();
-
 /// Both reservoirs of a figure: software (ideal weights from the device
 /// model) and hardware (the simulated macro).
 pub struct Reservoirs {
@@ -341,7 +339,6 @@ pub fn tech_tables(set: TableSet) -> Result<TechTables> {
         .with_context(|| format!("loading the technology tables in {}", dir.display()))
 }
 
-/// Runs the whole supervised figure.
 /// The prepared data of a supervised run: splits, labels, rasters.
 pub struct Prepared {
     /// Training labels.
@@ -390,7 +387,7 @@ where
 }
 
 /// The training and test splits of `data`, each capped per class by
-/// `limits` (the `DataSplit` stream keyed 1 and 2), checked non-empty and
+/// `limits` ([`Draw::TrainCap`], [`Draw::TestCap`]), checked non-empty and
 /// with every label below `classes` (`dataset` names them in errors).
 pub fn split_capped<S: EventSource>(
     data: &Dataset<S>,
@@ -402,10 +399,10 @@ pub fn split_capped<S: EventSource>(
     let mut train = data.split(Split::Train);
     let mut test = data.split(Split::Test);
     if let Some(n) = limits.train_per_class {
-        train = cap_per_class(&train, n, seeds, 1)?;
+        train = cap_per_class(&train, n, seeds, Draw::TrainCap)?;
     }
     if let Some(n) = limits.test_per_class {
-        test = cap_per_class(&test, n, seeds, 2)?;
+        test = cap_per_class(&test, n, seeds, Draw::TestCap)?;
     }
     ensure!(
         !train.is_empty() && !test.is_empty(),
@@ -425,19 +422,19 @@ pub fn split_capped<S: EventSource>(
 }
 
 /// At most `cap` samples of every class (all of a class that has fewer),
-/// drawn with the `DataSplit` stream keyed by `key`.
+/// drawn from the stream of `draw`.
 pub fn cap_per_class<S: EventSource>(
     data: &Dataset<S>,
     cap: usize,
     seeds: Seeds,
-    key: u64,
+    draw: Draw,
 ) -> Result<Dataset<S>> {
     let counts = data
         .class_counts()
         .into_iter()
         .map(|(c, n)| (c, n.min(cap)))
         .collect();
-    Ok(data.subsample_to_counts(&counts, &mut seeds.keyed(Purpose::DataSplit, key))?)
+    Ok(data.subsample_to_counts(&counts, &mut draw.rng(seeds))?)
 }
 
 /// Spike-count features of both splits on one reservoir.
@@ -448,7 +445,8 @@ pub struct Encoded {
     pub test: Features,
 }
 
-/// Encodes both splits (training keys from 0, test keys from [`TEST_KEYS`]).
+/// Encodes both splits, each keyed by its [`lsm::Split`] (training keys
+/// from 0, test keys from 2^32).
 pub fn encode_splits<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     prepared: &Prepared,
@@ -490,7 +488,12 @@ pub fn evaluate(
     )
 }
 
-/// Runs the whole supervised figure.
+/// The example sample of the panels: the first test sample.
+const EXAMPLE: usize = 0;
+
+/// Runs the whole supervised figure: split and bin the data, encode it on
+/// both reservoirs, train the readouts and the baselines, embed, trace the
+/// example sample, price, and summarise.
 pub fn run<S, B>(
     ctx: &mut Ctx<'_>,
     preset: SupervisedPreset<B>,
@@ -513,11 +516,6 @@ where
         task,
         seeds,
     )?;
-    let (train_len, test_len, steps) = (
-        prepared.train_y.len(),
-        prepared.test_y.len(),
-        prepared.steps,
-    );
     let res = ctx.stages.run("form the macro", || {
         reservoirs(
             &preset.device,
@@ -534,102 +532,173 @@ where
     let hardware = ctx.stages.run("reservoir (hardware)", || {
         encode_splits(&res.hardware, &prepared, seeds, "hardware")
     })?;
-    let classes = task.classes;
-    let sw = ctx.stages.run("readout (software)", || {
+    let readout = |encoded: &Encoded| {
         evaluate(
             &preset.scaling,
             &preset.classifier,
-            &software,
+            encoded,
             &prepared,
-            classes,
+            task.classes,
             seeds,
         )
-    })?;
-    let hw = ctx.stages.run("readout (hardware)", || {
-        evaluate(
-            &preset.scaling,
-            &preset.classifier,
-            &hardware,
-            &prepared,
-            classes,
-            seeds,
-        )
-    })?;
-    let baseline_results = run_baselines(ctx, &preset, &data, &prepared, task, seeds)?;
-    let (sw_test, hw_test) = (&software.test, &hardware.test);
-    let (test_r, test_y) = (&prepared.test_r, &prepared.test_y);
-
-    let n_tsne = preset.panels.tsne_samples.min(test_len);
-    let embedding = ctx.stages.run("t-SNE", || {
-        let x = sw.test_scaled.rows(0, n_tsne).into_owned();
-        let perplexity = preset
-            .panels
-            .tsne_perplexity
-            .min(((n_tsne.max(2) - 1) as f64) / 3.0);
-        Ok(readout::tsne(&x, task.tsne_dims, perplexity, preset.seed)?)
-    })?;
-
-    // The example sample: the first test sample, traced on the software reservoir.
-    let example = 0;
-    let mut trace = Trace {
-        record_first_spike: false,
-        ..Trace::new((0..preset.panels.traced_neurons.min(preset.reservoir.n_res) as u32).collect())
     };
-    {
-        let mut ws = res.software.workspace()?;
-        let mut counts = vec![0; preset.reservoir.n_res];
-        let mut rng = seeds.keyed(Purpose::ReadNoise, TEST_KEYS + example as u64);
-        res.software.run(
-            &test_r[example],
-            &mut ws,
-            &mut rng,
-            &mut counts,
-            Some(&mut trace),
-        )?;
-    }
-
-    // Costs.
+    let sw = ctx
+        .stages
+        .run("readout (software)", || readout(&software))?;
+    let hw = ctx
+        .stages
+        .run("readout (hardware)", || readout(&hardware))?;
+    let baseline_results = run_baselines(ctx, &preset, &data, &prepared, task, seeds)?;
+    let n_tsne = preset.panels.tsne_samples.min(prepared.test_y.len());
+    let embedding = ctx.stages.run("t-SNE", || {
+        embed(&preset.panels, &sw.test_scaled, n_tsne, task, preset.seed)
+    })?;
+    let trace = trace_example(&preset, &res.software, &prepared, seeds)?;
     let costs = ctx.stages.run("costs", || {
         costs(
             task,
             &preset.reservoir,
-            sw_test,
-            hw_test,
+            &software.test,
+            &hardware.test,
             &sw,
-            train_len,
+            prepared.train_y.len(),
             preset.classifier.epochs,
         )
     })?;
+    let measured = Measured {
+        prepared: &prepared,
+        rates: (
+            lsm::analysis::firing_stats(&software.test),
+            lsm::analysis::firing_stats(&hardware.test),
+        ),
+        software_test: &software.test,
+        sw: &sw,
+        hw: &hw,
+        baselines: &baseline_results,
+        costs: &costs,
+    };
+    let summary = summarise(task, &source, &measured);
+    let report = report(task, &preset, &source, &measured);
+    let panels = SupervisedPanels {
+        task,
+        example_raster: prepared.test_r[EXAMPLE].clone(),
+        example_label: prepared.test_y[EXAMPLE],
+        frames: preset.panels.frames,
+        trace,
+        embedding,
+        embedding_labels: prepared.test_y[..n_tsne].to_vec(),
+        confusion_software: sw.test,
+        confusion_hardware: hw.test,
+        costs,
+        baselines: baseline_results
+            .iter()
+            .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
+            .collect(),
+    };
+    Ok(FigureOutput {
+        summary,
+        report,
+        resolved,
+        seed: preset.seed,
+        data_source: source,
+        panels: panels,
+        stages: ctx.finish(),
+    })
+}
 
-    // Outputs.
+/// t-SNE of the first `n` scaled software test features.
+fn embed(
+    panels: &PanelSettings,
+    test_scaled: &DMatrix<f64>,
+    n: usize,
+    task: &Task,
+    seed: u64,
+) -> Result<DMatrix<f64>> {
+    let x = test_scaled.rows(0, n).into_owned();
+    let perplexity = panels.tsne_perplexity.min(((n.max(2) - 1) as f64) / 3.0);
+    Ok(readout::tsne(&x, task.tsne_dims, perplexity, seed)?)
+}
+
+/// The membrane potentials of the first `panels.traced_neurons` neurons
+/// while the software reservoir runs the example sample, with the read
+/// noise that sample had in the test encoding.
+fn trace_example<B, S: Synapses<f32>>(
+    preset: &SupervisedPreset<B>,
+    reservoir: &Reservoir<f32, S>,
+    prepared: &Prepared,
+    seeds: Seeds,
+) -> Result<Trace> {
+    let n_res = preset.reservoir.n_res;
+    let mut trace = Trace {
+        record_first_spike: false,
+        ..Trace::new((0..preset.panels.traced_neurons.min(n_res) as u32).collect())
+    };
+    let mut ws = reservoir.workspace()?;
+    let mut counts = vec![0; n_res];
+    let mut rng = streams::sample_rng(EncodeOptions::for_split(seeds, lsm::Split::Test), EXAMPLE);
+    reservoir.run(
+        &prepared.test_r[EXAMPLE],
+        &mut ws,
+        &mut rng,
+        &mut counts,
+        Some(&mut trace),
+    )?;
+    Ok(trace)
+}
+
+/// What a supervised run measured, for its summary and report.
+struct Measured<'a> {
+    prepared: &'a Prepared,
+    /// Firing statistics of the test features: software, hardware.
+    rates: (FiringStats, FiringStats),
+    software_test: &'a Features,
+    sw: &'a ReadoutResult,
+    hw: &'a ReadoutResult,
+    baselines: &'a [BaselineResult],
+    costs: &'a Costs,
+}
+
+/// The flat numbers of `summary.json`.
+fn summarise(task: &Task, source: &str, m: &Measured<'_>) -> Summary {
+    let (train_len, test_len) = (m.prepared.train_y.len(), m.prepared.test_y.len());
+    let (sw, hw) = (m.sw, m.hw);
     let mut summary = Summary::default();
-    summary.text("data_source", &source);
+    summary.text("data_source", source);
     summary.int("train_samples", train_len as u64);
     summary.int("test_samples", test_len as u64);
-    summary.int("classes", classes as u64);
-    summary.int("time_steps", steps as u64);
+    summary.int("classes", task.classes as u64);
+    summary.int("time_steps", m.prepared.steps as u64);
     summary.num("test_accuracy_software", 100.0 * sw.test.accuracy);
     summary.num("test_accuracy_hardware", 100.0 * hw.test.accuracy);
     summary.num("macro_f1_software", 100.0 * sw.test.macro_f1);
     summary.num("macro_f1_hardware", 100.0 * hw.test.macro_f1);
     summary.int("selected_epoch_software", sw.selected_epoch as u64);
     summary.int("selected_epoch_hardware", hw.selected_epoch as u64);
-    let rate = |f: &Features| lsm::analysis::firing_stats(f);
-    let (rs, rh) = (rate(sw_test), rate(hw_test));
+    let (rs, rh) = &m.rates;
     summary.num("mean_rate_software", rs.mean_rate);
     summary.num("mean_rate_hardware", rh.mean_rate);
     summary.num("silent_fraction_software", rs.silent_fraction);
     summary.num("silent_fraction_hardware", rh.silent_fraction);
     summary.num(
         "input_events_per_sample",
-        sw_test.ops.input_spikes as f64 / test_len as f64,
+        m.software_test.ops.input_spikes as f64 / test_len as f64,
     );
-    costs.summarise(&mut summary);
-    baselines::summarise(&baseline_results, &mut summary);
+    m.costs.summarise(&mut summary);
+    baselines::summarise(m.baselines, &mut summary);
+    summary
+}
 
+/// `report.md`: our numbers beside the paper's.
+fn report<B>(task: &Task, preset: &SupervisedPreset<B>, source: &str, m: &Measured<'_>) -> Report {
+    let (sw, hw) = (m.sw, m.hw);
     let mut report = Report {
         title: task.title.to_owned(),
-        data_source: data_source_words(&preset.data, &source, train_len, test_len),
+        data_source: data_source_words(
+            &preset.data,
+            source,
+            m.prepared.train_y.len(),
+            m.prepared.test_y.len(),
+        ),
         ..Report::default()
     };
     let (p_sw, p_hw) = task.paper_accuracy;
@@ -637,7 +706,7 @@ where
         "LSM-ANN test accuracy, software (ideal weights from the device model)",
         pct(100.0 * sw.test.accuracy),
         &pct(p_sw),
-        &accuracy_comment(&source, 100.0 * sw.test.accuracy, p_sw),
+        &accuracy_comment(source, 100.0 * sw.test.accuracy, p_sw),
     ));
     report.rows.push(Row::new(
         "LSM-ANN test accuracy, hardware (simulated macro: read noise, 14-bit ADC)",
@@ -650,52 +719,28 @@ where
         ),
     ));
     baselines::report_rows(
-        &baseline_results,
+        m.baselines,
         task.paper_baselines,
         (100.0 * sw.test.accuracy, p_sw),
-        &source,
+        source,
         &mut report,
     );
-    costs.report_rows(&mut report);
+    m.costs.report_rows(&mut report);
+    let (rs, rh) = &m.rates;
+    let r = &preset.reservoir;
     report.notes.push(format!(
         "Reservoir: {} inputs, {} LIF neurons, decay {}, threshold {}, gain {}, {} time steps; mean firing rate {:.4} (software) and {:.4} (hardware) spikes per neuron per step; {:.1} % (software) of the neurons never fired on the test set.",
-        preset.reservoir.n_in,
-        preset.reservoir.n_res,
-        preset.reservoir.neuron.decay,
-        preset.reservoir.neuron.v_th,
-        preset.reservoir.neuron.gain,
-        steps,
+        r.n_in,
+        r.n_res,
+        r.neuron.decay,
+        r.neuron.v_th,
+        r.neuron.gain,
+        m.prepared.steps,
         rs.mean_rate,
         rh.mean_rate,
         100.0 * rs.silent_fraction
     ));
-
-    let panels = SupervisedPanels {
-        task,
-        example_raster: test_r[example].clone(),
-        example_label: test_y[example],
-        frames: preset.panels.frames,
-        trace,
-        embedding,
-        embedding_labels: test_y[..n_tsne].to_vec(),
-        confusion_software: sw.test,
-        confusion_hardware: hw.test,
-        costs,
-        baselines: baseline_results
-            .iter()
-            .map(|r| (r.model.name().to_owned(), 100.0 * r.test.accuracy))
-            .collect(),
-    };
-
-    Ok(FigureOutput {
-        summary,
-        report,
-        resolved,
-        seed: preset.seed,
-        data_source: source,
-        panels,
-        stages: ctx.finish(),
-    })
+    report
 }
 
 /// Trains the preset's baselines on the figure's splits, binned at each

@@ -34,9 +34,7 @@ use events::{
     VisionBinning, noisy_rasters,
 };
 use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Synapses, device_weights};
-use nalgebra::DMatrix;
 use rayon::prelude::*;
-use readout::{ContrastiveModel, LabeledSet, Scaler, ScalingParams, zero_shot_report};
 use seeds::Seeds;
 use serde::Serialize;
 use serde_json::json;
@@ -45,12 +43,12 @@ use serde_json::json;
 type Computed<T> = std::result::Result<Arc<T>, String>;
 
 use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
-use crate::fig4::{Fig4Preset, ZeroShotSplits, shared_audio_weights, zero_shot_splits};
-use crate::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset, TEST_KEYS};
-
-/// Key offset of the audio samples' input-noise streams in zero-shot runs
-/// (images start at 0), so the two modalities never share a stream.
-pub const AUDIO_NOISE_KEYS: u64 = 1 << 40;
+use crate::fig4::{
+    Fig4Preset, ZeroShotData, ZeroShotSplits, fit_projections, shared_audio_weights,
+    zero_shot_splits,
+};
+use crate::streams::{NoiseStream, Stream};
+use crate::supervised::{self, Encoded, Limits, Prepared, SupervisedPreset};
 
 /// What one run produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -159,6 +157,9 @@ fn err_text(e: &crate::Error) -> String {
     e.chain()
 }
 
+/// Runs `runs` of `plan` on `task`: the keys of every run, then the
+/// groups of runs that share rasters, each group chunk by chunk (chips,
+/// features, readouts, then the chunk's outputs to `sink`).
 fn drive<T: Task>(
     plan: &Plan,
     runs: &[usize],
@@ -169,57 +170,7 @@ fn drive<T: Task>(
     let mut jobs: Vec<Job<T::Preset>> = Vec::new();
     let mut early: Vec<RunOutput> = Vec::new();
     for &run in runs {
-        let (point, repeat) = plan.run_of(run);
-        let pt = &plan.points[point];
-        let seeds = plan.repeat_seed(repeat);
-        let made = (|| -> Result<Job<T::Preset>> {
-            let (mut preset, noise) = task.preset(parse_point(plan.task, &pt.table)?)?;
-            task.set_seed(&mut preset, seeds.seed());
-            let raster_key = key(&json!({
-                "data": task.raster_key(&preset),
-                "noise": noise,
-                "seed": seeds.seed(),
-            }));
-            let mut parts = Vec::new();
-            for &backend in &pt.backends {
-                let (chip_key, chip) = if backend == Backend::Hardware {
-                    let c = task.chip_params(&preset)?;
-                    let (device, program) = task.device(&preset);
-                    let chip_key = key(&json!({
-                        "chip": c, "device": device, "program": program, "seed": seeds.seed(),
-                    }));
-                    (Some(chip_key), Some(c))
-                } else {
-                    (None, None)
-                };
-                let feature_key = key(&json!({
-                    "rasters": raster_key,
-                    "chip": chip_key,
-                    "reservoir": task.feature_key(&preset, backend)?,
-                    "backend": backend,
-                }));
-                let readout_key = key(&json!({
-                    "features": feature_key,
-                    "readout": task.readout_key(&preset),
-                }));
-                parts.push(Part {
-                    backend,
-                    chip_key,
-                    chip,
-                    feature_key,
-                    readout_key,
-                });
-            }
-            Ok(Job {
-                run,
-                preset,
-                noise,
-                seeds,
-                raster_key,
-                parts,
-            })
-        })();
-        match made {
+        match make_job(plan, run, task) {
             Ok(j) => jobs.push(j),
             Err(e) => early.push(failed(plan, run, &e)),
         }
@@ -227,24 +178,9 @@ fn drive<T: Task>(
     if !early.is_empty() {
         sink(early)?;
     }
-
-    // Groups sharing rasters, in order of their first run.
-    let mut order: Vec<String> = Vec::new();
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, j) in jobs.iter().enumerate() {
-        groups
-            .entry(j.raster_key.clone())
-            .or_insert_with(|| {
-                order.push(j.raster_key.clone());
-                Vec::new()
-            })
-            .push(i);
-    }
-    let mut chips: HashMap<String, Arc<Macro>> = HashMap::new();
-    let mut readouts: HashMap<String, Metrics> = HashMap::new();
+    let mut cache = Cache::default();
     let chunk = (2 * rayon::current_num_threads()).max(2);
-    for rk in &order {
-        let members = &groups[rk];
+    for members in raster_groups(&jobs) {
         let first = &jobs[members[0]];
         let prepared = match task.prepare(&first.preset, &first.noise, first.seeds) {
             Ok(p) => p,
@@ -260,174 +196,325 @@ fn drive<T: Task>(
             }
         };
         let data_metrics = task.data_metrics(&prepared);
-        let mut features: HashMap<String, std::result::Result<Arc<T::Features>, String>> =
-            HashMap::new();
+        let mut features: HashMap<String, Computed<T::Features>> = HashMap::new();
         for chunk_members in members.chunks(chunk) {
             let chunk_jobs: Vec<&Job<T::Preset>> =
                 chunk_members.iter().map(|&i| &jobs[i]).collect();
-            // Chips.
-            let mut need_chips: Vec<(&String, &MacroParams, &Job<T::Preset>)> = Vec::new();
-            for j in &chunk_jobs {
-                for p in &j.parts {
-                    if let (Some(k), Some(c)) = (&p.chip_key, &p.chip)
-                        && !chips.contains_key(k)
-                        && !need_chips.iter().any(|(x, _, _)| *x == k)
-                    {
-                        need_chips.push((k, c, j));
-                    }
-                }
-            }
-            let formed: Vec<(String, Result<Arc<Macro>>)> = need_chips
-                .par_iter()
-                .map(|(k, c, j)| {
-                    let r = form_chip(task, &j.preset, c, j.seeds);
-                    ((*k).clone(), r)
-                })
-                .collect();
-            let mut chip_errors: HashMap<String, String> = HashMap::new();
-            if chips.len() + formed.len() > 8 {
-                chips.clear();
-            }
-            for (k, r) in formed {
-                match r {
-                    Ok(c) => {
-                        chips.insert(k, c);
-                    }
-                    Err(e) => {
-                        chip_errors.insert(k, err_text(&e.context("forming the macro")));
-                    }
-                }
-            }
-            // Features.
-            let mut need: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
-            for j in &chunk_jobs {
-                for p in &j.parts {
-                    if !features.contains_key(&p.feature_key)
-                        && !need.iter().any(|(x, _)| x.feature_key == p.feature_key)
-                    {
-                        need.push((p, j));
-                    }
-                }
-            }
-            let computed: Vec<(String, Computed<T::Features>)> = need
-                .par_iter()
-                .map(|(p, j)| {
-                    let chip = p.chip_key.as_ref().map(|k| {
-                        chips
-                            .get(k)
-                            .cloned()
-                            .ok_or_else(|| chip_errors.get(k).cloned().unwrap_or_default())
-                    });
-                    let r = match chip.transpose() {
-                        Err(e) => Err(e),
-                        Ok(chip) => task
-                            .features(&j.preset, &prepared, p.backend, chip, j.seeds)
-                            .map(Arc::new)
-                            .map_err(|e| {
-                                err_text(&e.context(format!("{} reservoir", p.backend.name())))
-                            }),
-                    };
-                    (p.feature_key.clone(), r)
-                })
-                .collect();
+            let chip_errors = form_chips(task, &chunk_jobs, &mut cache.chips);
+            let computed = compute_features(
+                task,
+                &chunk_jobs,
+                &prepared,
+                &cache.chips,
+                &chip_errors,
+                &features,
+            );
             features.extend(computed);
-            // Readouts.
-            let mut need_r: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
-            for j in &chunk_jobs {
-                for p in &j.parts {
-                    if !readouts.contains_key(&p.readout_key)
-                        && !need_r.iter().any(|(x, _)| x.readout_key == p.readout_key)
-                        && matches!(features.get(&p.feature_key), Some(Ok(_)))
-                    {
-                        need_r.push((p, j));
-                    }
-                }
-            }
-            let trained: Vec<(String, std::result::Result<Metrics, String>)> = need_r
-                .par_iter()
-                .map(|(p, j)| {
-                    let r = match features.get(&p.feature_key) {
-                        Some(Ok(f)) => {
-                            task.readout(&j.preset, &prepared, f, j.seeds).map_err(|e| {
-                                err_text(&e.context(format!("{} readout", p.backend.name())))
-                            })
-                        }
-                        _ => Err("features missing".to_owned()),
+            let readout_errors =
+                train_readouts(task, &chunk_jobs, &prepared, &features, &mut cache.readouts);
+            let out = chunk_jobs
+                .iter()
+                .map(|j| {
+                    let done = Done {
+                        features: &features,
+                        readouts: &cache.readouts,
+                        readout_errors: &readout_errors,
+                        data_metrics: &data_metrics,
                     };
-                    (p.readout_key.clone(), r)
+                    assemble(plan, task, j, &done)
                 })
                 .collect();
-            let mut readout_errors: HashMap<String, String> = HashMap::new();
-            for (k, r) in trained {
-                match r {
-                    Ok(m) => {
-                        readouts.insert(k, m);
-                    }
-                    Err(e) => {
-                        readout_errors.insert(k, e);
-                    }
-                }
-            }
-            // Assemble.
-            let mut out = Vec::with_capacity(chunk_jobs.len());
-            for j in &chunk_jobs {
-                let mut per_backend: BTreeMap<Backend, Metrics> = BTreeMap::new();
-                let mut error = None;
-                for p in &j.parts {
-                    let f = match features.get(&p.feature_key) {
-                        Some(Ok(f)) => f,
-                        Some(Err(e)) => {
-                            error.get_or_insert_with(|| e.clone());
-                            continue;
-                        }
-                        None => {
-                            error.get_or_insert_with(|| "features were not computed".to_owned());
-                            continue;
-                        }
-                    };
-                    let mut m = task.feature_metrics(f);
-                    match readouts.get(&p.readout_key) {
-                        Some(r) => m.extend(r.iter().map(|(k, v)| (*k, *v))),
-                        None => {
-                            error.get_or_insert_with(|| {
-                                readout_errors
-                                    .get(&p.readout_key)
-                                    .cloned()
-                                    .unwrap_or_else(|| "readout missing".to_owned())
-                            });
-                        }
-                    }
-                    per_backend.insert(p.backend, m);
-                }
-                out.push(match error {
-                    Some(e) => RunOutput {
-                        run: j.run,
-                        metrics: vec![None; plan.columns.len()],
-                        error: Some(e),
-                    },
-                    None => RunOutput {
-                        run: j.run,
-                        metrics: plan
-                            .columns
-                            .iter()
-                            .map(|c| {
-                                let name = column_metric(c);
-                                match column_backend(c) {
-                                    Some(b) => {
-                                        per_backend.get(&b).and_then(|m| m.get(name).copied())
-                                    }
-                                    None => data_metrics.get(name).copied(),
-                                }
-                            })
-                            .collect(),
-                        error: None,
-                    },
-                });
-            }
             sink(out)?;
         }
     }
     Ok(())
+}
+
+/// The keys of run `run` (its point's preset with the repeat's seed).
+fn make_job<T: Task>(plan: &Plan, run: usize, task: &T) -> Result<Job<T::Preset>> {
+    let (point, repeat) = plan.run_of(run);
+    let pt = &plan.points[point];
+    let seeds = plan.repeat_seed(repeat);
+    let (mut preset, noise) = task.preset(parse_point(plan.task, &pt.table)?)?;
+    task.set_seed(&mut preset, seeds.seed());
+    let raster_key = key(&json!({
+        "data": task.raster_key(&preset),
+        "noise": noise,
+        "seed": seeds.seed(),
+    }));
+    let parts = pt
+        .backends
+        .iter()
+        .map(|&backend| make_part(task, &preset, backend, &raster_key, seeds))
+        .collect::<Result<_>>()?;
+    Ok(Job {
+        run,
+        preset,
+        noise,
+        seeds,
+        raster_key,
+        parts,
+    })
+}
+
+/// The chip, feature and readout keys of one backend of a run.
+fn make_part<T: Task>(
+    task: &T,
+    preset: &T::Preset,
+    backend: Backend,
+    raster_key: &str,
+    seeds: Seeds,
+) -> Result<Part> {
+    let (chip_key, chip) = if backend == Backend::Hardware {
+        let c = task.chip_params(preset)?;
+        let (device, program) = task.device(preset);
+        let chip_key = key(&json!({
+            "chip": c, "device": device, "program": program, "seed": seeds.seed(),
+        }));
+        (Some(chip_key), Some(c))
+    } else {
+        (None, None)
+    };
+    let feature_key = key(&json!({
+        "rasters": raster_key,
+        "chip": chip_key,
+        "reservoir": task.feature_key(preset, backend)?,
+        "backend": backend,
+    }));
+    let readout_key = key(&json!({
+        "features": feature_key,
+        "readout": task.readout_key(preset),
+    }));
+    Ok(Part {
+        backend,
+        chip_key,
+        chip,
+        feature_key,
+        readout_key,
+    })
+}
+
+/// Indices of the jobs that share a raster key, group by group in order
+/// of each group's first job.
+fn raster_groups<P>(jobs: &[Job<P>]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        let g = *index.entry(j.raster_key.as_str()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    groups
+}
+
+/// Stages kept across raster groups: formed chips (a few at a time) and
+/// readout metrics.
+#[derive(Default)]
+struct Cache {
+    chips: HashMap<String, Arc<Macro>>,
+    readouts: HashMap<String, Metrics>,
+}
+
+/// Most chips kept at once; the cache is emptied before it would hold more.
+const MAX_CHIPS: usize = 8;
+
+/// Forms the chunk's chips that are not in `chips` yet, in parallel, and
+/// adds them; returns the error text of each chip that failed.
+fn form_chips<T: Task>(
+    task: &T,
+    chunk_jobs: &[&Job<T::Preset>],
+    chips: &mut HashMap<String, Arc<Macro>>,
+) -> HashMap<String, String> {
+    let mut need: Vec<(&String, &MacroParams, &Job<T::Preset>)> = Vec::new();
+    for j in chunk_jobs {
+        for p in &j.parts {
+            if let (Some(k), Some(c)) = (&p.chip_key, &p.chip)
+                && !chips.contains_key(k)
+                && !need.iter().any(|(x, _, _)| *x == k)
+            {
+                need.push((k, c, j));
+            }
+        }
+    }
+    let formed: Vec<(String, Result<Arc<Macro>>)> = need
+        .par_iter()
+        .map(|(k, c, j)| {
+            let r = form_chip(task, &j.preset, c, j.seeds);
+            ((*k).clone(), r)
+        })
+        .collect();
+    let mut errors: HashMap<String, String> = HashMap::new();
+    if chips.len() + formed.len() > MAX_CHIPS {
+        chips.clear();
+    }
+    for (k, r) in formed {
+        match r {
+            Ok(c) => {
+                chips.insert(k, c);
+            }
+            Err(e) => {
+                errors.insert(k, err_text(&e.context("forming the macro")));
+            }
+        }
+    }
+    errors
+}
+
+/// Computes, in parallel, the chunk's features that are not in `features`
+/// yet (a hardware part whose chip failed gets the chip's error).
+fn compute_features<T: Task>(
+    task: &T,
+    chunk_jobs: &[&Job<T::Preset>],
+    prepared: &T::Prepared,
+    chips: &HashMap<String, Arc<Macro>>,
+    chip_errors: &HashMap<String, String>,
+    features: &HashMap<String, Computed<T::Features>>,
+) -> Vec<(String, Computed<T::Features>)> {
+    let mut need: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
+    for j in chunk_jobs {
+        for p in &j.parts {
+            if !features.contains_key(&p.feature_key)
+                && !need.iter().any(|(x, _)| x.feature_key == p.feature_key)
+            {
+                need.push((p, j));
+            }
+        }
+    }
+    need.par_iter()
+        .map(|(p, j)| {
+            let chip = p.chip_key.as_ref().map(|k| {
+                chips
+                    .get(k)
+                    .cloned()
+                    .ok_or_else(|| chip_errors.get(k).cloned().unwrap_or_default())
+            });
+            let r = match chip.transpose() {
+                Err(e) => Err(e),
+                Ok(chip) => task
+                    .features(&j.preset, prepared, p.backend, chip, j.seeds)
+                    .map(Arc::new)
+                    .map_err(|e| err_text(&e.context(format!("{} reservoir", p.backend.name())))),
+            };
+            (p.feature_key.clone(), r)
+        })
+        .collect()
+}
+
+/// Trains, in parallel, the chunk's readouts that are not in `readouts`
+/// yet and whose features exist, and adds them; returns the error text of
+/// each readout that failed.
+fn train_readouts<T: Task>(
+    task: &T,
+    chunk_jobs: &[&Job<T::Preset>],
+    prepared: &T::Prepared,
+    features: &HashMap<String, Computed<T::Features>>,
+    readouts: &mut HashMap<String, Metrics>,
+) -> HashMap<String, String> {
+    let mut need: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
+    for j in chunk_jobs {
+        for p in &j.parts {
+            if !readouts.contains_key(&p.readout_key)
+                && !need.iter().any(|(x, _)| x.readout_key == p.readout_key)
+                && matches!(features.get(&p.feature_key), Some(Ok(_)))
+            {
+                need.push((p, j));
+            }
+        }
+    }
+    let trained: Vec<(String, std::result::Result<Metrics, String>)> = need
+        .par_iter()
+        .map(|(p, j)| {
+            let r = match features.get(&p.feature_key) {
+                Some(Ok(f)) => task
+                    .readout(&j.preset, prepared, f, j.seeds)
+                    .map_err(|e| err_text(&e.context(format!("{} readout", p.backend.name())))),
+                _ => Err("features missing".to_owned()),
+            };
+            (p.readout_key.clone(), r)
+        })
+        .collect();
+    let mut errors: HashMap<String, String> = HashMap::new();
+    for (k, r) in trained {
+        match r {
+            Ok(m) => {
+                readouts.insert(k, m);
+            }
+            Err(e) => {
+                errors.insert(k, e);
+            }
+        }
+    }
+    errors
+}
+
+/// What a chunk computed, for assembling its runs' outputs.
+struct Done<'a, F> {
+    features: &'a HashMap<String, Computed<F>>,
+    readouts: &'a HashMap<String, Metrics>,
+    readout_errors: &'a HashMap<String, String>,
+    data_metrics: &'a Metrics,
+}
+
+/// The output of one run: every column's metric from its backend's
+/// features and readout (or the data), or the first error of its parts.
+fn assemble<T: Task>(
+    plan: &Plan,
+    task: &T,
+    j: &Job<T::Preset>,
+    done: &Done<'_, T::Features>,
+) -> RunOutput {
+    let mut per_backend: BTreeMap<Backend, Metrics> = BTreeMap::new();
+    let mut error = None;
+    for p in &j.parts {
+        let f = match done.features.get(&p.feature_key) {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                error.get_or_insert_with(|| e.clone());
+                continue;
+            }
+            None => {
+                error.get_or_insert_with(|| "features were not computed".to_owned());
+                continue;
+            }
+        };
+        let mut m = task.feature_metrics(f);
+        match done.readouts.get(&p.readout_key) {
+            Some(r) => m.extend(r.iter().map(|(k, v)| (*k, *v))),
+            None => {
+                error.get_or_insert_with(|| {
+                    done.readout_errors
+                        .get(&p.readout_key)
+                        .cloned()
+                        .unwrap_or_else(|| "readout missing".to_owned())
+                });
+            }
+        }
+        per_backend.insert(p.backend, m);
+    }
+    match error {
+        Some(e) => RunOutput {
+            run: j.run,
+            metrics: vec![None; plan.columns.len()],
+            error: Some(e),
+        },
+        None => RunOutput {
+            run: j.run,
+            metrics: plan
+                .columns
+                .iter()
+                .map(|c| {
+                    let name = column_metric(c);
+                    match column_backend(c) {
+                        Some(b) => per_backend.get(&b).and_then(|m| m.get(name).copied()),
+                        None => done.data_metrics.get(name).copied(),
+                    }
+                })
+                .collect(),
+            error: None,
+        },
+    }
 }
 
 fn failed(plan: &Plan, run: usize, e: &crate::Error) -> RunOutput {
@@ -524,15 +611,9 @@ pub fn fit_chip(
 fn encode<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     rasters: &[SpikeRaster],
-    seeds: Seeds,
-    key_offset: u64,
+    options: EncodeOptions,
 ) -> Result<Features> {
-    Ok(reservoir.encode_with(
-        rasters.len(),
-        |i| Ok(&rasters[i]),
-        EncodeOptions { seeds, key_offset },
-        &|_| {},
-    )?)
+    Ok(reservoir.encode_with(rasters.len(), |i| Ok(&rasters[i]), options, &|_| {})?)
 }
 
 fn events_per_sample(r: &[SpikeRaster]) -> f64 {
@@ -757,16 +838,24 @@ impl<B: Modality> Task for SupervisedTask<B> {
     }
 }
 
-/// Encodes both splits with the keys of `supervised::encode_splits`
-/// (training from 0, test from `TEST_KEYS`), without progress bars.
+/// Encodes both splits with the keys of `supervised::encode_splits` (each
+/// split keyed by its [`lsm::Split`]), without progress bars.
 fn supervised_encode<S: Synapses<f32>>(
     reservoir: &Reservoir<f32, S>,
     prepared: &Prepared,
     seeds: Seeds,
 ) -> Result<Encoded> {
     Ok(Encoded {
-        train: encode(reservoir, &prepared.train_r, seeds, 0)?,
-        test: encode(reservoir, &prepared.test_r, seeds, TEST_KEYS)?,
+        train: encode(
+            reservoir,
+            &prepared.train_r,
+            EncodeOptions::for_split(seeds, lsm::Split::Train),
+        )?,
+        test: encode(
+            reservoir,
+            &prepared.test_r,
+            EncodeOptions::for_split(seeds, lsm::Split::Test),
+        )?,
     })
 }
 
@@ -786,8 +875,9 @@ where
     S::Event: NoiseEvent,
 {
     let (train, test) = supervised::split_capped(data, limits, classes, "the task", seeds)?;
-    let train_r = noisy_rasters(&train, binning, noise, seeds, 0)?;
-    let test_r = noisy_rasters(&test, binning, noise, seeds, 0)?;
+    let keys = NoiseStream::Supervised.key_offset();
+    let train_r = noisy_rasters(&train, binning, noise, seeds, keys)?;
+    let test_r = noisy_rasters(&test, binning, noise, seeds, keys)?;
     Ok(Prepared {
         train_y: train.labels_usize(),
         test_y: test.labels_usize(),
@@ -801,18 +891,6 @@ where
 // Zero-shot (Fig. 4).
 
 struct ZeroShotTask;
-
-/// Zero-shot data: rasters and labels of both modalities and splits.
-struct ZsPrepared {
-    img_train: Vec<SpikeRaster>,
-    img_test: Vec<SpikeRaster>,
-    aud_train: Vec<SpikeRaster>,
-    aud_test: Vec<SpikeRaster>,
-    y_img_train: Vec<usize>,
-    y_img_test: Vec<usize>,
-    y_aud_train: Vec<usize>,
-    y_aud_test: Vec<usize>,
-}
 
 /// Zero-shot features: image train, image test, audio train, audio test.
 struct ZsFeatures {
@@ -836,7 +914,7 @@ fn zs_partitions(p: &Fig4Preset) -> Result<(MacroParams, Vec<String>)> {
 
 impl Task for ZeroShotTask {
     type Preset = Fig4Preset;
-    type Prepared = ZsPrepared;
+    type Prepared = ZeroShotData;
     type Features = ZsFeatures;
 
     fn preset(&self, p: PointPreset) -> Result<(Fig4Preset, InputNoise)> {
@@ -886,7 +964,7 @@ impl Task for ZeroShotTask {
         })
     }
 
-    fn prepare(&self, p: &Fig4Preset, noise: &InputNoise, seeds: Seeds) -> Result<ZsPrepared> {
+    fn prepare(&self, p: &Fig4Preset, noise: &InputNoise, seeds: Seeds) -> Result<ZeroShotData> {
         p.data.validate()?;
         p.image.reservoir.validate()?;
         p.audio.reservoir.validate()?;
@@ -904,11 +982,15 @@ impl Task for ZeroShotTask {
             aud_test,
         } = zero_shot_splits(&vision, &audio, &p.protocol, seeds)?;
         let (ib, ab) = (&p.image.binning, &p.audio.binning);
-        Ok(ZsPrepared {
-            img_train: noisy_rasters(&img_train, ib, noise, seeds, 0)?,
-            img_test: noisy_rasters(&img_test, ib, noise, seeds, 0)?,
-            aud_train: noisy_rasters(&aud_train, ab, noise, seeds, AUDIO_NOISE_KEYS)?,
-            aud_test: noisy_rasters(&aud_test, ab, noise, seeds, AUDIO_NOISE_KEYS)?,
+        let (ik, ak) = (
+            NoiseStream::ZeroShotImages.key_offset(),
+            NoiseStream::ZeroShotAudio.key_offset(),
+        );
+        Ok(ZeroShotData {
+            img_train: noisy_rasters(&img_train, ib, noise, seeds, ik)?,
+            img_test: noisy_rasters(&img_test, ib, noise, seeds, ik)?,
+            aud_train: noisy_rasters(&aud_train, ab, noise, seeds, ak)?,
+            aud_test: noisy_rasters(&aud_test, ab, noise, seeds, ak)?,
             y_img_train: img_train.labels_usize(),
             y_img_test: img_test.labels_usize(),
             y_aud_train: aud_train.labels_usize(),
@@ -916,7 +998,7 @@ impl Task for ZeroShotTask {
         })
     }
 
-    fn data_metrics(&self, d: &ZsPrepared) -> Metrics {
+    fn data_metrics(&self, d: &ZeroShotData) -> Metrics {
         Metrics::from([
             ("input_events_per_image", events_per_sample(&d.img_test)),
             ("input_events_per_audio", events_per_sample(&d.aud_test)),
@@ -926,22 +1008,22 @@ impl Task for ZeroShotTask {
     fn features(
         &self,
         p: &Fig4Preset,
-        d: &ZsPrepared,
+        d: &ZeroShotData,
         backend: Backend,
         chip: Option<Arc<Macro>>,
         seeds: Seeds,
     ) -> Result<ZsFeatures> {
         let (ir, ar) = (&p.image.reservoir, &p.audio.reservoir);
         // Fig. 4's key ranges: one per modality and split.
-        let run = |img: &dyn Fn(&[SpikeRaster], u64) -> Result<Features>,
-                   aud: &dyn Fn(&[SpikeRaster], u64) -> Result<Features>|
+        let run = |img: &dyn Fn(&[SpikeRaster], Stream) -> Result<Features>,
+                   aud: &dyn Fn(&[SpikeRaster], Stream) -> Result<Features>|
          -> Result<ZsFeatures> {
             Ok(ZsFeatures {
                 f: [
-                    img(&d.img_train, 0)?,
-                    img(&d.img_test, TEST_KEYS)?,
-                    aud(&d.aud_train, 2 * TEST_KEYS)?,
-                    aud(&d.aud_test, 3 * TEST_KEYS)?,
+                    img(&d.img_train, Stream::TrainImages)?,
+                    img(&d.img_test, Stream::TestImages)?,
+                    aud(&d.aud_train, Stream::TrainAudio)?,
+                    aud(&d.aud_test, Stream::TestAudio)?,
                 ],
             })
         };
@@ -960,8 +1042,8 @@ impl Task for ZeroShotTask {
                     Reservoir::new(ir.clone(), w)?,
                     Reservoir::new(ar.clone(), wa)?,
                 );
-                run(&|r, k| encode(&ri, r, seeds, k), &|r, k| {
-                    encode(&ra, r, seeds, k)
+                run(&|r, s| encode(&ri, r, s.options(seeds)), &|r, s| {
+                    encode(&ra, r, s.options(seeds))
                 })
             }
             (Backend::Hardware, Some(chip)) => {
@@ -974,8 +1056,8 @@ impl Task for ZeroShotTask {
                     ar.clone(),
                     MacroSynapses::new(chip, &names[1], ar.n_in)?,
                 )?;
-                run(&|r, k| encode(&ri, r, seeds, k), &|r, k| {
-                    encode(&ra, r, seeds, k)
+                run(&|r, s| encode(&ri, r, s.options(seeds)), &|r, s| {
+                    encode(&ra, r, s.options(seeds))
                 })
             }
             (Backend::Hardware, None) => Err(err!("no macro for the hardware backend")),
@@ -998,44 +1080,11 @@ impl Task for ZeroShotTask {
     fn readout(
         &self,
         p: &Fig4Preset,
-        d: &ZsPrepared,
+        d: &ZeroShotData,
         f: &ZsFeatures,
         seeds: Seeds,
     ) -> Result<Metrics> {
-        let scale = |s: &ScalingParams,
-                     train: &Features,
-                     test: &Features|
-         -> Result<(DMatrix<f64>, DMatrix<f64>)> {
-            let (scaler, x) = Scaler::fit_transform(s, &train.to_matrix())?;
-            Ok((x, scaler.transform(&test.to_matrix())?))
-        };
-        let (img_train, img_test) = scale(&p.image.scaling, &f.f[0], &f.f[1])?;
-        let (aud_train, aud_test) = scale(&p.audio.scaling, &f.f[2], &f.f[3])?;
-        let classes = 10;
-        let fit = ContrastiveModel::fit(
-            &p.contrastive,
-            &img_train,
-            &d.y_img_train,
-            &aud_train,
-            &d.y_aud_train,
-            classes,
-            seeds,
-        )?;
-        let z = zero_shot_report(
-            &fit.model,
-            LabeledSet {
-                features: &img_test,
-                labels: &d.y_img_test,
-            },
-            LabeledSet {
-                features: &aud_test,
-                labels: &d.y_aud_test,
-            },
-            &p.protocol.seen,
-            &p.protocol.unseen,
-            classes,
-            &p.protocol.ks,
-        )?;
+        let z = fit_projections(p, d, &f.f, seeds)?.report;
         Ok(Metrics::from([
             ("a2i_seen", 100.0 * z.seen.audio_to_image.top1()),
             ("a2i_unseen", 100.0 * z.unseen.audio_to_image.top1()),

@@ -155,35 +155,7 @@ pub fn run_sweep(args: &SweepOptions) -> Result<SweepOutcome> {
     let out = ResultsDir::create(&dir)?;
     let stem = shard.map_or_else(|| "results".to_owned(), |s| s.stem());
     let mut file = ResultFile::new(&plan, shard)?;
-
-    // Resume: finished rows of this spec from any result file in the directory.
-    for path in store::result_files(&dir)? {
-        let f = ResultFile::read(&path)?;
-        let own = path
-            .file_stem()
-            .is_some_and(|s| s.to_string_lossy() == stem);
-        if f.spec_hash != plan.hash {
-            if own {
-                bail!(
-                    "{} holds results of another spec (hash {}, this spec {}): choose another --out or delete it",
-                    path.display(),
-                    f.spec_hash,
-                    plan.hash
-                );
-            }
-            tracing::warn!(
-                "ignoring {} (another spec: hash {})",
-                path.display(),
-                f.spec_hash
-            );
-            continue;
-        }
-        let mine = f
-            .rows
-            .into_iter()
-            .filter(|r| r.error.is_none() && shard.is_none_or(|s| s.owns(r.run)));
-        file.upsert(mine);
-    }
+    resume(&mut file, &dir, &plan, shard, &stem)?;
     let expected = file.expected_runs();
     let finished = file.finished();
     let pending: Vec<usize> = expected
@@ -192,22 +164,7 @@ pub fn run_sweep(args: &SweepOptions) -> Result<SweepOutcome> {
         .filter(|r| !finished.contains(r))
         .collect();
     let skipped = expected.len() - pending.len();
-    tracing::info!(
-        "sweep `{}`: {} points x {} repeats = {} runs{}; {} to run, {} finished (spec hash {})",
-        plan.name,
-        plan.points.len(),
-        plan.repeats,
-        plan.runs(),
-        shard.map_or(String::new(), |s| format!(
-            ", shard {}/{} holds {}",
-            s.index,
-            s.count,
-            expected.len()
-        )),
-        pending.len(),
-        skipped,
-        plan.hash
-    );
+    log_plan(&plan, shard, expected.len(), pending.len(), skipped);
     if args.dry_run {
         return Ok(SweepOutcome {
             dir,
@@ -221,30 +178,7 @@ pub fn run_sweep(args: &SweepOptions) -> Result<SweepOutcome> {
     file.write(out.root(), &stem)?;
     let bar = crate::progress::bar(pending.len() as u64, "sweep runs");
     let mut sink = |outputs: Vec<engine::RunOutput>| -> Result<()> {
-        let rows: Vec<Row> = outputs
-            .into_iter()
-            .map(|o| {
-                let (p, r) = plan.run_of(o.run);
-                let point = &plan.points[p];
-                if let Some(e) = &o.error {
-                    tracing::warn!(
-                        "run {} ({}, repeat {r}) failed: {e}",
-                        o.run,
-                        spec::describe_values(&plan.axes, &point.values, point.varied)
-                    );
-                }
-                Row {
-                    run: o.run,
-                    point: p,
-                    repeat: r,
-                    seed: plan.repeat_seed(r).seed(),
-                    varied: point.varied.map(|k| plan.axes[k].name.clone()),
-                    values: point.values.clone(),
-                    metrics: o.metrics,
-                    error: o.error,
-                }
-            })
-            .collect();
+        let rows = rows_of(&plan, outputs);
         bar.inc(rows.len() as u64);
         file.upsert(rows);
         file.write(out.root(), &stem)?;
@@ -279,6 +213,92 @@ pub fn run_sweep(args: &SweepOptions) -> Result<SweepOutcome> {
         skipped,
         failed,
     })
+}
+
+/// Adds to `file` the finished rows of this spec (and shard) found in any
+/// result file of `dir`; a file of another spec is skipped, unless it is
+/// this invocation's own (`stem`), which is an error.
+fn resume(
+    file: &mut ResultFile,
+    dir: &std::path::Path,
+    plan: &Plan,
+    shard: Option<Shard>,
+    stem: &str,
+) -> Result<()> {
+    for path in store::result_files(dir)? {
+        let f = ResultFile::read(&path)?;
+        let own = path
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy() == stem);
+        if f.spec_hash != plan.hash {
+            if own {
+                bail!(
+                    "{} holds results of another spec (hash {}, this spec {}): choose another --out or delete it",
+                    path.display(),
+                    f.spec_hash,
+                    plan.hash
+                );
+            }
+            tracing::warn!(
+                "ignoring {} (another spec: hash {})",
+                path.display(),
+                f.spec_hash
+            );
+            continue;
+        }
+        let mine = f
+            .rows
+            .into_iter()
+            .filter(|r| r.error.is_none() && shard.is_none_or(|s| s.owns(r.run)));
+        file.upsert(mine);
+    }
+    Ok(())
+}
+
+/// Logs the plan's size and what is left to run.
+fn log_plan(plan: &Plan, shard: Option<Shard>, expected: usize, pending: usize, skipped: usize) {
+    tracing::info!(
+        "sweep `{}`: {} points x {} repeats = {} runs{}; {} to run, {} finished (spec hash {})",
+        plan.name,
+        plan.points.len(),
+        plan.repeats,
+        plan.runs(),
+        shard.map_or(String::new(), |s| format!(
+            ", shard {}/{} holds {}",
+            s.index, s.count, expected
+        )),
+        pending,
+        skipped,
+        plan.hash
+    );
+}
+
+/// The result rows of finished runs (failures are logged).
+fn rows_of(plan: &Plan, outputs: Vec<engine::RunOutput>) -> Vec<Row> {
+    outputs
+        .into_iter()
+        .map(|o| {
+            let (p, r) = plan.run_of(o.run);
+            let point = &plan.points[p];
+            if let Some(e) = &o.error {
+                tracing::warn!(
+                    "run {} ({}, repeat {r}) failed: {e}",
+                    o.run,
+                    spec::describe_values(&plan.axes, &point.values, point.varied)
+                );
+            }
+            Row {
+                run: o.run,
+                point: p,
+                repeat: r,
+                seed: plan.repeat_seed(r).seed(),
+                varied: point.varied.map(|k| plan.axes[k].name.clone()),
+                values: point.values.clone(),
+                metrics: o.metrics,
+                error: o.error,
+            }
+        })
+        .collect()
 }
 
 /// Options of [`merge_into`].

@@ -362,6 +362,42 @@ pub fn load(path: &Path, options: &PlanOptions) -> Result<Plan> {
 /// Resolves a parsed spec (`stem` names it by default; relative preset
 /// paths are taken from `dir`).
 pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Result<Plan> {
+    let (task, base_path) = base_task(&spec, dir)?;
+    let backends = check_shape(&spec)?;
+    let (base, base_seed) = base_preset(&spec, task, &base_path, options)?;
+    let axes = resolve_axes(&spec, &base, task, &backends)?;
+    check_derived(&spec, &base, task)?;
+    let columns = metric_columns(&spec.metrics, task, &backends)?;
+    let points = expand_points(&spec, &base, task, &axes, &backends)?;
+    let name = spec.name.clone().unwrap_or_else(|| stem.to_owned());
+    ensure!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "`name` must be non-empty ASCII letters, digits, `-` and `_`: {name:?}"
+    );
+    let mut plan = Plan {
+        name,
+        description: spec.description.clone().unwrap_or_default(),
+        task,
+        design: spec.design,
+        base_seed,
+        repeats: spec.repeats,
+        axes,
+        points,
+        columns,
+        spec,
+        base,
+        hash: String::new(),
+    };
+    plan.hash = hash_plan(&plan)?;
+    Ok(plan)
+}
+
+/// The task of `spec` and its base preset file (`fig2`, `fig3`, `fig4`, or
+/// a file relative to `dir` whose task the spec names).
+fn base_task(spec: &Spec, dir: &Path) -> Result<(TaskKind, PathBuf)> {
     let (task, base_path) = match spec.base.as_str() {
         "fig2" => (TaskKind::Nmnist, preset::default_path("fig2")),
         "fig3" => (TaskKind::Ntidigits, preset::default_path("fig3")),
@@ -383,6 +419,12 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
             spec.base
         );
     }
+    Ok((task, base_path))
+}
+
+/// Checks the repeats, axes, backends and metrics are there; returns the
+/// backends sorted and without repeats.
+fn check_shape(spec: &Spec) -> Result<Vec<Backend>> {
     ensure!(spec.repeats >= 1, "`repeats` must be at least 1");
     ensure!(
         !spec.axes.is_empty(),
@@ -393,9 +435,19 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
     let mut backends = spec.backends.clone();
     backends.sort();
     backends.dedup();
+    Ok(backends)
+}
 
-    // The base preset, its quick scale, the data source, the spec's settings.
-    let mut table = preset::read_table(&base_path)?;
+/// The base preset with its quick scale, the data source, the default
+/// input noise and the spec's `[set]`, fully resolved; and the seed whose
+/// children seed the repeats.
+fn base_preset(
+    spec: &Spec,
+    task: TaskKind,
+    base_path: &Path,
+    options: &PlanOptions,
+) -> Result<(Table, u64)> {
+    let mut table = preset::read_table(base_path)?;
     preset::apply_quick(&mut table, spec.base_quick)?;
     apply_data(&mut table, &spec.data, options)?;
     if !table.contains_key(INPUT_NOISE) {
@@ -417,8 +469,17 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
         set_value(&mut table, path, value.clone())?;
     }
     let base = resolved_table(task, &table).context("the base preset with the spec's [set]")?;
+    Ok((base, base_seed))
+}
 
-    // Axes.
+/// Checks every axis against the base preset (paths, values, settings,
+/// backends, unique names) and describes it.
+fn resolve_axes(
+    spec: &Spec,
+    base: &Table,
+    task: TaskKind,
+    backends: &[Backend],
+) -> Result<Vec<AxisInfo>> {
     let mut axes = Vec::new();
     for (k, a) in spec.axes.iter().enumerate() {
         let what = format!("axis {} (`{}`)", k + 1, a.path);
@@ -429,10 +490,10 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
         let values = axis_values(a).with_context(|| what.clone())?;
         ensure!(!values.is_empty(), "{what}: no values");
         for path in std::iter::once(&a.path).chain(&a.also) {
-            check_path(&base, path, &values[0], task, &what)?;
+            check_path(base, path, &values[0], task, &what)?;
         }
         for (path, value) in &a.set {
-            check_path(&base, path, value, task, &format!("{what} [set]"))?;
+            check_path(base, path, value, task, &format!("{what} [set]"))?;
         }
         if let Some(b) = &a.backends {
             for x in b {
@@ -458,21 +519,31 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
                 .unwrap_or(a.range.as_ref().is_some_and(|r| r.factor.is_some())),
         });
     }
+    Ok(axes)
+}
+
+/// Checks every `[derived]` field: a known target path, an expression that
+/// parses, and operands that are preset fields or axes.
+fn check_derived(spec: &Spec, base: &Table, task: TaskKind) -> Result<()> {
     for (path, expr) in &spec.derived {
-        check_path(&base, path, &Value::Integer(1), task, "[derived]")?;
+        check_path(base, path, &Value::Integer(1), task, "[derived]")?;
         let e = Expr::parse(expr).with_context(|| format!("[derived] `{path}` = \"{expr}\""))?;
         for p in e.paths() {
             ensure!(
-                get_path(&base, p).is_some() || spec.axes.iter().any(|a| a.path == p),
+                get_path(base, p).is_some() || spec.axes.iter().any(|a| a.path == p),
                 "[derived] `{path}`: unknown field path `{p}` in \"{expr}\""
             );
         }
     }
+    Ok(())
+}
 
-    // Columns.
+/// The metric columns, in order: a per-backend metric without a suffix
+/// gives one column per backend.
+fn metric_columns(metrics: &[String], task: TaskKind, backends: &[Backend]) -> Result<Vec<String>> {
     let known = task.metrics();
     let mut columns = Vec::new();
-    for m in &spec.metrics {
+    for m in metrics {
         let (metric, only) = match column_backend(m) {
             Some(b) => (column_metric(m), Some(b)),
             None => (m.as_str(), None),
@@ -513,16 +584,18 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
             }
         }
     }
+    Ok(columns)
+}
 
-    // Points.
-    let spec_axes = &spec.axes;
-    let value_lists: Vec<Vec<Value>> = spec_axes.iter().map(axis_values).collect::<Result<_>>()?;
-    let base_values: Vec<serde_json::Value> = spec_axes
-        .iter()
-        .map(|a| get_path(&base, &a.path).map_or(Ok(serde_json::Value::Null), json))
-        .collect::<Result<_>>()?;
-    let mut combos: Vec<(Vec<Option<usize>>, Option<usize>)> = Vec::new();
-    match spec.design {
+/// One point's choice of value per axis (`None`: the base value) and the
+/// axis varied alone (one-at-a-time designs).
+type Combo = (Vec<Option<usize>>, Option<usize>);
+
+/// The design's combinations of axis values, in point order.
+fn combos(design: Design, value_lists: &[Vec<Value>]) -> Result<Vec<Combo>> {
+    let n_axes = value_lists.len();
+    let mut combos: Vec<Combo> = Vec::new();
+    match design {
         Design::Grid => {
             let total: usize = value_lists.iter().map(Vec::len).product();
             ensure!(
@@ -532,8 +605,8 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
             for n in 0..total {
                 // Mixed radix, the last axis fastest.
                 let mut rest = n;
-                let mut choice = vec![None; spec_axes.len()];
-                for k in (0..spec_axes.len()).rev() {
+                let mut choice = vec![None; n_axes];
+                for k in (0..n_axes).rev() {
                     let len = value_lists[k].len();
                     choice[k] = Some(rest % len);
                     rest /= len;
@@ -542,24 +615,43 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
             }
         }
         Design::OneAtATime => {
-            combos.push((vec![None; spec_axes.len()], None));
+            combos.push((vec![None; n_axes], None));
             for (k, vals) in value_lists.iter().enumerate() {
                 for i in 0..vals.len() {
-                    let mut c = vec![None; spec_axes.len()];
+                    let mut c = vec![None; n_axes];
                     c[k] = Some(i);
                     combos.push((c, Some(k)));
                 }
             }
         }
     }
+    Ok(combos)
+}
+
+/// Every point of the design, each checked to parse as the task's preset
+/// and to keep at least one backend.
+fn expand_points(
+    spec: &Spec,
+    base: &Table,
+    task: TaskKind,
+    axes: &[AxisInfo],
+    backends: &[Backend],
+) -> Result<Vec<Point>> {
+    let value_lists: Vec<Vec<Value>> = spec.axes.iter().map(axis_values).collect::<Result<_>>()?;
+    let base_values: Vec<serde_json::Value> = spec
+        .axes
+        .iter()
+        .map(|a| get_path(base, &a.path).map_or(Ok(serde_json::Value::Null), json))
+        .collect::<Result<_>>()?;
+    let combos = combos(spec.design, &value_lists)?;
     let mut points = Vec::with_capacity(combos.len());
     for (index, (choice, varied)) in combos.into_iter().enumerate() {
         let mut t = base.clone();
         let mut values = base_values.clone();
-        let mut point_backends = backends.clone();
+        let mut point_backends = backends.to_vec();
         for (k, c) in choice.iter().enumerate() {
             let Some(i) = *c else { continue };
-            let a = &spec_axes[k];
+            let a = &spec.axes[k];
             let v = &value_lists[k][i];
             for path in std::iter::once(&a.path).chain(&a.also) {
                 set_value(&mut t, path, v.clone())?;
@@ -572,33 +664,10 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
                 point_backends.retain(|x| b.contains(x));
             }
         }
-        for (path, expr) in &spec.derived {
-            let e = Expr::parse(expr)?;
-            let x = e
-                .eval(&t)
-                .with_context(|| format!("point {index}: [derived] `{path}`"))?;
-            let integer = match get_path(&t, path) {
-                Some(Value::Integer(_)) => true,
-                Some(_) => false,
-                None => e.integer_operands(&t),
-            };
-            let v = if integer {
-                ensure!(
-                    (x - x.round()).abs() < 1e-9 && x.abs() < 9.0e15,
-                    "point {index}: [derived] `{path}` = {x} must be an integer"
-                );
-                Value::Integer(x.round() as i64)
-            } else {
-                Value::Float(x)
-            };
-            set_value(&mut t, path, v)?;
-        }
+        apply_derived(&spec.derived, index, &mut t)?;
         // Deserialise now: a bad value is a spec error, named with its point.
         parse_point(task, &t).with_context(|| {
-            format!(
-                "point {index} ({})",
-                describe_values(&axes, &values, varied)
-            )
+            format!("point {index} ({})", describe_values(axes, &values, varied))
         })?;
         ensure!(
             !point_backends.is_empty(),
@@ -612,31 +681,35 @@ pub fn resolve(spec: Spec, stem: &str, dir: &Path, options: &PlanOptions) -> Res
             backends: point_backends,
         });
     }
+    Ok(points)
+}
 
-    let name = spec.name.clone().unwrap_or_else(|| stem.to_owned());
-    ensure!(
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-        "`name` must be non-empty ASCII letters, digits, `-` and `_`: {name:?}"
-    );
-    let mut plan = Plan {
-        name,
-        description: spec.description.clone().unwrap_or_default(),
-        task,
-        design: spec.design,
-        base_seed,
-        repeats: spec.repeats,
-        axes,
-        points,
-        columns,
-        spec,
-        base,
-        hash: String::new(),
-    };
-    plan.hash = hash_plan(&plan)?;
-    Ok(plan)
+/// Evaluates the `[derived]` fields on point `index`'s table and sets
+/// them: integers where the field (or, for a new field, every operand) is
+/// an integer.
+fn apply_derived(derived: &BTreeMap<String, String>, index: usize, t: &mut Table) -> Result<()> {
+    for (path, expr) in derived {
+        let e = Expr::parse(expr)?;
+        let x = e
+            .eval(t)
+            .with_context(|| format!("point {index}: [derived] `{path}`"))?;
+        let integer = match get_path(t, path) {
+            Some(Value::Integer(_)) => true,
+            Some(_) => false,
+            None => e.integer_operands(t),
+        };
+        let v = if integer {
+            ensure!(
+                (x - x.round()).abs() < 1e-9 && x.abs() < 9.0e15,
+                "point {index}: [derived] `{path}` = {x} must be an integer"
+            );
+            Value::Integer(x.round() as i64)
+        } else {
+            Value::Float(x)
+        };
+        set_value(t, path, v)?;
+    }
+    Ok(())
 }
 
 /// The values an axis takes.
