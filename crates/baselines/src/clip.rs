@@ -711,117 +711,24 @@ impl SrnnClip {
         seeds: Seeds,
         observer: &mut dyn FnMut(&ClipEpoch),
     ) -> Result<ClipFit> {
-        params.validate()?;
-        let (ni, na) = (params.image.srnn.inputs, params.audio.srnn.inputs);
-        check_data("training images", images, ni, n_classes)?;
-        check_data("training audio", audio, na, n_classes)?;
-        if let Some(v) = validation {
-            check_data("validation images", v.images, ni, n_classes)?;
-            check_data("validation audio", v.audio, na, n_classes)?;
-        }
-        let trained_classes: Vec<usize> = (0..n_classes)
-            .filter(|c| images.labels.contains(c) && audio.labels.contains(c))
-            .collect();
-        if trained_classes.is_empty() {
-            return Err(Error::Empty {
-                what: "contrastive training data".into(),
-                why: "no class has samples in both modalities".into(),
-            });
-        }
+        let trained_classes = check_fit_inputs(params, images, audio, validation, n_classes)?;
         let arch = ClipArch::new(params);
         let mut model = SrnnClip::new(params, seeds)?;
-        for (lay, enc, seqs) in [
-            (&arch.img, &params.image, images.seqs),
-            (&arch.aud, &params.audio, audio.seqs),
-        ] {
-            if let Some(target) = enc.srnn.init.target_rate {
-                srnn::calibrate_input_scale(
-                    lay,
-                    &enc.srnn,
-                    enc.time_window,
-                    &mut model.theta,
-                    seqs,
-                    target,
-                );
-            }
-        }
-        let np = model.theta.len();
-        let mut opt = Optimizer::new(params.training.optimizer, np);
-        let mut grad = vec![0f32; np];
-        let mut st = ClipState::<f32>::default();
-        let mut counts = TrainingCounts::default();
-        let draw = |key| {
-            draw_pairs(
-                images.labels,
-                audio.labels,
-                params.pairs_per_class,
-                seeds,
-                key,
-            )
+        calibrate_input_scales(&arch, params, &mut model.theta, images, audio);
+        let mut run = ClipRun {
+            arch: &arch,
+            opt: Optimizer::new(params.training.optimizer, model.theta.len()),
+            grad: vec![0f32; model.theta.len()],
+            st: ClipState::<f32>::default(),
+            counts: TrainingCounts::default(),
         };
-        let fixed = (!params.resample_pairs).then(|| draw(0));
+        let fixed =
+            (!params.resample_pairs).then(|| draw_pairs_for(params, images, audio, seeds, 0));
         let mut history = Vec::with_capacity(params.training.epochs);
         let mut best: Option<(f64, usize, Vec<f32>)> = None;
         for epoch in 0..params.training.epochs {
-            let pairs = match &fixed {
-                Some(p) => {
-                    let mut p = p.clone();
-                    let e = epoch as u64;
-                    seeds::shuffle(
-                        &mut p,
-                        &mut model_stream(seeds, Purpose::DataShuffle, SRNN_CLIP, e),
-                    );
-                    p
-                }
-                None => draw(epoch as u64),
-            };
-            st.tally = [(0, 0); 2];
-            let mut loss_sum = 0.0;
-            let mut n_pairs = 0usize;
-            for batch in pairs.chunks(params.training.batch_size) {
-                if batch.len() < 2 {
-                    continue;
-                }
-                let im: Vec<&S> = batch.iter().map(|p| &images.seqs[p.0]).collect();
-                let au: Vec<&S> = batch.iter().map(|p| &audio.seqs[p.1]).collect();
-                let y: Vec<usize> = batch.iter().map(|p| p.2).collect();
-                grad.fill(0.0);
-                let loss = clip_batch::<f32, false, S>(
-                    &arch,
-                    &model.theta,
-                    &im,
-                    &au,
-                    &y,
-                    &mut st,
-                    Some(&mut grad),
-                    &mut counts,
-                );
-                if !loss.is_finite() {
-                    return Err(Error::Diverged {
-                        epoch,
-                        what: "contrastive loss".into(),
-                        value: loss,
-                    });
-                }
-                loss_sum += loss * batch.len() as f64;
-                n_pairs += batch.len();
-                opt.step(&mut model.theta, &grad, &mut counts)?;
-                counts.samples += batch.len() as u64;
-            }
-            if let Some((i, v)) = model.theta.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::Diverged {
-                    epoch,
-                    what: format!("parameter {i}"),
-                    value: f64::from(*v),
-                });
-            }
-            let rate = |(spikes, steps): (u64, u64), h: usize| {
-                if steps == 0 {
-                    0.0
-                } else {
-                    spikes as f64 / (steps as f64 * h as f64)
-                }
-            };
+            let pairs = epoch_pairs(params, images, audio, seeds, fixed.as_deref(), epoch);
+            let train_loss = run.epoch(params, &mut model.theta, images, audio, &pairs, epoch)?;
             let validation_top1 = match validation {
                 Some(v) => Some(
                     model
@@ -832,14 +739,10 @@ impl SrnnClip {
             };
             let rec = ClipEpoch {
                 epoch,
-                train_loss: if n_pairs == 0 {
-                    0.0
-                } else {
-                    loss_sum / n_pairs as f64
-                },
+                train_loss,
                 validation_top1,
-                image_hidden_rate: rate(st.tally[0], params.image.srnn.hidden),
-                audio_hidden_rate: rate(st.tally[1], params.audio.srnn.hidden),
+                image_hidden_rate: hidden_rate(run.st.tally[0], params.image.srnn.hidden),
+                audio_hidden_rate: hidden_rate(run.st.tally[1], params.audio.srnn.hidden),
             };
             if let Some(t) = validation_top1
                 && best.as_ref().is_none_or(|(b, _, _)| t > *b)
@@ -861,7 +764,7 @@ impl SrnnClip {
             history,
             selected_epoch,
             trained_classes,
-            counts,
+            counts: run.counts,
         })
     }
 
@@ -1000,6 +903,176 @@ impl SrnnClip {
             n_classes,
             ks,
         )?)
+    }
+}
+
+/// Checks the parameters and every data set against the encoders' input
+/// widths and `n_classes`, and returns the classes present in both
+/// training modalities (the classes the contrastive loss can pair).
+fn check_fit_inputs<S: SpikeSteps>(
+    params: &SrnnClipParams,
+    images: LabeledSeqs<'_, S>,
+    audio: LabeledSeqs<'_, S>,
+    validation: Option<ClipValidation<'_, S>>,
+    n_classes: usize,
+) -> Result<Vec<usize>> {
+    params.validate()?;
+    let (ni, na) = (params.image.srnn.inputs, params.audio.srnn.inputs);
+    check_data("training images", images, ni, n_classes)?;
+    check_data("training audio", audio, na, n_classes)?;
+    if let Some(v) = validation {
+        check_data("validation images", v.images, ni, n_classes)?;
+        check_data("validation audio", v.audio, na, n_classes)?;
+    }
+    let trained_classes: Vec<usize> = (0..n_classes)
+        .filter(|c| images.labels.contains(c) && audio.labels.contains(c))
+        .collect();
+    if trained_classes.is_empty() {
+        return Err(Error::Empty {
+            what: "contrastive training data".into(),
+            why: "no class has samples in both modalities".into(),
+        });
+    }
+    Ok(trained_classes)
+}
+
+/// Scales each encoder's input weights toward its target hidden rate on
+/// its training sequences, where the preset asks for it.
+fn calibrate_input_scales<S: SpikeSteps>(
+    arch: &ClipArch,
+    params: &SrnnClipParams,
+    theta: &mut [f32],
+    images: LabeledSeqs<'_, S>,
+    audio: LabeledSeqs<'_, S>,
+) {
+    for (lay, enc, seqs) in [
+        (&arch.img, &params.image, images.seqs),
+        (&arch.aud, &params.audio, audio.seqs),
+    ] {
+        if let Some(target) = enc.srnn.init.target_rate {
+            srnn::calibrate_input_scale(lay, &enc.srnn, enc.time_window, theta, seqs, target);
+        }
+    }
+}
+
+/// The (image, audio, class) pairs drawn for pair-draw `key`.
+fn draw_pairs_for<S: SpikeSteps>(
+    params: &SrnnClipParams,
+    images: LabeledSeqs<'_, S>,
+    audio: LabeledSeqs<'_, S>,
+    seeds: Seeds,
+    key: u64,
+) -> Vec<Pair> {
+    draw_pairs(
+        images.labels,
+        audio.labels,
+        params.pairs_per_class,
+        seeds,
+        key,
+    )
+}
+
+/// One epoch's pairs: the fixed draw reshuffled with the epoch's stream, or
+/// a fresh draw keyed by the epoch when the preset resamples pairs.
+fn epoch_pairs<S: SpikeSteps>(
+    params: &SrnnClipParams,
+    images: LabeledSeqs<'_, S>,
+    audio: LabeledSeqs<'_, S>,
+    seeds: Seeds,
+    fixed: Option<&[Pair]>,
+    epoch: usize,
+) -> Vec<Pair> {
+    match fixed {
+        Some(p) => {
+            let mut p = p.to_vec();
+            let e = epoch as u64;
+            seeds::shuffle(
+                &mut p,
+                &mut model_stream(seeds, Purpose::DataShuffle, SRNN_CLIP, e),
+            );
+            p
+        }
+        None => draw_pairs_for(params, images, audio, seeds, epoch as u64),
+    }
+}
+
+/// Hidden spikes per neuron per step, 0 when no step ran.
+fn hidden_rate((spikes, steps): (u64, u64), hidden: usize) -> f64 {
+    if steps == 0 {
+        0.0
+    } else {
+        spikes as f64 / (steps as f64 * hidden as f64)
+    }
+}
+
+/// The state of one contrastive training run carried across epochs.
+struct ClipRun<'a> {
+    arch: &'a ClipArch,
+    opt: Optimizer,
+    grad: Vec<f32>,
+    st: ClipState<f32>,
+    counts: TrainingCounts,
+}
+
+impl ClipRun<'_> {
+    /// Trains one epoch over `pairs` in mini-batches (a batch of fewer than
+    /// two pairs has no negatives and is skipped) and returns the mean
+    /// training loss per pair; a non-finite loss or parameter is an error
+    /// naming the epoch.
+    fn epoch<S: SpikeSteps>(
+        &mut self,
+        params: &SrnnClipParams,
+        theta: &mut [f32],
+        images: LabeledSeqs<'_, S>,
+        audio: LabeledSeqs<'_, S>,
+        pairs: &[Pair],
+        epoch: usize,
+    ) -> Result<f64> {
+        self.st.tally = [(0, 0); 2];
+        let mut loss_sum = 0.0;
+        let mut n_pairs = 0usize;
+        for batch in pairs.chunks(params.training.batch_size) {
+            if batch.len() < 2 {
+                continue;
+            }
+            let im: Vec<&S> = batch.iter().map(|p| &images.seqs[p.0]).collect();
+            let au: Vec<&S> = batch.iter().map(|p| &audio.seqs[p.1]).collect();
+            let y: Vec<usize> = batch.iter().map(|p| p.2).collect();
+            self.grad.fill(0.0);
+            let loss = clip_batch::<f32, false, S>(
+                self.arch,
+                theta,
+                &im,
+                &au,
+                &y,
+                &mut self.st,
+                Some(&mut self.grad),
+                &mut self.counts,
+            );
+            if !loss.is_finite() {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: "contrastive loss".into(),
+                    value: loss,
+                });
+            }
+            loss_sum += loss * batch.len() as f64;
+            n_pairs += batch.len();
+            self.opt.step(theta, &self.grad, &mut self.counts)?;
+            self.counts.samples += batch.len() as u64;
+        }
+        if let Some((i, v)) = theta.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::Diverged {
+                epoch,
+                what: format!("parameter {i}"),
+                value: f64::from(*v),
+            });
+        }
+        Ok(if n_pairs == 0 {
+            0.0
+        } else {
+            loss_sum / n_pairs as f64
+        })
     }
 }
 
