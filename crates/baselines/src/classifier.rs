@@ -2,6 +2,7 @@
 //! parameters and the authors' presets.
 
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use rayon::prelude::*;
 use readout::{ClassificationReport, OptimizerParams, check_labels};
 use seeds::{Purpose, Seeds};
@@ -189,9 +190,13 @@ impl SrnnClassifierParams {
             time_window: None,
         }
     }
+}
+
+impl ParamGuard for SrnnClassifierParams {
+    type Error = Error;
 
     /// Checks every field; errors name the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.srnn.validate("srnn")?;
         match &self.head {
             SrnnHead::Ann(h) => h.validate("head")?,
@@ -265,9 +270,13 @@ impl RnnClassifierParams {
             time_window: Some(30),
         }
     }
+}
+
+impl ParamGuard for RnnClassifierParams {
+    type Error = Error;
 
     /// Checks every field; errors name the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.rnn.validate("rnn")?;
         self.head.validate("head")?;
         self.training.validate("training")?;

@@ -3,6 +3,7 @@
 //! the paper's zero-shot evaluation.
 
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use rayon::prelude::*;
 use readout::{
     Activation, CrossModalEmbedder, Direction, LabeledSet, OptimizerParams, RetrievalReport,
@@ -121,9 +122,13 @@ impl SrnnClipParams {
             resample_pairs: true,
         }
     }
+}
+
+impl ParamGuard for SrnnClipParams {
+    type Error = Error;
 
     /// Checks every field; errors name the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.image.validate("clip.image")?;
         self.audio.validate("clip.audio")?;
         if self.embedding_dim == 0 {

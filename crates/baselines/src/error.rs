@@ -1,19 +1,15 @@
 //! Errors of this crate.
 
+use param_guard::ParamError;
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A parameter is outside its allowed range.
-    #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
-    InvalidParameter {
-        /// Path of the parameter, e.g. `srnn.lif.v_th`.
-        field: String,
-        /// The rejected value, as written.
-        value: String,
-        /// The allowed range, in words.
-        allowed: String,
-    },
+    /// A parameter is outside its allowed range: the error names the
+    /// field's path, the rejected value and the allowed range.
+    #[error(transparent)]
+    InvalidParameter(#[from] ParamError),
     /// A spike sequence names a channel that does not exist.
     #[error("spike sequence step {step}: channel {channel} out of range, must be below {channels}")]
     ChannelOutOfRange {
@@ -126,15 +122,7 @@ impl From<readout::Error> for Error {
     fn from(e: readout::Error) -> Error {
         use readout::Error as R;
         match e {
-            R::InvalidParameter {
-                field,
-                value,
-                allowed,
-            } => Error::InvalidParameter {
-                field,
-                value,
-                allowed,
-            },
+            R::InvalidParameter(p) => Error::InvalidParameter(p),
             R::ShapeMismatch {
                 what,
                 expected,
@@ -167,9 +155,5 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An [`Error::InvalidParameter`] for `field` = `value`, allowed `allowed`.
 pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
-    Error::InvalidParameter {
-        field: field.to_owned(),
-        value: value.to_string(),
-        allowed: allowed.to_owned(),
-    }
+    ParamError::new(field, value, allowed).into()
 }

@@ -236,6 +236,7 @@ pub use clip::{
 };
 pub use counts::{PassCounts, TrainingCounts};
 pub use error::{Error, Result};
+pub use param_guard::{ParamError, ParamGuard};
 pub use params::{
     AnnHeadParams, HiddenLayer, InitParams, LifParams, Loss, SnnHeadParams, SrnnParams, Surrogate,
     TrainingParams,

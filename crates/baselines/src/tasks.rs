@@ -12,6 +12,7 @@
 //! `tail_steps > 0`), is at chance (50 %). Solving it requires remembering
 //! the first cue over the delay.
 
+use param_guard::ParamGuard;
 use rand::RngExt;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
@@ -72,9 +73,13 @@ impl DelayedRecallParams {
     pub fn steps(&self) -> usize {
         2 * self.cue_steps + self.delay_steps + self.tail_steps
     }
+}
+
+impl ParamGuard for DelayedRecallParams {
+    type Error = crate::Error;
 
     /// Checks every field.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         if self.channels_per_cue == 0 || self.channels_per_cue > (u32::MAX / 2) as usize {
             return Err(invalid(
                 "delayed_recall.channels_per_cue",

@@ -2,19 +2,21 @@
 //! named, nothing panics on bad input, models round-trip through JSON.
 #![allow(clippy::unwrap_used)]
 
+use baselines::ParamError;
 use baselines::tasks::{DelayedRecallParams, delayed_recall};
 use baselines::{
     AnnHeadParams, Error, HiddenLayer, LabeledSeqs, LifParams, Loss, RnnClassifier,
     RnnClassifierParams, SnnHeadParams, SpikeRaster, SrnnClassifier, SrnnClassifierParams,
     SrnnClip, SrnnClipParams, SrnnHead, Surrogate, TrainingParams,
 };
+use param_guard::ParamGuard;
 use proptest::prelude::*;
 use readout::{Activation, OptimizerParams};
 use seeds::Seeds;
 
 fn field_of(e: Error) -> String {
     match e {
-        Error::InvalidParameter { field, .. } => field,
+        Error::InvalidParameter(ParamError { field, .. }) => field,
         other => panic!("expected an invalid parameter, got {other}"),
     }
 }

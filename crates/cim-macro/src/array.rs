@@ -3,6 +3,7 @@
 // Index loops over several parallel arrays read like the equations.
 #![allow(clippy::needless_range_loop)]
 
+use param_guard::ParamGuard;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 

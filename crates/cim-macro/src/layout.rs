@@ -297,7 +297,7 @@ mod tests {
 
     fn field_of(r: Result<Vec<PartitionLayout>>) -> String {
         match r {
-            Err(Error::InvalidParameter { field, .. }) => field,
+            Err(Error::InvalidParameter(param_guard::ParamError { field, .. })) => field,
             other => panic!("expected an invalid parameter, got {other:?}"),
         }
     }

@@ -324,6 +324,7 @@ mod params;
 mod stateful;
 mod weights;
 
+pub use param_guard::{ParamError, ParamGuard};
 pub use rram_device;
 
 pub use array::{Macro, Partition, Periphery, ReadScratch};

@@ -5,6 +5,7 @@
 //! configuration file names only what it changes. Units are in the key names
 //! where they are not obvious; the code converts to SI.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, ensure, non_negative, positive};
@@ -68,10 +69,14 @@ impl MacroParams {
         p.validate()?;
         Ok(p)
     }
+}
+
+impl ParamGuard for MacroParams {
+    type Error = Error;
 
     /// Checks every field (and the layout against the array size); the error
     /// names the first bad field as a dotted path and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.array.validate()?;
         self.dac.validate()?;
         self.read.validate(&self.array, &self.dac)?;
@@ -108,9 +113,11 @@ impl Default for ArrayParams {
     }
 }
 
-impl ArrayParams {
+impl ParamGuard for ArrayParams {
+    type Error = Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         let range = format!("in 1..={ARRAY_DIM_MAX}");
         ensure(
             (1..=ARRAY_DIM_MAX).contains(&self.rows),
@@ -219,9 +226,11 @@ pub enum WeightScale {
     },
 }
 
-impl WeightScale {
+impl ParamGuard for WeightScale {
+    type Error = Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         match self {
             WeightScale::Auto => Ok(()),
             WeightScale::Given { g_scale_us } => positive("weights.g_scale_us", *g_scale_us),
@@ -252,8 +261,17 @@ impl Default for DacParams {
 }
 
 impl DacParams {
+    /// Voltage step of one code, V: `v_max / (2^bits - 1)`.
+    pub fn lsb_v(&self) -> f64 {
+        self.v_max_v / ((1u64 << self.bits) - 1) as f64
+    }
+}
+
+impl ParamGuard for DacParams {
+    type Error = Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         ensure(
             (1..=CONVERTER_BITS_MAX).contains(&self.bits),
             "dac.bits",
@@ -261,11 +279,6 @@ impl DacParams {
             &format!("in 1..={CONVERTER_BITS_MAX}"),
         )?;
         positive("dac.v_max_v", self.v_max_v)
-    }
-
-    /// Voltage step of one code, V: `v_max / (2^bits - 1)`.
-    pub fn lsb_v(&self) -> f64 {
-        self.v_max_v / ((1u64 << self.bits) - 1) as f64
     }
 }
 
@@ -329,9 +342,11 @@ impl Default for TiaParams {
     }
 }
 
-impl TiaParams {
+impl ParamGuard for TiaParams {
+    type Error = Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         match &self.r_f {
             Feedback::Auto { headroom_sigma } => {
                 ensure(
@@ -380,9 +395,11 @@ impl Default for AdcParams {
     }
 }
 
-impl AdcParams {
+impl ParamGuard for AdcParams {
+    type Error = Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         ensure(
             (1..=CONVERTER_BITS_MAX).contains(&self.bits),
             "adc.bits",
@@ -449,9 +466,11 @@ impl Default for IrDropParams {
     }
 }
 
-impl IrDropParams {
+impl ParamGuard for IrDropParams {
+    type Error = Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         non_negative("ir_drop.r_row_ohm", self.r_row_ohm)?;
         non_negative("ir_drop.r_col_ohm", self.r_col_ohm)?;
         non_negative("ir_drop.r_source_ohm", self.r_source_ohm)?;

@@ -2,11 +2,13 @@
 //! conductance to weight units: one rule for the macro's partitions and for
 //! every other user of the device model's weight distribution.
 
+use param_guard::ParamGuard;
 use rram_device::ConductanceMap;
 
 use crate::error::{Error, Result, ensure};
 use crate::layout::PartitionLayout;
 use crate::params::WeightScale;
+use param_guard::ParamError;
 
 /// How [`WeightScale::Auto`] accumulates the population standard deviation
 /// of the differential conductances.
@@ -102,12 +104,13 @@ pub fn differential_weights(
     std: StdAlgorithm,
 ) -> Result<(Vec<f64>, f64)> {
     let (rows, cols) = (map.rows(), map.cols());
-    let out_of_range =
-        |field: &str, index: usize, value: u32, limit: usize| Error::InvalidParameter {
+    let out_of_range = |field: &str, index: usize, value: u32, limit: usize| {
+        Error::InvalidParameter(ParamError {
             field: format!("layout.{field}[{index}]"),
             value: value.to_string(),
             allowed: format!("< {limit} (the map is {rows} x {cols})"),
-        };
+        })
+    };
     for (i, &r) in layout.rows.iter().enumerate() {
         if r as usize >= rows {
             return Err(out_of_range("rows", i, r, rows));

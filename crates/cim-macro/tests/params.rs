@@ -4,8 +4,10 @@
 
 mod common;
 
+use param_guard::ParamGuard;
 use std::sync::LazyLock;
 
+use cim_macro::ParamError;
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{Error, Feedback, Macro, MacroParams, WeightScale};
 use common::{chip, read_rng};
@@ -15,11 +17,11 @@ use seeds::Seeds;
 
 fn field_of(r: cim_macro::Result<()>) -> String {
     match r {
-        Err(Error::InvalidParameter {
+        Err(Error::InvalidParameter(ParamError {
             field,
             value,
             allowed,
-        }) => {
+        })) => {
             assert!(!value.is_empty() && !allowed.is_empty());
             field
         }
@@ -210,14 +212,14 @@ fn parameters_round_trip_through_toml_and_reject_unknown_keys() {
         other => panic!("{other:?}"),
     }
     match MacroParams::from_toml_str("[adc]\nbits = 40\n", "range.toml") {
-        Err(Error::InvalidParameter { field, .. }) => assert_eq!(field, "adc.bits"),
+        Err(Error::InvalidParameter(ParamError { field, .. })) => assert_eq!(field, "adc.bits"),
         other => panic!("{other:?}"),
     }
-    let e = Error::InvalidParameter {
+    let e = Error::InvalidParameter(ParamError {
         field: "adc.bits".into(),
         value: "40".into(),
         allowed: "in 1..=24".into(),
-    };
+    });
     assert_eq!(
         e.to_string(),
         "invalid parameter `adc.bits` = 40: must be in 1..=24"

@@ -1,11 +1,13 @@
 //! Inference workloads: the dense estimate from sizes alone, and the two views
 //! (all-digital hardware, hybrid analogue-digital system) of counted runs.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::{FloatPrecision, OpCounts};
 use crate::energy::{LayerKind, Workload};
 use crate::error::{Error, Result};
+use param_guard::ParamError;
 
 /// Sizes of one reservoir, per sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,37 +129,6 @@ impl Default for CrossbarMapping {
 }
 
 impl CrossbarMapping {
-    /// Checks the mapping; errors name the field.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, value: String, allowed: &str| Error::InvalidParameter {
-            field: format!("crossbar_mapping.{field}"),
-            value,
-            allowed: allowed.to_owned(),
-        };
-        if !(1..=2).contains(&self.cells_per_weight) {
-            return Err(bad(
-                "cells_per_weight",
-                self.cells_per_weight.to_string(),
-                "1 or 2",
-            ));
-        }
-        if !(1..=2).contains(&self.sensed_per_output) {
-            return Err(bad(
-                "sensed_per_output",
-                self.sensed_per_output.to_string(),
-                "1 or 2",
-            ));
-        }
-        if !(self.g_mean_s.is_finite() && self.g_mean_s >= 0.0 && self.g_mean_s < 1e-2) {
-            return Err(bad(
-                "g_mean_s",
-                self.g_mean_s.to_string(),
-                "in [0, 0.01) siemens",
-            ));
-        }
-        Ok(())
-    }
-
     /// Analogue counts of the column side of `cycles` reads of `columns`
     /// output neurons: cycles, TIA activations, ADC conversions.
     pub fn column_side(&self, cycles: u64, columns: u64) -> OpCounts {
@@ -207,6 +178,43 @@ impl CrossbarMapping {
             out += self.column_side(geo.steps, geo.columns);
         }
         out
+    }
+}
+
+impl ParamGuard for CrossbarMapping {
+    type Error = Error;
+
+    /// Checks the mapping; errors name the field.
+    fn validate(&self) -> Result<()> {
+        let bad = |field: &str, value: String, allowed: &str| {
+            Error::InvalidParameter(ParamError {
+                field: format!("crossbar_mapping.{field}"),
+                value,
+                allowed: allowed.to_owned(),
+            })
+        };
+        if !(1..=2).contains(&self.cells_per_weight) {
+            return Err(bad(
+                "cells_per_weight",
+                self.cells_per_weight.to_string(),
+                "1 or 2",
+            ));
+        }
+        if !(1..=2).contains(&self.sensed_per_output) {
+            return Err(bad(
+                "sensed_per_output",
+                self.sensed_per_output.to_string(),
+                "1 or 2",
+            ));
+        }
+        if !(self.g_mean_s.is_finite() && self.g_mean_s >= 0.0 && self.g_mean_s < 1e-2) {
+            return Err(bad(
+                "g_mean_s",
+                self.g_mean_s.to_string(),
+                "in [0, 0.01) siemens",
+            ));
+        }
+        Ok(())
     }
 }
 

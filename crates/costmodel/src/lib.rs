@@ -126,6 +126,7 @@ pub use inference::{
     DigitalBaseline, Head, LIF_OPS, LsmShape, ReadGeometry, all_digital_view, dense_digital,
     dense_events, dense_hybrid, hybrid_view,
 };
+pub use param_guard::{ParamError, ParamGuard};
 pub use tech::{
     ANALOGUE_ENTRIES, AnalogueTech, DIGITAL_ENTRIES, DigitalTech, Entry, EntrySpec, TECH_DIR,
     TableClass, TableSet, TechTable, TechTables, tech_dir,

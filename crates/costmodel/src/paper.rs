@@ -1,6 +1,7 @@
 //! The paper's sizes and reported costs, and the report that sets ours
 //! beside them (what `cargo xtask costs` prints).
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::energy::{EnergyBreakdown, LayerKind, Workload};

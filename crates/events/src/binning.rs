@@ -43,12 +43,14 @@
 //! sample, binary. The merge, the origin and binary values are our choices
 //! where the scripts are silent.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 use spikes::SpikeRaster;
 
 use crate::error::{Error, Result};
 use crate::event::{AudioStream, Event, VisionEvent, VisionStream};
 use crate::transform::centre_offsets;
+use param_guard::ParamError;
 
 /// How time is cut into steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,13 +97,17 @@ pub struct BinSpec {
     pub counts: bool,
 }
 
-impl BinSpec {
+impl ParamGuard for BinSpec {
+    type Error = Error;
+
     /// Checks steps and window lengths are positive.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, value: String, allowed: &str| Error::InvalidParameter {
-            field: field.into(),
-            value,
-            allowed: allowed.into(),
+    fn validate(&self) -> Result<()> {
+        let bad = |field: &str, value: String, allowed: &str| {
+            Error::InvalidParameter(ParamError {
+                field: field.into(),
+                value,
+                allowed: allowed.into(),
+            })
         };
         let steps_allowed = format!("in 1..={MAX_STEPS}");
         match self.bins {
@@ -147,7 +153,7 @@ pub fn bin_events<E: Event>(
         (TimeBins::Window { steps: None, .. }, None) => 0,
     };
     if steps > MAX_STEPS {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "bins.dt_us".into(),
             value: format!(
                 "{} (the sample would need {steps} steps)",
@@ -157,7 +163,7 @@ pub fn bin_events<E: Event>(
                 }
             ),
             allowed: format!("long enough for at most {MAX_STEPS} steps"),
-        });
+        }));
     }
     let span = t_max.map_or(1, |t| u128::from(t - t0) + 1);
     let step_of = |t: u64| -> usize {
@@ -240,20 +246,6 @@ impl Default for VisionBinning {
 }
 
 impl VisionBinning {
-    /// Checks the crop is non-empty and the time bins are valid.
-    pub fn validate(&self) -> Result<()> {
-        if let Some([w, h]) = self.crop
-            && (w == 0 || h == 0)
-        {
-            return Err(Error::InvalidParameter {
-                field: "crop".into(),
-                value: format!("[{w}, {h}]"),
-                allowed: "both at least 1".into(),
-            });
-        }
-        self.spec().validate()
-    }
-
     /// The time and value part.
     pub fn spec(&self) -> BinSpec {
         BinSpec {
@@ -333,6 +325,24 @@ impl VisionBinning {
     }
 }
 
+impl ParamGuard for VisionBinning {
+    type Error = Error;
+
+    /// Checks the crop is non-empty and the time bins are valid.
+    fn validate(&self) -> Result<()> {
+        if let Some([w, h]) = self.crop
+            && (w == 0 || h == 0)
+        {
+            return Err(Error::InvalidParameter(ParamError {
+                field: "crop".into(),
+                value: format!("[{w}, {h}]"),
+                allowed: "both at least 1".into(),
+            }));
+        }
+        self.spec().validate()
+    }
+}
+
 /// Binning of audio streams: `channel = address`.
 ///
 /// | field | default | source |
@@ -362,11 +372,6 @@ impl Default for AudioBinning {
 }
 
 impl AudioBinning {
-    /// Checks the time bins are valid.
-    pub fn validate(&self) -> Result<()> {
-        self.spec().validate()
-    }
-
     /// The time and value part.
     pub fn spec(&self) -> BinSpec {
         BinSpec {
@@ -384,6 +389,15 @@ impl AudioBinning {
             |e| Some(u32::from(e.channel)),
             &self.spec(),
         )
+    }
+}
+
+impl ParamGuard for AudioBinning {
+    type Error = Error;
+
+    /// Checks the time bins are valid.
+    fn validate(&self) -> Result<()> {
+        self.spec().validate()
     }
 }
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventStream};
+use param_guard::ParamError;
 
 /// Which part of a dataset a sample belongs to, as its files say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -365,11 +366,11 @@ impl<S: EventSource> Dataset<S> {
         rng: &mut R,
     ) -> Result<(Self, Self)> {
         if !(0.0..=1.0).contains(&fraction) {
-            return Err(Error::InvalidParameter {
+            return Err(Error::InvalidParameter(ParamError {
                 field: "fraction".into(),
                 value: fraction.to_string(),
                 allowed: "in [0, 1]".into(),
-            });
+            }));
         }
         let (first, second) = seeds::stratified_split(&self.labels, fraction, 0, rng);
         Ok((self.subset(&first), self.subset(&second)))

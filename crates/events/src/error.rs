@@ -5,22 +5,18 @@
 //! file and the object path), the record, event or sample key, and the bad
 //! value with its allowed range.
 
+use param_guard::ParamError;
+
 use std::path::Path;
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A parameter is outside its allowed range.
-    #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
-    InvalidParameter {
-        /// Path of the parameter, e.g. `forming.beta`.
-        field: String,
-        /// The rejected value, as written.
-        value: String,
-        /// The allowed range, in words.
-        allowed: String,
-    },
+    /// A parameter is outside its allowed range: the error names the
+    /// field's path, the rejected value and the allowed range.
+    #[error(transparent)]
+    InvalidParameter(#[from] ParamError),
     /// A spike raster was given a channel outside its range
     /// ([`spikes::Error::ChannelOutOfRange`], converted).
     #[error("raster step {step}: channel {channel} is outside 0..{channels}")]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Split;
 use crate::error::{Error, Result, display, io_error};
+use param_guard::ParamError;
 
 /// The first 8 bytes of every HDF5 file.
 pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
@@ -102,10 +103,12 @@ impl FromStr for DatasetFormat {
         DatasetFormat::ALL
             .into_iter()
             .find(|f| f.name() == s)
-            .ok_or_else(|| Error::InvalidParameter {
-                field: "format".into(),
-                value: s.to_owned(),
-                allowed: "one of nmnist-bin, nmnist-dir, nmnist-zip, ntidigits-h5".into(),
+            .ok_or_else(|| {
+                Error::InvalidParameter(ParamError {
+                    field: "format".into(),
+                    value: s.to_owned(),
+                    allowed: "one of nmnist-bin, nmnist-dir, nmnist-zip, ntidigits-h5".into(),
+                })
             })
     }
 }

@@ -227,6 +227,7 @@ pub use noise::{InputNoise, NoiseEvent, noisy_rasters};
 pub use ntidigits::{
     LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
 };
+pub use param_guard::{ParamError, ParamGuard};
 pub use source::{
     AudioData, AudioLabels, AudioSource, Binner, DataConfig, DataSource, ExportSummary, SampleMeta,
     SplitOptions, SyntheticSpec, SyntheticWords, VisionData, VisionSource, write_audio_ntidigits,

@@ -30,6 +30,7 @@
 //! (train, then test) and then by member path, so the order is the same on
 //! every machine and for folders and zips alike.
 
+use param_guard::ParamGuard;
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -44,6 +45,7 @@ use crate::dataset::{EventSource, SampleInfo, Split, index_error, split_rank};
 use crate::error::{Error, Result, display, io_error};
 use crate::event::{VisionEvent, VisionSensor, VisionStream};
 use crate::format::{DatasetFormat, zips_in};
+use param_guard::ParamError;
 
 /// Bytes per event record.
 pub const RECORD_BYTES: usize = 5;
@@ -87,19 +89,21 @@ impl Default for NmnistOptions {
     }
 }
 
-impl NmnistOptions {
+impl ParamGuard for NmnistOptions {
+    type Error = Error;
+
     /// Checks the sensor fits 8-bit coordinates.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         for (field, v) in [
             ("sensor.width", self.sensor.width),
             ("sensor.height", self.sensor.height),
         ] {
             if !(1..=256).contains(&v) {
-                return Err(Error::InvalidParameter {
+                return Err(Error::InvalidParameter(ParamError {
                     field: field.into(),
                     value: v.to_string(),
                     allowed: "in 1..=256 (8-bit N-MNIST coordinates)".into(),
-                });
+                }));
             }
         }
         Ok(())

@@ -49,6 +49,7 @@
 //! source, so a sample gets the same noise in every view, split and thread
 //! count.
 
+use param_guard::ParamGuard;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Poisson};
 use seeds::{Purpose, Seeds};
@@ -59,6 +60,7 @@ use crate::dataset::{Dataset, EventSource};
 use crate::error::{Error, Result};
 use crate::event::{AudioEvent, AudioSensor, Event, EventStream, VisionEvent, VisionSensor};
 use crate::source::Binner;
+use param_guard::ParamError;
 
 /// Dropped and spurious input events (see the module docs for the model).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -120,32 +122,6 @@ impl InputNoise {
         Self::default()
     }
 
-    /// Checks every field; the error names the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
-        for (field, value, hi) in [
-            ("input_noise.drop_probability", self.drop_probability, 1.0),
-            (
-                "input_noise.spurious_fraction",
-                self.spurious_fraction,
-                SPURIOUS_FRACTION_MAX,
-            ),
-            (
-                "input_noise.spurious_rate_hz",
-                self.spurious_rate_hz,
-                SPURIOUS_RATE_MAX_HZ,
-            ),
-        ] {
-            if !(value.is_finite() && (0.0..=hi).contains(&value)) {
-                return Err(Error::InvalidParameter {
-                    field: field.to_owned(),
-                    value: value.to_string(),
-                    allowed: format!("finite, in [0, {hi}]"),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// Whether this noise leaves every stream unchanged.
     pub fn is_none(&self) -> bool {
         self.drop_probability == 0.0
@@ -197,13 +173,13 @@ impl InputNoise {
         let extra = if lambda > 0.0 && E::elements(&sensor) > 0 {
             // `lambda` is positive and finite here (validated parameters,
             // finite counts), so the distribution exists.
-            Poisson::new(lambda)
-                .map(|p| p.sample(rng))
-                .map_err(|e| Error::InvalidParameter {
+            Poisson::new(lambda).map(|p| p.sample(rng)).map_err(|e| {
+                Error::InvalidParameter(ParamError {
                     field: "input_noise (spurious mean)".to_owned(),
                     value: lambda.to_string(),
                     allowed: format!("a valid Poisson mean ({e})"),
-                })?
+                })
+            })?
         } else {
             0.0
         };
@@ -230,6 +206,36 @@ impl InputNoise {
         key: u64,
     ) -> Result<EventStream<E>> {
         self.apply(stream, &mut seeds.keyed(Purpose::InputNoise, key))
+    }
+}
+
+impl ParamGuard for InputNoise {
+    type Error = Error;
+
+    /// Checks every field; the error names the field and its allowed range.
+    fn validate(&self) -> Result<()> {
+        for (field, value, hi) in [
+            ("input_noise.drop_probability", self.drop_probability, 1.0),
+            (
+                "input_noise.spurious_fraction",
+                self.spurious_fraction,
+                SPURIOUS_FRACTION_MAX,
+            ),
+            (
+                "input_noise.spurious_rate_hz",
+                self.spurious_rate_hz,
+                SPURIOUS_RATE_MAX_HZ,
+            ),
+        ] {
+            if !(value.is_finite() && (0.0..=hi).contains(&value)) {
+                return Err(Error::InvalidParameter(ParamError {
+                    field: field.to_owned(),
+                    value: value.to_string(),
+                    allowed: format!("finite, in [0, {hi}]"),
+                }));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@ use npyz::WriterBuilder;
 use spikes::SpikeRaster;
 
 use crate::error::{Error, Result, display, io_error};
+use param_guard::ParamError;
 
 /// Writes `data` as an array of `shape` (C order). The length must equal
 /// the product of the shape.
@@ -25,14 +26,14 @@ where
     let path = path.as_ref();
     let expected = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     if expected != Some(data.len()) {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "shape".into(),
             value: format!("{shape:?}"),
             allowed: format!(
                 "dimensions whose product is the {} values given",
                 data.len()
             ),
-        });
+        }));
     }
     let file = File::create(path).map_err(io_error(path))?;
     let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();

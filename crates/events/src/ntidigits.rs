@@ -38,6 +38,7 @@
 //! gives back exactly the microseconds written. The file is assembled in
 //! memory (about 10 bytes per event) and written at once.
 
+use param_guard::ParamGuard;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -50,6 +51,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::{EventSource, SampleInfo, Split, index_error};
 use crate::error::{Error, IN_MEMORY, Result, display, io_error};
 use crate::event::{AudioEvent, AudioSensor, AudioStream};
+use param_guard::ParamError;
 
 pub use crate::format::HDF5_SIGNATURE;
 
@@ -336,15 +338,17 @@ impl Default for NtidigitsOptions {
     }
 }
 
-impl NtidigitsOptions {
+impl ParamGuard for NtidigitsOptions {
+    type Error = Error;
+
     /// Checks the sensor has channels.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         if self.sensor.channels == 0 {
-            return Err(Error::InvalidParameter {
+            return Err(Error::InvalidParameter(ParamError {
                 field: "sensor.channels".into(),
                 value: "0".into(),
                 allowed: "at least 1".into(),
-            });
+            }));
         }
         Ok(())
     }

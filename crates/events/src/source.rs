@@ -65,6 +65,7 @@
 //! file name, or the synthetic sample's index. Synthetic samples come from
 //! `Purpose::SyntheticData` ([`crate::synthetic`]).
 
+use param_guard::ParamGuard;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,7 @@ use crate::ntidigits::{
     LabelMap, NtidigitsKey, NtidigitsOptions, NtidigitsSource, NtidigitsWriter, SpokenDigit,
 };
 use crate::synthetic::{self, DigitStyle, Speaker};
+use param_guard::ParamError;
 
 /// Where the data come from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -271,8 +273,46 @@ impl DataConfig {
         }
     }
 
+    /// The image modality: a labelled dataset of vision event streams.
+    pub fn vision(&self, seeds: Seeds) -> Result<VisionData> {
+        self.validate()?;
+        let source = match &self.source {
+            DataSource::Real { nmnist, .. } => {
+                let path = required(nmnist.as_deref(), "source.nmnist", NMNIST_EXPECTED)?;
+                VisionSource::real(path, self.nmnist)?
+            }
+            DataSource::Emulated { mnist, .. } => {
+                let path = required(mnist.as_deref(), "source.mnist", MNIST_EXPECTED)?;
+                VisionSource::emulated_mnist(path, self, seeds)?
+            }
+            DataSource::Synthetic(spec) => VisionSource::synthetic(spec, self, seeds)?,
+        };
+        Dataset::new(source)
+    }
+
+    /// The audio modality: a labelled dataset of audio event streams.
+    pub fn audio(&self, seeds: Seeds) -> Result<AudioData> {
+        self.validate()?;
+        let source = match &self.source {
+            DataSource::Real { ntidigits, .. } => {
+                let path = required(ntidigits.as_deref(), "source.ntidigits", NTIDIGITS_EXPECTED)?;
+                AudioSource::real(path, self)?
+            }
+            DataSource::Emulated { wav, .. } => {
+                let path = required(wav.as_deref(), "source.wav", WAV_EXPECTED)?;
+                AudioSource::emulated_wav(path, self, seeds)?
+            }
+            DataSource::Synthetic(spec) => AudioSource::synthetic(spec, self, seeds)?,
+        };
+        Dataset::new(source)
+    }
+}
+
+impl ParamGuard for DataConfig {
+    type Error = Error;
+
     /// Checks every part; errors name the field and the allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.dvs.validate()?;
         self.cochlea.validate()?;
         self.digits.validate()?;
@@ -310,40 +350,6 @@ impl DataConfig {
             }
         }
         Ok(())
-    }
-
-    /// The image modality: a labelled dataset of vision event streams.
-    pub fn vision(&self, seeds: Seeds) -> Result<VisionData> {
-        self.validate()?;
-        let source = match &self.source {
-            DataSource::Real { nmnist, .. } => {
-                let path = required(nmnist.as_deref(), "source.nmnist", NMNIST_EXPECTED)?;
-                VisionSource::real(path, self.nmnist)?
-            }
-            DataSource::Emulated { mnist, .. } => {
-                let path = required(mnist.as_deref(), "source.mnist", MNIST_EXPECTED)?;
-                VisionSource::emulated_mnist(path, self, seeds)?
-            }
-            DataSource::Synthetic(spec) => VisionSource::synthetic(spec, self, seeds)?,
-        };
-        Dataset::new(source)
-    }
-
-    /// The audio modality: a labelled dataset of audio event streams.
-    pub fn audio(&self, seeds: Seeds) -> Result<AudioData> {
-        self.validate()?;
-        let source = match &self.source {
-            DataSource::Real { ntidigits, .. } => {
-                let path = required(ntidigits.as_deref(), "source.ntidigits", NTIDIGITS_EXPECTED)?;
-                AudioSource::real(path, self)?
-            }
-            DataSource::Emulated { wav, .. } => {
-                let path = required(wav.as_deref(), "source.wav", WAV_EXPECTED)?;
-                AudioSource::emulated_wav(path, self, seeds)?
-            }
-            DataSource::Synthetic(spec) => AudioSource::synthetic(spec, self, seeds)?,
-        };
-        Dataset::new(source)
     }
 }
 
@@ -1027,15 +1033,15 @@ impl EventSource for AudioSource {
                 emulator
                     .emulate_sample(&audio, keys[index])
                     .map_err(|e| match e {
-                        Error::InvalidParameter {
+                        Error::InvalidParameter(ParamError {
                             field,
                             value,
                             allowed,
-                        } => Error::InvalidParameter {
+                        }) => Error::InvalidParameter(ParamError {
                             field,
                             value: format!("{value} ({})", display(&files[index])),
                             allowed,
-                        },
+                        }),
                         other => other,
                     })
             }

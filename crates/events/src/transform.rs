@@ -19,6 +19,7 @@ use crate::event::{
     AudioEvent, AudioSensor, AudioStream, Event, EventStream, VisionEvent, VisionSensor,
     VisionStream,
 };
+use param_guard::ParamError;
 
 /// Keeps the events inside the window `[x0, x0 + width) x [y0, y0 + height)`
 /// and moves them to its coordinates; the result's sensor is the window. A
@@ -35,14 +36,14 @@ pub fn crop(
         len > 0 && u32::from(start) + u32::from(len) <= u32::from(limit)
     };
     if !fits(x0, width, sensor.width) || !fits(y0, height, sensor.height) {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "crop".into(),
             value: format!("x {x0}+{width}, y {y0}+{height}"),
             allowed: format!(
                 "a non-empty window inside the {} x {} sensor",
                 sensor.width, sensor.height
             ),
-        });
+        }));
     }
     let events = stream
         .events()
@@ -80,11 +81,11 @@ pub fn centre_crop(stream: &VisionStream, width: u16, height: u16) -> Result<Vis
 /// now share a pixel).
 pub fn downsample(stream: &VisionStream, fx: u16, fy: u16) -> Result<VisionStream> {
     if fx == 0 || fy == 0 {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "downsample factor".into(),
             value: format!("{fx} x {fy}"),
             allowed: "at least 1 in both directions".into(),
-        });
+        }));
     }
     let s = stream.sensor();
     let sensor = VisionSensor {
@@ -244,11 +245,11 @@ pub fn remap_channels(
         .enumerate()
         .find_map(|(i, m)| m.filter(|&c| c >= channels).map(|c| (i, c)))
     {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: format!("channel map[{i}]"),
             value: bad.to_string(),
             allowed: format!("in 0..{channels}"),
-        });
+        }));
     }
     let events = stream
         .events()

@@ -19,6 +19,7 @@
 //! chip's seed keyed by [`lsm::Split`], so two encodes of the same data on the
 //! same chip are byte-identical, with any number of threads.
 
+use param_guard::ParamGuard;
 use std::path::Path;
 use std::sync::Arc;
 

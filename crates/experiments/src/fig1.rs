@@ -58,6 +58,7 @@
 
 use crate::error::{Context, Result, ensure, err};
 use cim_macro::{Macro, MacroParams};
+use param_guard::ParamGuard;
 use rayon::prelude::*;
 use rram_device::{
     CellState, Compliance, ConductanceMap, DeviceParams, MapSummary, Moments, NoiseModel,

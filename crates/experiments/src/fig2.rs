@@ -4,6 +4,7 @@
 use crate::error::Result;
 use costmodel::paper::Task as CostTask;
 use events::VisionBinning;
+use param_guard::ParamGuard;
 use seeds::Seeds;
 
 use crate::baselines::BaselineSettings;

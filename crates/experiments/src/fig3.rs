@@ -4,6 +4,7 @@
 use crate::error::{Result, ensure};
 use costmodel::paper::Task as CostTask;
 use events::{AudioBinning, AudioLabels};
+use param_guard::ParamGuard;
 use seeds::Seeds;
 
 use crate::baselines::BaselineSettings;

@@ -4,6 +4,7 @@
 //! contrastive loss on digits 1-7 only; retrieval is evaluated on test
 //! samples of the seen digits (1-7) and of the unseen digits (8, 9).
 
+use param_guard::ParamGuard;
 use std::sync::Arc;
 
 use crate::error::{Context, Result, ensure};
@@ -341,7 +342,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
         resolved,
         seed: preset.seed,
         data_source: source,
-        panels: panels,
+        panels,
         stages: ctx.finish(),
     })
 }

@@ -601,7 +601,7 @@ where
         resolved,
         seed: preset.seed,
         data_source: source,
-        panels: panels,
+        panels,
         stages: ctx.finish(),
     })
 }

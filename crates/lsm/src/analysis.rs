@@ -21,6 +21,7 @@ use crate::encode::Features;
 use crate::error::{Error, Result};
 use crate::real::Real;
 use crate::synapses::{DenseSynapses, Synapses};
+use param_guard::ParamError;
 
 /// The recurrent block of a backend's effective weights, `n_res x n_res`,
 /// row = presynaptic neuron (fan-out order).
@@ -47,19 +48,19 @@ pub fn scale_to_spectral_radius<F: Real>(
     target: f64,
 ) -> Result<f64> {
     if !(target.is_finite() && target >= 0.0) {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "target_spectral_radius".to_owned(),
             value: target.to_string(),
             allowed: "finite and non-negative".to_owned(),
-        });
+        }));
     }
     let rho = spectral_radius(synapses);
     if rho == 0.0 {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "w_rec".to_owned(),
             value: "spectral radius 0".to_owned(),
             allowed: "a recurrent block with a non-zero eigenvalue".to_owned(),
-        });
+        }));
     }
     let factor = target / rho;
     synapses.scale_recurrent(factor);
@@ -151,11 +152,11 @@ pub fn separation(features: &Features, labels: &[usize]) -> Result<Separation> {
         }
     }
     if nb == 0 || nw == 0 {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "labels".to_owned(),
             value: format!("{nb} different-class and {nw} same-class pairs"),
             allowed: "at least one pair of each kind".to_owned(),
-        });
+        }));
     }
     let (between, within) = (between / nb as f64, within / nw as f64);
     Ok(Separation {
@@ -171,11 +172,11 @@ pub fn separation(features: &Features, labels: &[usize]) -> Result<Separation> {
 /// versions of one input it is the generalisation rank.
 pub fn effective_rank(features: &Features, rel_tol: f64) -> Result<usize> {
     if !(rel_tol.is_finite() && rel_tol > 0.0 && rel_tol < 1.0) {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: "rel_tol".to_owned(),
             value: rel_tol.to_string(),
             allowed: "in (0, 1)".to_owned(),
-        });
+        }));
     }
     if features.samples == 0 {
         return Ok(0);

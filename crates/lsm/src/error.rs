@@ -1,19 +1,15 @@
 //! Errors of this crate.
 
+use param_guard::ParamError;
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A parameter is outside its allowed range.
-    #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
-    InvalidParameter {
-        /// Path of the parameter, e.g. `forming.beta`.
-        field: String,
-        /// The rejected value, as written.
-        value: String,
-        /// The allowed range, in words.
-        allowed: String,
-    },
+    /// A parameter is outside its allowed range: the error names the
+    /// field's path, the rejected value and the allowed range.
+    #[error(transparent)]
+    InvalidParameter(#[from] ParamError),
     /// A weight is NaN or infinite.
     #[error("weight at row {row}, column {column} is {value}: weights must be finite")]
     NonFiniteWeight {

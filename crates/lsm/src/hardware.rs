@@ -16,6 +16,7 @@
 //! [`Reservoir::on_macro`] and [`Reservoir::ideal`] build the `f32`
 //! reservoirs on them (the paper's hardware and software reservoirs).
 
+use param_guard::ParamGuard;
 use std::sync::Arc;
 
 use cim_macro::rram_device::{ConductanceMap, DeviceParams, Program};
@@ -30,6 +31,7 @@ use crate::params::ReservoirParams;
 use crate::real::Real;
 use crate::reservoir::Reservoir;
 use crate::synapses::{DenseSynapses, Synapses};
+use param_guard::ParamError;
 
 /// Synapses read from a partition of a simulated crossbar macro.
 #[derive(Clone, Debug)]
@@ -98,13 +100,13 @@ impl MacroSynapses {
     ) -> Result<Self> {
         let cols = chip.partition(partition)?.cols();
         if cols != params.n_res {
-            return Err(Error::InvalidParameter {
+            return Err(Error::InvalidParameter(ParamError {
                 field: "n_res".to_owned(),
                 value: params.n_res.to_string(),
                 allowed: format!(
                     "{cols}, the differential columns of macro partition `{partition}`"
                 ),
-            });
+            }));
         }
         Self::new(chip, partition, params.n_in)
     }
@@ -306,10 +308,12 @@ pub fn device_weights<F: Real>(
 /// Every row of a `rows x 2 n_res` array, pair `j` = columns `(2j, 2j + 1)`.
 fn adjacent_pairs(rows: usize, n_res: usize) -> Result<PartitionLayout> {
     let index = |what: &str, v: usize| {
-        u32::try_from(v).map_err(|_| Error::InvalidParameter {
-            field: what.to_owned(),
-            value: v.to_string(),
-            allowed: format!("<= {}", u32::MAX),
+        u32::try_from(v).map_err(|_| {
+            Error::InvalidParameter(ParamError {
+                field: what.to_owned(),
+                value: v.to_string(),
+                allowed: format!("<= {}", u32::MAX),
+            })
         })
     };
     index("n_in + n_res", rows)?;

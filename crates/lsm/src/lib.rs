@@ -128,6 +128,7 @@ pub mod workload;
 pub use encode::{EncodeOptions, Features, Split};
 pub use error::{Error, Result};
 pub use hardware::{MacroScratch, MacroSynapses, device_weights, digital_twin};
+pub use param_guard::{ParamError, ParamGuard};
 pub use params::{InputLayer, MAX_DIM, NeuronParams, ReservoirParams, ResetMode};
 pub use real::{ROW_ALIGN, Real, padded};
 pub use reservoir::{Reservoir, Trace, Workspace};

@@ -1,8 +1,10 @@
 //! Parameters of the reservoir: neurons, input layer, sizes.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use param_guard::ParamError;
 
 /// How a neuron's membrane resets after it fires.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,9 +216,13 @@ impl ReservoirParams {
             input_layer: InputLayer::PassThrough,
         }
     }
+}
+
+impl ParamGuard for ReservoirParams {
+    type Error = Error;
 
     /// Checks every field, naming the first bad one.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         check_dim("n_in", self.n_in)?;
         check_dim("n_res", self.n_res)?;
         self.neuron.validate("neuron.")?;
@@ -229,11 +235,11 @@ impl ReservoirParams {
 
 fn check_dim(field: &str, n: usize) -> Result<()> {
     if n == 0 || n > MAX_DIM {
-        return Err(Error::InvalidParameter {
+        return Err(Error::InvalidParameter(ParamError {
             field: field.to_owned(),
             value: n.to_string(),
             allowed: format!("between 1 and {MAX_DIM}"),
-        });
+        }));
     }
     Ok(())
 }
@@ -242,11 +248,11 @@ fn check(ok: bool, field: &str, value: f64, allowed: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
+        Err(Error::InvalidParameter(ParamError {
             field: field.to_owned(),
             value: value.to_string(),
             allowed: allowed.to_owned(),
-        })
+        }))
     }
 }
 
@@ -256,7 +262,7 @@ mod tests {
 
     fn field_of(err: Error) -> String {
         match err {
-            Error::InvalidParameter { field, .. } => field,
+            Error::InvalidParameter(ParamError { field, .. }) => field,
             other => panic!("expected InvalidParameter, got {other}"),
         }
     }

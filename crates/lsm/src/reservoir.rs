@@ -1,6 +1,7 @@
 //! The reservoir: LIF neurons on a synapse backend, one sample at a time.
 
 use costmodel::OpCounts;
+use param_guard::ParamGuard;
 use seeds::ChaCha8Rng;
 use spikes::SpikeRaster;
 

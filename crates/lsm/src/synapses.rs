@@ -7,6 +7,7 @@ use seeds::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 use crate::real::{Real, padded};
+use param_guard::ParamError;
 
 /// Computes the synaptic currents of one step,
 /// `I_j = sum_{i active} W_in[i, j] + sum_{k spiked} W_rec[k, j]`.
@@ -221,10 +222,12 @@ impl<F: Real> DenseSynapses<F> {
         rng: &mut R,
     ) -> Result<Self> {
         let normal = |field: &str, s: f64| {
-            let bad = || Error::InvalidParameter {
-                field: field.to_owned(),
-                value: s.to_string(),
-                allowed: "finite and non-negative".to_owned(),
+            let bad = || {
+                Error::InvalidParameter(ParamError {
+                    field: field.to_owned(),
+                    value: s.to_string(),
+                    allowed: "finite and non-negative".to_owned(),
+                })
             };
             if !(s.is_finite() && s >= 0.0) {
                 return Err(bad());

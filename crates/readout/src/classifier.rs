@@ -3,6 +3,7 @@
 //! selection on a validation split carved from the training data.
 
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
@@ -109,26 +110,6 @@ impl ClassifierParams {
         }
     }
 
-    /// Checks every field; errors name the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
-        self.validate_training()?;
-        if !(0.0..=0.9).contains(&self.validation_fraction) {
-            return Err(invalid(
-                "classifier.validation_fraction",
-                self.validation_fraction,
-                "in [0, 0.9]",
-            ));
-        }
-        if self.uses_validation() && self.validation_fraction == 0.0 {
-            return Err(invalid(
-                "classifier.validation_fraction",
-                0,
-                "> 0 when selection is by validation or patience is set (or use selection = last-epoch)",
-            ));
-        }
-        Ok(())
-    }
-
     /// Whether training evaluates a validation set (selection by validation
     /// or early stopping).
     fn uses_validation(&self) -> bool {
@@ -161,6 +142,30 @@ impl ClassifierParams {
                 "classifier.patience",
                 format!("{:?}", self.patience),
                 "absent when selection = last-epoch",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ParamGuard for ClassifierParams {
+    type Error = Error;
+
+    /// Checks every field; errors name the field and its allowed range.
+    fn validate(&self) -> Result<()> {
+        self.validate_training()?;
+        if !(0.0..=0.9).contains(&self.validation_fraction) {
+            return Err(invalid(
+                "classifier.validation_fraction",
+                self.validation_fraction,
+                "in [0, 0.9]",
+            ));
+        }
+        if self.uses_validation() && self.validation_fraction == 0.0 {
+            return Err(invalid(
+                "classifier.validation_fraction",
+                0,
+                "> 0 when selection is by validation or patience is set (or use selection = last-epoch)",
             ));
         }
         Ok(())

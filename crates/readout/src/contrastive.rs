@@ -2,6 +2,7 @@
 //! targets for same-class pairs.
 
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
 
@@ -93,9 +94,13 @@ impl ContrastiveParams {
             patience: None,
         }
     }
+}
+
+impl ParamGuard for ContrastiveParams {
+    type Error = Error;
 
     /// Checks every field; errors name the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.optimizer.validate("contrastive.optimizer")?;
         if self.embedding_dim == 0 {
             return Err(invalid("contrastive.embedding_dim", 0, ">= 1"));

@@ -4,16 +4,10 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A parameter is outside its allowed range.
-    #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
-    InvalidParameter {
-        /// Path of the parameter, e.g. `classifier.batch_size`.
-        field: String,
-        /// The rejected value, as written.
-        value: String,
-        /// The allowed range, in words.
-        allowed: String,
-    },
+    /// A parameter is outside its allowed range: the error names the
+    /// field's path, the rejected value and the allowed range.
+    #[error(transparent)]
+    InvalidParameter(#[from] ParamError),
     /// Two inputs that must agree in size do not.
     #[error("shape mismatch in {what}: expected {expected}, found {found}")]
     ShapeMismatch {
@@ -108,14 +102,11 @@ pub enum Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+use param_guard::ParamError;
 
 /// An [`Error::InvalidParameter`] for `field` = `value`, allowed `allowed`.
 pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
-    Error::InvalidParameter {
-        field: field.to_owned(),
-        value: value.to_string(),
-        allowed: allowed.to_owned(),
-    }
+    ParamError::new(field, value, allowed).into()
 }
 
 #[cfg(test)]

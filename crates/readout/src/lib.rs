@@ -155,6 +155,7 @@ mod testutil;
 mod tsne;
 
 pub use nalgebra;
+pub use param_guard::{ParamError, ParamGuard};
 
 pub use classifier::{
     Classifier, ClassifierFit, ClassifierParams, EpochRecord, HiddenLayerParams, Selection,

@@ -3,6 +3,7 @@
 //! come from the other modality.
 
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use rand::seq::index::sample;
 use seeds::{Purpose, Seeds};
 use serde::{Deserialize, Serialize};
@@ -75,9 +76,11 @@ impl Default for ProtoNetParams {
     }
 }
 
-impl ProtoNetParams {
+impl ParamGuard for ProtoNetParams {
+    type Error = Error;
+
     /// Checks every field; errors name the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.optimizer.validate("protonet.optimizer")?;
         for (name, v) in [
             ("protonet.embedding_dim", self.embedding_dim),

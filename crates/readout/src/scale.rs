@@ -2,6 +2,7 @@
 //! the training split only.
 
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{check_features, check_width};
@@ -53,9 +54,13 @@ impl ScalingParams {
             standardize: true,
         }
     }
+}
+
+impl ParamGuard for ScalingParams {
+    type Error = Error;
 
     /// Checks ranges.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         if !(self.divide_by.is_finite() && self.divide_by > 0.0) {
             return Err(invalid(
                 "scaling.divide_by",

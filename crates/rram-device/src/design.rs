@@ -30,6 +30,7 @@
 //! The design is verified by forming two arrays and measuring the weights
 //! ([`verify_weights`]); the closed forms ignore conductance quantisation.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use seeds::{Purpose, Seeds};

@@ -4,16 +4,10 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A parameter is outside its allowed range.
-    #[error("invalid parameter `{field}` = {value}: must be {allowed}")]
-    InvalidParameter {
-        /// Path of the parameter, e.g. `forming.beta`.
-        field: String,
-        /// The rejected value, as written.
-        value: String,
-        /// The allowed range, in words.
-        allowed: String,
-    },
+    /// A parameter is outside its allowed range: the error names the
+    /// field's path, the rejected value and the allowed range.
+    #[error(transparent)]
+    InvalidParameter(#[from] ParamError),
     /// A line of a measurement file could not be used.
     #[error("{file}:{line}: bad value `{value}`: {reason}")]
     Parse {
@@ -66,43 +60,8 @@ pub enum Error {
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Fails with [`Error::InvalidParameter`] unless `ok`.
-pub(crate) fn ensure(
-    ok: bool,
-    field: &str,
-    value: impl std::fmt::Display,
-    allowed: &str,
-) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            field: field.to_owned(),
-            value: value.to_string(),
-            allowed: allowed.to_owned(),
-        })
-    }
-}
-
-/// A finite value strictly greater than zero.
-pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
-    ensure(v.is_finite() && v > 0.0, field, v, "finite and > 0")
-}
-
-/// A finite value greater than or equal to zero.
-pub(crate) fn non_negative(field: &str, v: f64) -> Result<()> {
-    ensure(v.is_finite() && v >= 0.0, field, v, "finite and >= 0")
-}
-
-/// A probability or fraction in `[0, 1]`.
-pub(crate) fn fraction(field: &str, v: f64) -> Result<()> {
-    ensure((0.0..=1.0).contains(&v), field, v, "in [0, 1]")
-}
-
-/// Any finite value.
-pub(crate) fn finite(field: &str, v: f64) -> Result<()> {
-    ensure(v.is_finite(), field, v, "finite")
-}
+param_guard::checks!(Error);
+use param_guard::ParamError;
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@
 //!   the fitted log-normal and to a fitted normal (the published fit was a
 //!   Gaussian), so a user can see which describes the data better.
 
+use param_guard::ParamGuard;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
 //! Closed forms of forming: breakdown under a pulse or a staircase sweep,
 //! and the predicted moments of the formed array.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;

@@ -291,6 +291,7 @@ pub use map::{
     differential_weights,
 };
 pub use noise::{CellNoise, NoiseModel, NoiseStep};
+pub use param_guard::{ParamError, ParamGuard};
 pub use params::{
     Compliance, ComplianceParams, DeviceParams, DifferentialParams, DriftParams,
     FLICKER_COMPONENTS_MAX, FaultParams, FlickerParams, FormingParams, G0_S, PUBLISHED_G_MEAN_US,

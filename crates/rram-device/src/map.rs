@@ -1,6 +1,7 @@
 //! The conductance map of a formed array: forming, reading, drift, summary
 //! statistics and differential pairs.
 
+use param_guard::ParamGuard;
 use std::fmt;
 
 use rand::{Rng, RngExt};
@@ -13,6 +14,7 @@ use crate::forming::SweepDistribution;
 use crate::noise::NoiseModel;
 use crate::params::{DeviceParams, DriftParams, Program, ReadNoiseParams};
 use crate::stats::{Histogram, Moments};
+use param_guard::ParamError;
 
 /// Largest number of cells of one map (2^28, a 16384 x 16384 array).
 pub const CELLS_MAX: usize = 1 << 28;
@@ -473,10 +475,12 @@ impl ConductanceMap {
         }
         ensure(reads >= 2, "reads", reads, ">= 2")?;
         let n = reads as f64;
-        let chi = ChiSquared::new(n - 1.0).map_err(|_| Error::InvalidParameter {
-            field: "reads".into(),
-            value: reads.to_string(),
-            allowed: ">= 2".into(),
+        let chi = ChiSquared::new(n - 1.0).map_err(|_| {
+            Error::InvalidParameter(ParamError {
+                field: "reads".into(),
+                value: reads.to_string(),
+                allowed: ">= 2".into(),
+            })
         })?;
         let mut mean_s = Vec::with_capacity(self.len());
         let mut std_s = Vec::with_capacity(self.len());

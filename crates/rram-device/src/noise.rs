@@ -7,6 +7,7 @@
 //! [`NoiseStep`] (the transition constants for one time step, derived once)
 //! and samples with [`CellNoise::offset_s`].
 
+use param_guard::ParamGuard;
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 

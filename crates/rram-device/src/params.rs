@@ -5,6 +5,7 @@
 //! configuration file names only what it changes. Units are in the key names
 //! where they are not obvious; the code converts to SI.
 
+use param_guard::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ensure, finite, fraction, non_negative, positive};
@@ -55,10 +56,12 @@ pub struct DeviceParams {
     pub differential: DifferentialParams,
 }
 
-impl DeviceParams {
+impl ParamGuard for DeviceParams {
+    type Error = crate::Error;
+
     /// Checks every field; the error names the first bad field (as a dotted
     /// path such as `forming.beta`) and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.pristine.validate()?;
         self.forming.validate()?;
         self.compliance.validate()?;
@@ -94,8 +97,17 @@ impl Default for PristineParams {
 }
 
 impl PristineParams {
+    /// `mu` of `ln G` (siemens).
+    pub fn mu_ln(&self) -> f64 {
+        (self.g_median_us * 1e-6).ln()
+    }
+}
+
+impl ParamGuard for PristineParams {
+    type Error = crate::Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         positive("pristine.g_median_us", self.g_median_us)?;
         non_negative("pristine.sigma_ln", self.sigma_ln)?;
         ensure(
@@ -104,11 +116,6 @@ impl PristineParams {
             self.sigma_ln,
             "<= 3",
         )
-    }
-
-    /// `mu` of `ln G` (siemens).
-    pub fn mu_ln(&self) -> f64 {
-        (self.g_median_us * 1e-6).ln()
     }
 }
 
@@ -143,8 +150,28 @@ impl Default for FormingParams {
 }
 
 impl FormingParams {
+    /// Weibull scale `eta(V) = eta0 (V / V0)^(-n)`, s.
+    pub fn eta_s(&self, v_v: f64) -> f64 {
+        self.eta0_s * (v_v / self.v0_v).powf(-self.accel_exponent)
+    }
+
+    /// Damage `t / eta(V)` done by `width_s` seconds at `v_v` volts.
+    pub fn damage(&self, v_v: f64, width_s: f64) -> f64 {
+        width_s / self.eta_s(v_v)
+    }
+
+    /// Probability that a cell breaks down during a rectangular pulse:
+    /// `1 - exp(-(t / eta(V))^beta)`.
+    pub fn pulse_formed_probability(&self, v_v: f64, width_s: f64) -> f64 {
+        -(-self.damage(v_v, width_s).powf(self.beta)).exp_m1()
+    }
+}
+
+impl ParamGuard for FormingParams {
+    type Error = crate::Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         positive("forming.beta", self.beta)?;
         ensure(
             (0.1..=50.0).contains(&self.beta),
@@ -161,22 +188,6 @@ impl FormingParams {
             self.accel_exponent,
             "<= 200",
         )
-    }
-
-    /// Weibull scale `eta(V) = eta0 (V / V0)^(-n)`, s.
-    pub fn eta_s(&self, v_v: f64) -> f64 {
-        self.eta0_s * (v_v / self.v0_v).powf(-self.accel_exponent)
-    }
-
-    /// Damage `t / eta(V)` done by `width_s` seconds at `v_v` volts.
-    pub fn damage(&self, v_v: f64, width_s: f64) -> f64 {
-        width_s / self.eta_s(v_v)
-    }
-
-    /// Probability that a cell breaks down during a rectangular pulse:
-    /// `1 - exp(-(t / eta(V))^beta)`.
-    pub fn pulse_formed_probability(&self, v_v: f64, width_s: f64) -> f64 {
-        -(-self.damage(v_v, width_s).powf(self.beta)).exp_m1()
     }
 }
 
@@ -221,24 +232,6 @@ impl Default for ComplianceParams {
 }
 
 impl ComplianceParams {
-    /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
-        positive("compliance.v_c_v", self.v_c_v)?;
-        non_negative("compliance.sigma_ln", self.sigma_ln)?;
-        ensure(
-            self.sigma_ln <= 3.0,
-            "compliance.sigma_ln",
-            self.sigma_ln,
-            "<= 3",
-        )?;
-        finite("compliance.v_t_v", self.v_t_v)?;
-        positive("compliance.k_a_per_v2", self.k_a_per_v2)?;
-        if let Some(k) = self.quantum_k {
-            ensure(k <= 20, "compliance.quantum_k", k, "<= 20 (or absent)")?;
-        }
-        Ok(())
-    }
-
     /// Mean formed conductance `I_C / V_C`, S.
     pub fn g_mean_s(&self, i_c_a: f64) -> f64 {
         i_c_a / self.v_c_v
@@ -270,6 +263,28 @@ impl ComplianceParams {
     /// `sqrt(exp(sigma_ln^2) - 1)` (quantisation ignored).
     pub fn cv(&self) -> f64 {
         (self.sigma_ln * self.sigma_ln).exp_m1().sqrt()
+    }
+}
+
+impl ParamGuard for ComplianceParams {
+    type Error = crate::Error;
+
+    /// Checks the fields.
+    fn validate(&self) -> Result<()> {
+        positive("compliance.v_c_v", self.v_c_v)?;
+        non_negative("compliance.sigma_ln", self.sigma_ln)?;
+        ensure(
+            self.sigma_ln <= 3.0,
+            "compliance.sigma_ln",
+            self.sigma_ln,
+            "<= 3",
+        )?;
+        finite("compliance.v_t_v", self.v_t_v)?;
+        positive("compliance.k_a_per_v2", self.k_a_per_v2)?;
+        if let Some(k) = self.quantum_k {
+            ensure(k <= 20, "compliance.quantum_k", k, "<= 20 (or absent)")?;
+        }
+        Ok(())
     }
 }
 
@@ -306,15 +321,6 @@ impl Default for ReadNoiseParams {
 }
 
 impl ReadNoiseParams {
-    /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
-        non_negative("read_noise.s0_us", self.s0_us)?;
-        non_negative("read_noise.s1", self.s1)?;
-        ensure(self.s1 <= 1.0, "read_noise.s1", self.s1, "<= 1")?;
-        self.telegraph.validate()?;
-        self.flicker.validate()
-    }
-
     /// Standard deviation of the Gaussian read noise of a cell of
     /// conductance `g_s`: `sigma(G) = s0 + s1 G`, S.
     ///
@@ -336,6 +342,19 @@ impl ReadNoiseParams {
     /// True when reads carry state (telegraph or 1/f noise is enabled).
     pub fn is_stateful(&self) -> bool {
         self.telegraph.enabled || self.flicker.enabled
+    }
+}
+
+impl ParamGuard for ReadNoiseParams {
+    type Error = crate::Error;
+
+    /// Checks the fields.
+    fn validate(&self) -> Result<()> {
+        non_negative("read_noise.s0_us", self.s0_us)?;
+        non_negative("read_noise.s1", self.s1)?;
+        ensure(self.s1 <= 1.0, "read_noise.s1", self.s1, "<= 1")?;
+        self.telegraph.validate()?;
+        self.flicker.validate()
     }
 }
 
@@ -383,8 +402,37 @@ impl Default for TelegraphParams {
 }
 
 impl TelegraphParams {
+    /// Stationary probability that the trap is occupied, `r_c / (r_c + r_e)`.
+    pub fn occupied_probability(&self) -> f64 {
+        self.capture_rate_hz / (self.capture_rate_hz + self.emission_rate_hz)
+    }
+
+    /// Telegraph step `dG` of a cell of conductance `g_s`, S.
+    pub fn step_s(&self, g_s: f64) -> f64 {
+        let g = g_s.abs();
+        if g == 0.0 {
+            return 0.0;
+        }
+        let rel = self.rel_amplitude * (self.g_ref_us * 1e-6 / g).powf(self.resistance_exponent);
+        g * rel.min(1.0)
+    }
+
+    /// Mean dwell time in the empty state, `1 / r_c`, s.
+    pub fn mean_empty_dwell_s(&self) -> f64 {
+        1.0 / self.capture_rate_hz
+    }
+
+    /// Mean dwell time in the occupied state, `1 / r_e`, s.
+    pub fn mean_occupied_dwell_s(&self) -> f64 {
+        1.0 / self.emission_rate_hz
+    }
+}
+
+impl ParamGuard for TelegraphParams {
+    type Error = crate::Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         fraction("read_noise.telegraph.cell_fraction", self.cell_fraction)?;
         non_negative("read_noise.telegraph.rel_amplitude", self.rel_amplitude)?;
         ensure(
@@ -409,31 +457,6 @@ impl TelegraphParams {
             "read_noise.telegraph.emission_rate_hz",
             self.emission_rate_hz,
         )
-    }
-
-    /// Stationary probability that the trap is occupied, `r_c / (r_c + r_e)`.
-    pub fn occupied_probability(&self) -> f64 {
-        self.capture_rate_hz / (self.capture_rate_hz + self.emission_rate_hz)
-    }
-
-    /// Telegraph step `dG` of a cell of conductance `g_s`, S.
-    pub fn step_s(&self, g_s: f64) -> f64 {
-        let g = g_s.abs();
-        if g == 0.0 {
-            return 0.0;
-        }
-        let rel = self.rel_amplitude * (self.g_ref_us * 1e-6 / g).powf(self.resistance_exponent);
-        g * rel.min(1.0)
-    }
-
-    /// Mean dwell time in the empty state, `1 / r_c`, s.
-    pub fn mean_empty_dwell_s(&self) -> f64 {
-        1.0 / self.capture_rate_hz
-    }
-
-    /// Mean dwell time in the occupied state, `1 / r_e`, s.
-    pub fn mean_occupied_dwell_s(&self) -> f64 {
-        1.0 / self.emission_rate_hz
     }
 }
 
@@ -475,26 +498,6 @@ impl Default for FlickerParams {
 }
 
 impl FlickerParams {
-    /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
-        non_negative("read_noise.flicker.q", self.q)?;
-        ensure(self.q <= 1.0, "read_noise.flicker.q", self.q, "<= 1")?;
-        positive("read_noise.flicker.f_min_hz", self.f_min_hz)?;
-        positive("read_noise.flicker.f_max_hz", self.f_max_hz)?;
-        ensure(
-            self.f_max_hz > self.f_min_hz,
-            "read_noise.flicker.f_max_hz",
-            self.f_max_hz,
-            "> read_noise.flicker.f_min_hz",
-        )?;
-        ensure(
-            (2..=FLICKER_COMPONENTS_MAX as u32).contains(&self.components),
-            "read_noise.flicker.components",
-            self.components,
-            "in [2, 8]",
-        )
-    }
-
     /// Corner frequencies of the components, Hz.
     pub fn corner_frequencies_hz(&self) -> Vec<f64> {
         let k = self.components.max(2) as usize;
@@ -523,6 +526,30 @@ impl FlickerParams {
             .iter()
             .map(|f| 2.0 * v * -(-2.0 * std::f64::consts::PI * f * tau_s).exp_m1())
             .sum()
+    }
+}
+
+impl ParamGuard for FlickerParams {
+    type Error = crate::Error;
+
+    /// Checks the fields.
+    fn validate(&self) -> Result<()> {
+        non_negative("read_noise.flicker.q", self.q)?;
+        ensure(self.q <= 1.0, "read_noise.flicker.q", self.q, "<= 1")?;
+        positive("read_noise.flicker.f_min_hz", self.f_min_hz)?;
+        positive("read_noise.flicker.f_max_hz", self.f_max_hz)?;
+        ensure(
+            self.f_max_hz > self.f_min_hz,
+            "read_noise.flicker.f_max_hz",
+            self.f_max_hz,
+            "> read_noise.flicker.f_min_hz",
+        )?;
+        ensure(
+            (2..=FLICKER_COMPONENTS_MAX as u32).contains(&self.components),
+            "read_noise.flicker.components",
+            self.components,
+            "in [2, 8]",
+        )
     }
 }
 
@@ -557,16 +584,20 @@ impl Default for DriftParams {
 }
 
 impl DriftParams {
-    /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
-        positive("drift.t0_s", self.t0_s)?;
-        finite("drift.mean_shift_us", self.mean_shift_us)?;
-        non_negative("drift.spread_us", self.spread_us)
-    }
-
     /// `L = ln(1 + t / t0)`.
     pub fn log_time(&self, t_s: f64) -> f64 {
         (t_s.max(0.0) / self.t0_s).ln_1p()
+    }
+}
+
+impl ParamGuard for DriftParams {
+    type Error = crate::Error;
+
+    /// Checks the fields.
+    fn validate(&self) -> Result<()> {
+        positive("drift.t0_s", self.t0_s)?;
+        finite("drift.mean_shift_us", self.mean_shift_us)?;
+        non_negative("drift.spread_us", self.spread_us)
     }
 }
 
@@ -599,9 +630,11 @@ impl Default for FaultParams {
     }
 }
 
-impl FaultParams {
+impl ParamGuard for FaultParams {
+    type Error = crate::Error;
+
     /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         fraction(
             "faults.stuck_pristine_fraction",
             self.stuck_pristine_fraction,
@@ -633,14 +666,18 @@ impl Default for DifferentialParams {
 }
 
 impl DifferentialParams {
-    /// Checks the fields.
-    pub fn validate(&self) -> Result<()> {
-        positive("differential.g_scale_us", self.g_scale_us)
-    }
-
     /// `g_scale` in siemens.
     pub fn g_scale_s(&self) -> f64 {
         self.g_scale_us * 1e-6
+    }
+}
+
+impl ParamGuard for DifferentialParams {
+    type Error = crate::Error;
+
+    /// Checks the fields.
+    fn validate(&self) -> Result<()> {
+        positive("differential.g_scale_us", self.g_scale_us)
     }
 }
 

@@ -3,6 +3,7 @@
 //! Tolerances are 5 standard errors unless a comment says otherwise.
 #![allow(clippy::unwrap_used)]
 
+use param_guard::ParamGuard;
 use std::io::Write;
 
 use proptest::prelude::*;

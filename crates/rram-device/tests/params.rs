@@ -1,9 +1,11 @@
 //! Parameter validation and serialisation.
 #![allow(clippy::unwrap_used)]
 
+use param_guard::ParamGuard;
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
+use rram_device::ParamError;
 use rram_device::{
     Compliance, ConductanceMap, DeviceParams, Error, Program, PulseProgram, SweepProgram,
 };
@@ -148,7 +150,7 @@ fn invalid(kind: Kind) -> BoxedStrategy<f64> {
 
 fn field_of(e: Error) -> String {
     match e {
-        Error::InvalidParameter { field, .. } => field,
+        Error::InvalidParameter(ParamError { field, .. }) => field,
         other => panic!("expected InvalidParameter, got {other}"),
     }
 }

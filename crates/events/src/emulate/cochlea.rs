@@ -61,6 +61,7 @@
 //! cascade coupling of the real sensor's filter stages (our channels are
 //! parallel).
 
+use param_guard::ParamGuard;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Normal};
 use seeds::{Purpose, Seeds};
@@ -140,8 +141,60 @@ impl Default for CochleaParams {
 }
 
 impl CochleaParams {
+    /// The centre frequencies for input sampled at `rate_hz`, channel 0
+    /// first; an error if the band does not fit below 0.49 x the rate.
+    pub fn centre_frequencies(&self, rate_hz: u32) -> Result<Vec<f32>> {
+        let fs = f64::from(rate_hz);
+        let hi = self.f_high_hz.map_or(0.47 * fs, f64::from);
+        let lo = f64::from(self.f_low_hz);
+        if !(hi < 0.49 * fs && hi > lo) {
+            return Err(invalid(
+                "cochlea.f_high_hz",
+                format!("{hi} Hz at a sampling rate of {rate_hz} Hz"),
+                "above f_low_hz and below 0.49 x the sampling rate (raise the rate or lower the band)",
+            ));
+        }
+        let n = usize::from(self.channels);
+        let (a, b, to_f): (f64, f64, fn(f64) -> f64) = match self.spacing {
+            Spacing::Erb => (erb_rate(lo), erb_rate(hi), erb_rate_inverse),
+            Spacing::Log => (lo.ln(), hi.ln(), f64::exp),
+        };
+        Ok((0..n)
+            .map(|k| {
+                let u = if n == 1 {
+                    0.0
+                } else {
+                    k as f64 / (n - 1) as f64
+                };
+                to_f(a + u * (b - a)) as f32
+            })
+            .collect())
+    }
+
+    /// The LIF gain `g` (see the module docs).
+    pub fn drive_gain(&self) -> f32 {
+        let amplitude = 10f64.powf(f64::from(self.threshold_dbfs) / 20.0);
+        let p = f64::from(self.compression);
+        // E[max(sin, 0)^p] over a period, by the midpoint rule (the
+        // integrand is smooth; 4,096 points give 1e-6 relative accuracy).
+        let n = 4096;
+        let mean = (0..n)
+            .map(|i| {
+                let th = std::f64::consts::PI * (i as f64 + 0.5) / n as f64;
+                th.sin().powf(p)
+            })
+            .sum::<f64>()
+            / n as f64
+            / 2.0;
+        (1.0 / (amplitude.powf(p) * mean)) as f32
+    }
+}
+
+impl ParamGuard for CochleaParams {
+    type Error = crate::Error;
+
     /// Checks every field; the error names the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         if self.channels == 0 || self.channels > 4096 {
             return Err(invalid("cochlea.channels", self.channels, "1-4096"));
         }
@@ -205,54 +258,6 @@ impl CochleaParams {
             1e5,
         )?;
         Ok(())
-    }
-
-    /// The centre frequencies for input sampled at `rate_hz`, channel 0
-    /// first; an error if the band does not fit below 0.49 x the rate.
-    pub fn centre_frequencies(&self, rate_hz: u32) -> Result<Vec<f32>> {
-        let fs = f64::from(rate_hz);
-        let hi = self.f_high_hz.map_or(0.47 * fs, f64::from);
-        let lo = f64::from(self.f_low_hz);
-        if !(hi < 0.49 * fs && hi > lo) {
-            return Err(invalid(
-                "cochlea.f_high_hz",
-                format!("{hi} Hz at a sampling rate of {rate_hz} Hz"),
-                "above f_low_hz and below 0.49 x the sampling rate (raise the rate or lower the band)",
-            ));
-        }
-        let n = usize::from(self.channels);
-        let (a, b, to_f): (f64, f64, fn(f64) -> f64) = match self.spacing {
-            Spacing::Erb => (erb_rate(lo), erb_rate(hi), erb_rate_inverse),
-            Spacing::Log => (lo.ln(), hi.ln(), f64::exp),
-        };
-        Ok((0..n)
-            .map(|k| {
-                let u = if n == 1 {
-                    0.0
-                } else {
-                    k as f64 / (n - 1) as f64
-                };
-                to_f(a + u * (b - a)) as f32
-            })
-            .collect())
-    }
-
-    /// The LIF gain `g` (see the module docs).
-    pub fn drive_gain(&self) -> f32 {
-        let amplitude = 10f64.powf(f64::from(self.threshold_dbfs) / 20.0);
-        let p = f64::from(self.compression);
-        // E[max(sin, 0)^p] over a period, by the midpoint rule (the
-        // integrand is smooth; 4,096 points give 1e-6 relative accuracy).
-        let n = 4096;
-        let mean = (0..n)
-            .map(|i| {
-                let th = std::f64::consts::PI * (i as f64 + 0.5) / n as f64;
-                th.sin().powf(p)
-            })
-            .sum::<f64>()
-            / n as f64
-            / 2.0;
-        (1.0 / (amplitude.powf(p) * mean)) as f32
     }
 }
 

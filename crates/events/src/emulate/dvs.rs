@@ -113,6 +113,7 @@
 //! recording flickers at 60 Hz only faintly), bus arbitration and timestamp
 //! quantisation, intensity-dependent bandwidth and noise, hot pixels.
 
+use param_guard::ParamGuard;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Normal};
 use seeds::{Purpose, Seeds};
@@ -241,8 +242,22 @@ impl Default for DvsParams {
 }
 
 impl DvsParams {
+    /// The lin-log photoreceptor response to luminance `i` (DN).
+    pub fn lin_log(&self, i: f32) -> f32 {
+        lin_log(i, self.lin_log_dn)
+    }
+
+    /// Total duration of the motion in microseconds.
+    pub fn duration_us(&self) -> f64 {
+        self.saccade_us * self.saccades_px.len() as f64
+    }
+}
+
+impl ParamGuard for DvsParams {
+    type Error = crate::Error;
+
     /// Checks every field; the error names the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         let s = self.sensor;
         if s.width == 0 || s.height == 0 || s.width > 1024 || s.height > 1024 {
             return Err(invalid(
@@ -312,16 +327,6 @@ impl DvsParams {
         )?;
         check_range("dvs.max_log_step", f64::from(self.max_log_step), 1e-3, 1.0)?;
         Ok(())
-    }
-
-    /// The lin-log photoreceptor response to luminance `i` (DN).
-    pub fn lin_log(&self, i: f32) -> f32 {
-        lin_log(i, self.lin_log_dn)
-    }
-
-    /// Total duration of the motion in microseconds.
-    pub fn duration_us(&self) -> f64 {
-        self.saccade_us * self.saccades_px.len() as f64
     }
 }
 

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IN_MEMORY, Result};
 use crate::idx::MnistImages;
+use param_guard::ParamError;
 
 /// A grey-scale image, row-major, one byte per pixel: 0 = background
 /// (black), 255 = ink (white), as in MNIST.
@@ -175,11 +176,7 @@ pub fn write_wav(path: impl AsRef<std::path::Path>, audio: &Audio) -> Result<()>
 
 /// The error for a parameter outside its range.
 pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
-    Error::InvalidParameter {
-        field: field.to_owned(),
-        value: value.to_string(),
-        allowed: allowed.to_owned(),
-    }
+    ParamError::new(field, value, allowed).into()
 }
 
 /// Checks that `value` is finite and inside `[lo, hi]`.

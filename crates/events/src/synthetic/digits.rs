@@ -36,6 +36,7 @@
 //! emulator a synthetic digit gives about 3,100 events, fewer than an MNIST
 //! digit's 4,400 (simpler, smoother strokes).
 
+use param_guard::ParamGuard;
 use std::f32::consts::PI;
 
 use rand::{Rng, RngExt};
@@ -84,9 +85,11 @@ impl Default for DigitStyle {
     }
 }
 
-impl DigitStyle {
+impl ParamGuard for DigitStyle {
+    type Error = crate::Error;
+
     /// Checks every field; the error names the field and its allowed range.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         check_range(
             "digits.rotation_deg",
             f64::from(self.rotation_deg),

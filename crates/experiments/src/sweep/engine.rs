@@ -23,6 +23,7 @@
 //! only on its key, so results do not depend on the number of threads or
 //! on which other runs share the process.
 
+use param_guard::ParamGuard;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

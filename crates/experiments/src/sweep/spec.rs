@@ -1,6 +1,7 @@
 //! The sweep spec (TOML), its resolution against the base preset, and the
 //! expansion into points and runs. See `docs/sweeps.md` for the format.
 
+use param_guard::ParamGuard;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
