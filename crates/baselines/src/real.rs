@@ -1,62 +1,9 @@
-//! The floating-point type of the kernels (f32 in training, f64 in the
-//! gradient checks) and the few vector operations the hot loops use.
+//! The floating-point type of the kernels ([`scalar::Real`]: f32 in
+//! training, f64 in the gradient checks) and the few vector operations the
+//! hot loops use.
 
-use std::fmt::Debug;
-use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
-
-/// A floating-point scalar the networks compute in.
-pub(crate) trait Real:
-    Copy
-    + Send
-    + Sync
-    + Default
-    + PartialOrd
-    + Debug
-    + 'static
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-    + AddAssign
-    + SubAssign
-    + MulAssign
-{
-    const ZERO: Self;
-    const ONE: Self;
-    fn from_f64(x: f64) -> Self;
-    fn to_f64(self) -> f64;
-    fn abs(self) -> Self;
-    fn tanh(self) -> Self;
-}
-
-macro_rules! real_impl {
-    ($t:ty) => {
-        impl Real for $t {
-            const ZERO: Self = 0.0;
-            const ONE: Self = 1.0;
-            #[inline(always)]
-            fn from_f64(x: f64) -> Self {
-                x as $t
-            }
-            #[inline(always)]
-            fn to_f64(self) -> f64 {
-                self as f64
-            }
-            #[inline(always)]
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            #[inline(always)]
-            fn tanh(self) -> Self {
-                <$t>::tanh(self)
-            }
-        }
-    };
-}
-
-real_impl!(f32);
-real_impl!(f64);
+/// The toolkit's floating-point trait, which the networks compute in.
+pub(crate) use scalar::Real;
 
 /// `y += x`.
 #[inline(always)]

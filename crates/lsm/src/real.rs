@@ -13,12 +13,6 @@
 
 use multiversion::multiversion;
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
-
 /// Weight rows are padded to a multiple of this many elements.
 pub const ROW_ALIGN: usize = 16;
 
@@ -50,30 +44,10 @@ pub(crate) struct LifConsts<F> {
 }
 
 /// A floating-point type the reservoir can run in: `f32` (fast, default) or
-/// `f64` (reference). Sealed: the kernels exist for these two types only.
-pub trait Real:
-    sealed::Sealed
-    + Copy
-    + Default
-    + PartialOrd
-    + Send
-    + Sync
-    + std::fmt::Debug
-    + std::ops::Add<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::AddAssign
-    + 'static
-{
-    /// Zero.
-    const ZERO: Self;
-    /// The type's name, for reports.
-    const NAME: &'static str;
-    /// Converts from `f64` (rounding to nearest for `f32`).
-    fn from_f64(x: f64) -> Self;
-    /// Converts to `f64` (exact).
-    fn to_f64(self) -> f64;
-
+/// `f64` (reference): the toolkit's [`scalar::Real`] with the reservoir's
+/// two kernels. Sealed through `scalar::Real`: the kernels exist for these
+/// two types only.
+pub trait Real: scalar::Real {
     /// `out[j] = sum_{r in first} w[r*stride + j] + sum_{r in second} w[(r + offset)*stride + j]`
     /// for every `j < out.len()`; `out.len()` is the padded stride. Rows are
     /// added in the order given. Every row index must be in range.
@@ -130,7 +104,7 @@ macro_rules! seq_macro_chunks {
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:literal, $big:literal, $single:literal, $sum_mod:ident) => {
+    ($t:ty, $big:literal, $single:literal, $sum_mod:ident) => {
         mod $sum_mod {
             use super::*;
 
@@ -274,19 +248,6 @@ macro_rules! impl_real {
         }
 
         impl Real for $t {
-            const ZERO: Self = 0.0;
-            const NAME: &'static str = $name;
-
-            #[inline]
-            fn from_f64(x: f64) -> Self {
-                x as $t
-            }
-
-            #[inline]
-            fn to_f64(self) -> f64 {
-                self as f64
-            }
-
             #[inline]
             fn sum_rows(
                 w: &[Self],
@@ -341,8 +302,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "f32", 128, 256, kernels_f32);
-impl_real!(f64, "f64", 64, 128, kernels_f64);
+impl_real!(f32, 128, 256, kernels_f32);
+impl_real!(f64, 64, 128, kernels_f64);
 
 /// Appends the indices `i` with `flags[i] != 0` to `out`, in ascending order.
 /// `flags` holds 0 or 1 per neuron.

@@ -256,7 +256,7 @@ impl<F: Real> DenseSynapses<F> {
         let f = F::from_f64(factor);
         let start = self.n_in * self.stride;
         for x in &mut self.w.as_mut_slice()[start..] {
-            *x = *x * f;
+            *x *= f;
         }
     }
 

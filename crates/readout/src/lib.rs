@@ -169,7 +169,7 @@ pub use data::{check_labels, matrix_from_rows, select_classes, select_rows};
 pub use error::{Error, Result};
 pub use metrics::{ClassificationReport, ConfusionMatrix, accuracy};
 pub use nn::Activation;
-pub use optim::{Float, Optimizer, OptimizerParams};
+pub use optim::{Optimizer, OptimizerParams};
 pub use persist::{FORMAT_TAG, FORMAT_VERSION, Persist};
 pub use projection::Projection;
 pub use protonet::{ProtoNet, ProtoNetFit, ProtoNetParams};
@@ -177,5 +177,6 @@ pub use retrieval::{
     BidirectionalReport, CrossModalEmbedder, Direction, LabeledSet, RetrievalReport, Similarity,
     ZeroShotReport, cross_modal_retrieval, retrieve, similarity_matrix, zero_shot_report,
 };
+pub use scalar::Real;
 pub use scale::{Scaler, ScalingParams};
 pub use tsne::{AUTO_EXACT_MAX, EXACT_MAX, TsneMethod, TsneParams, tsne, tsne_with};

@@ -1,6 +1,7 @@
 //! Optimisers: Adam and SGD with momentum, with PyTorch's update rules,
 //! over `f64` (this crate) or `f32` (the `baselines` networks).
 
+use scalar::Real;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, invalid};
@@ -131,53 +132,6 @@ impl OptimizerParams {
     }
 }
 
-/// The floating-point types an [`Optimizer`] updates: `f64` (this crate's
-/// training) and `f32` (the `baselines` networks). Sealed.
-pub trait Float:
-    Copy
-    + Default
-    + std::fmt::Debug
-    + PartialEq
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-    + std::ops::SubAssign
-    + Send
-    + Sync
-    + sealed::Sealed
-    + 'static
-{
-    /// The nearest value of this type.
-    fn from_f64(x: f64) -> Self;
-    /// The square root.
-    fn sqrt(self) -> Self;
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
-
-impl Float for f64 {
-    fn from_f64(x: f64) -> Self {
-        x
-    }
-    fn sqrt(self) -> Self {
-        f64::sqrt(self)
-    }
-}
-
-impl Float for f32 {
-    fn from_f64(x: f64) -> Self {
-        x as f32
-    }
-    fn sqrt(self) -> Self {
-        f32::sqrt(self)
-    }
-}
-
 /// Moment buffers of one parameter tensor.
 #[derive(Clone, Debug)]
 struct Slot<T> {
@@ -211,7 +165,7 @@ pub struct Optimizer<T = f64> {
     updates: u64,
 }
 
-impl<T: Float> Optimizer<T> {
+impl<T: Real> Optimizer<T> {
     /// Fresh state (zero moments) for tensors of the given sizes.
     pub fn new(params: OptimizerParams, sizes: &[usize]) -> Optimizer<T> {
         let slots = sizes
