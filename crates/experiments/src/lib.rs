@@ -23,6 +23,7 @@
 //! | sweeps: spec, plan, engine, result store, aggregates | [`sweep`] |
 //! | progress of long stages, shown by the caller | [`progress`] |
 //! | the keys of every seeded stream the reproductions draw from | [`streams`] |
+//! | the golden numbers of the quick runs and their tolerances | [`golden`] |
 //!
 //! Randomness: one experiment seed; every component draws from its own
 //! stream of `seeds` (the keys are listed in [`streams`]); parallel work
@@ -50,6 +51,7 @@ pub mod fig1;
 pub mod fig2;
 pub mod fig3;
 pub mod fig4;
+pub mod golden;
 pub mod output;
 pub mod preset;
 pub mod progress;
