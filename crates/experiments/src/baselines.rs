@@ -24,8 +24,7 @@ use std::time::Instant;
 
 use crate::error::{Context, Result, ensure};
 use baselines::{
-    Fit, LabeledSeqs, RnnClassifier, RnnClassifierParams, SpikeSteps, SrnnClassifier,
-    SrnnClassifierParams,
+    Fit, LabeledSeqs, RnnClassifier, RnnClassifierParams, SrnnClassifier, SrnnClassifierParams,
 };
 use events::{AudioBinning, SpikeRaster, TimeBins, VisionBinning};
 use readout::ClassificationReport;
@@ -180,24 +179,6 @@ impl StepBinning for AudioBinning {
     }
 }
 
-/// A borrowed raster as the baselines' input (no copy).
-#[derive(Clone, Copy)]
-pub struct RasterSteps<'a>(pub &'a SpikeRaster);
-
-impl SpikeSteps for RasterSteps<'_> {
-    fn channels(&self) -> usize {
-        self.0.channels() as usize
-    }
-
-    fn steps(&self) -> usize {
-        self.0.steps()
-    }
-
-    fn step(&self, t: usize) -> &[u32] {
-        self.0.step(t)
-    }
-}
-
 /// Training and test samples of one binning.
 pub struct BaselineData<'a> {
     /// Training rasters.
@@ -262,7 +243,7 @@ pub fn train_one(
     };
     let (tx, ty) = subset(train_set, &train_idx);
     let (vx, vy) = subset(train_set, &valid_idx);
-    let test_x: Vec<RasterSteps<'_>> = data.test.iter().map(RasterSteps).collect();
+    let test_x: Vec<&SpikeRaster> = data.test.iter().collect();
     let train = LabeledSeqs {
         seqs: &tx,
         labels: &ty,
@@ -438,10 +419,8 @@ pub struct ClipResult {
 }
 
 /// The rasters of `idx`.
-fn subset<'a>(m: Modality<'a>, idx: &[usize]) -> (Vec<RasterSteps<'a>>, Vec<usize>) {
-    idx.iter()
-        .map(|&i| (RasterSteps(&m.rasters[i]), m.labels[i]))
-        .unzip()
+fn subset<'a>(m: Modality<'a>, idx: &[usize]) -> (Vec<&'a SpikeRaster>, Vec<usize>) {
+    idx.iter().map(|&i| (&m.rasters[i], m.labels[i])).unzip()
 }
 
 /// Trains SRNN-CLIP on the seen digits' training pairs (a stratified
@@ -520,8 +499,8 @@ pub fn train_clip(
         },
     )
     .context("training SRNN-CLIP")?;
-    let xi: Vec<RasterSteps<'_>> = test_img.rasters.iter().map(RasterSteps).collect();
-    let xa: Vec<RasterSteps<'_>> = test_aud.rasters.iter().map(RasterSteps).collect();
+    let xi: Vec<&SpikeRaster> = test_img.rasters.iter().collect();
+    let xa: Vec<&SpikeRaster> = test_aud.rasters.iter().collect();
     let report = fit.model.zero_shot_report(
         LabeledSeqs {
             seqs: &xi,
