@@ -140,6 +140,8 @@ mod contrastive;
 mod cost;
 mod data;
 mod error;
+mod lbfgs;
+mod logistic;
 mod metrics;
 mod nn;
 mod optim;
@@ -167,6 +169,9 @@ pub use contrastive::{
 pub use cost::TrainingCost;
 pub use data::{check_labels, matrix_from_rows, select_classes, select_rows};
 pub use error::{Error, Result};
+pub use logistic::{
+    CSelection, CandidateScore, LogisticFit, LogisticParams, LogisticRegression, select_c,
+};
 pub use metrics::{ClassificationReport, ConfusionMatrix, accuracy};
 pub use nn::Activation;
 pub use optim::{Optimizer, OptimizerParams};

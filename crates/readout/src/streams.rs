@@ -23,6 +23,9 @@ pub const CLASSIFIER: u16 = 1;
 pub const CONTRASTIVE: u16 = 2;
 /// Scope of [`crate::ProtoNet`].
 pub const PROTONET: u16 = 3;
+/// Scope of [`crate::select_c`] (the validation carve of the logistic
+/// regression; its fit itself draws nothing).
+pub const LOGISTIC: u16 = 4;
 
 /// The stream of `purpose` for work item `item` of the model with `scope`.
 pub fn model_stream(seeds: Seeds, purpose: Purpose, scope: u16, item: u64) -> ChaCha8Rng {
@@ -41,7 +44,7 @@ mod tests {
         for p in [Purpose::ModelInit, Purpose::DataSplit, Purpose::DataShuffle] {
             assert!(seen.insert(s.stream(p).next_u64()));
             assert!(seen.insert(s.keyed(p, 0).next_u64()));
-            for scope in [CLASSIFIER, CONTRASTIVE, PROTONET] {
+            for scope in [CLASSIFIER, CONTRASTIVE, PROTONET, LOGISTIC] {
                 for item in [0, 1] {
                     assert!(seen.insert(model_stream(s, p, scope, item).next_u64()));
                 }
