@@ -53,6 +53,16 @@
 //!   ([`Classifier::fit_with_validation`], so a caller can fit its scaler
 //!   on the training part only and share the split with other models). Linear probing is this classifier on frozen
 //!   features.
+//! * **Convex readout** ([`LogisticRegression`], [`LogisticParams`],
+//!   [`select_c`]): multinomial logistic regression minimising
+//!   `C sum_i CE_i + 0.5 ||W||_F^2` (scikit-learn's objective, unpenalised
+//!   biases) by L-BFGS until every gradient component of the per-sample
+//!   objective is below a stated tolerance; `C` chosen by seeded stratified
+//!   k-fold cross-validation on the training data. No learning rate, epoch
+//!   count or seed changes the fit, so a result says what the features
+//!   support rather than how long the optimiser ran. Checked against
+//!   scikit-learn on this project's reservoir features
+//!   (`crates/readout/tests/shared_data.rs`).
 //! * **Contrastive projections** ([`ContrastiveModel`], [`ContrastiveParams`];
 //!   paper Eqs. 5-7): `a_i = normalize(act(x^img_i W_img + b_img))`,
 //!   `b_i = normalize(act(x^aud_i W_aud + b_aud))`, `Z = A B^T / tau`;
