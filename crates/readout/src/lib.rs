@@ -182,7 +182,9 @@ pub use error::{Error, Result};
 pub use logistic::{
     CSelection, CandidateScore, LogisticFit, LogisticParams, LogisticRegression, select_c,
 };
-pub use metrics::{ClassificationReport, ConfusionMatrix, accuracy};
+pub use metrics::{
+    ClassificationReport, ConfusionMatrix, McNemar, accuracy, mcnemar, wilson_interval,
+};
 pub use nn::Activation;
 pub use optim::{Optimizer, OptimizerParams};
 pub use persist::{FORMAT_TAG, FORMAT_VERSION, Persist};

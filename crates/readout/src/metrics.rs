@@ -1,5 +1,7 @@
 //! Classification metrics: accuracy, per-class accuracy, confusion matrix,
-//! macro F1.
+//! macro F1, and the uncertainty of an accuracy (Wilson interval) and of a
+//! difference between two classifiers on the same test set (McNemar's
+//! exact test).
 
 use serde::{Deserialize, Serialize};
 
@@ -171,8 +173,113 @@ pub fn accuracy(truth: &[usize], predicted: &[usize]) -> Result<f64> {
     Ok(hits as f64 / truth.len() as f64)
 }
 
+/// The 95 % Wilson score interval of a proportion `correct / n`, as
+/// fractions in [0, 1] (Wilson 1927; unlike the normal approximation it
+/// stays inside [0, 1] and behaves at 0 and n). `(0, 1)` when `n` is 0.
+pub fn wilson_interval(correct: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (k, n) = (correct as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// McNemar's exact test of two classifiers on the same samples.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McNemar {
+    /// Samples the first classifier gets right and the second wrong.
+    pub first_only: usize,
+    /// Samples the second gets right and the first wrong.
+    pub second_only: usize,
+    /// Two-sided exact p-value: under the null hypothesis (equal accuracy)
+    /// each discordant sample is a fair coin, so the p-value is
+    /// `min(1, 2 P[X <= min(b, c)])` with `X ~ Binomial(b + c, 1/2)`;
+    /// 1 when there is no discordant sample.
+    pub p_value: f64,
+}
+
+/// McNemar's exact test on paired predictions `first` and `second` of the
+/// samples labelled `truth`.
+pub fn mcnemar(truth: &[usize], first: &[usize], second: &[usize]) -> Result<McNemar> {
+    check_len("first predictions", first.len(), truth.len())?;
+    check_len("second predictions", second.len(), truth.len())?;
+    let (mut b, mut c) = (0, 0);
+    for ((t, p1), p2) in truth.iter().zip(first).zip(second) {
+        match (p1 == t, p2 == t) {
+            (true, false) => b += 1,
+            (false, true) => c += 1,
+            _ => {}
+        }
+    }
+    Ok(McNemar {
+        first_only: b,
+        second_only: c,
+        p_value: binomial_two_sided(b.min(c), b + c),
+    })
+}
+
+/// `min(1, 2 P[X <= k])` for `X ~ Binomial(n, 1/2)`, summed in log space
+/// (`0.5^n` underflows beyond n = 1074).
+fn binomial_two_sided(k: usize, n: usize) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    let ln_half_n = -(n as f64) * std::f64::consts::LN_2;
+    let mut ln_term = ln_half_n; // ln [C(n, 0) 2^-n]
+    let mut ln_sum = ln_term;
+    for i in 0..k {
+        ln_term += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
+        let (hi, lo) = if ln_sum > ln_term {
+            (ln_sum, ln_term)
+        } else {
+            (ln_term, ln_sum)
+        };
+        ln_sum = hi + (lo - hi).exp().ln_1p();
+    }
+    (2.0 * ln_sum.exp()).min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{binomial_two_sided, mcnemar, wilson_interval};
+
+    #[test]
+    fn wilson_matches_published_values() {
+        // Newcombe (1998), Table I: 81/263 -> 0.2553 .. 0.3662.
+        let (lo, hi) = wilson_interval(81, 263);
+        assert!(
+            (lo - 0.2553).abs() < 5e-5 && (hi - 0.3662).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+        // 0/10 -> 0 .. 0.2775; 10/10 -> 0.7225 .. 1.
+        let (lo, hi) = wilson_interval(0, 10);
+        assert!(lo.abs() < 1e-12 && (hi - 0.2775).abs() < 5e-5, "{lo} {hi}");
+        let (lo, hi) = wilson_interval(10, 10);
+        assert!((lo - 0.7225).abs() < 5e-5 && (hi - 1.0).abs() < 1e-12, "{lo} {hi}");
+        assert_eq!(wilson_interval(0, 0), (0.0, 1.0));
+    }
+
+    #[test]
+    fn mcnemar_is_the_exact_binomial_test() {
+        // b = 1, c = 9: 2 * (1 + 10) / 1024.
+        assert!((binomial_two_sided(1, 10) - 22.0 / 1024.0).abs() < 1e-15);
+        assert_eq!(binomial_two_sided(5, 10), 1.0);
+        assert_eq!(binomial_two_sided(0, 0), 1.0);
+        // Large n stays finite and symmetric: 950 vs 1050 discordant pairs.
+        let p = binomial_two_sided(950, 2000);
+        assert!(p > 0.02 && p < 0.03, "{p}");
+        let t = [0, 1, 2, 0, 1, 2];
+        let m = mcnemar(&t, &[0, 1, 2, 0, 0, 0], &[0, 0, 2, 1, 1, 2]).unwrap();
+        assert_eq!((m.first_only, m.second_only), (2, 2));
+        assert_eq!(m.p_value, 1.0);
+        assert!(mcnemar(&t, &[0], &t).is_err());
+    }
+
     use super::*;
 
     #[test]
