@@ -17,6 +17,7 @@
 //! | run one figure of the paper, get its numbers, report and panel data | [`run_figure`] with [`RunOptions`] |
 //! | presets: TOML files in `data/presets/`, `[quick]` scales, overrides | [`preset`], [`Ctx::preset`] |
 //! | the supervised pipeline (split, bin, encode, readout) of Fig. 2 / 3 | [`supervised`] |
+//! | converged readouts, input-only controls, intervals and paired tests | [`controls`] |
 //! | the zero-shot pipeline of Fig. 4 | [`fig4`] |
 //! | device and macro statistics of Fig. 1 | [`fig1`] |
 //! | the trained baselines run beside the LSM | [`baselines`] |
@@ -45,6 +46,7 @@
 
 pub mod baselines;
 mod context;
+pub mod controls;
 pub mod encode;
 mod error;
 pub mod fig1;

@@ -28,6 +28,7 @@ use crate::baselines::{
     self, BaselineData, BaselineResult, BaselineSettings, BaselinesPreset, StepBinning,
 };
 use crate::context::{Ctx, FigureOutput};
+use crate::controls::{ControlInputs, ControlSettings, Controls, run_controls};
 use crate::output::Stages;
 use crate::report::{Report, Row, Summary, pct};
 use crate::streams::{self, Draw};
@@ -99,6 +100,10 @@ pub struct SupervisedPreset<B> {
     pub scaling: ScalingParams,
     /// The trained linear readout.
     pub classifier: ClassifierParams,
+    /// The converged readout and the input-only controls beside the
+    /// paper's readout.
+    #[serde(default)]
+    pub controls: ControlSettings,
     /// The trained recurrent baselines run beside the LSM.
     #[serde(default)]
     pub baselines: BaselinesPreset,
@@ -548,6 +553,22 @@ where
     let hw = ctx
         .stages
         .run("readout (hardware)", || readout(&hardware))?;
+    let controls = ctx
+        .stages
+        .run("converged readouts and input-only controls", || {
+            run_controls(
+                &preset.controls,
+                &ControlInputs {
+                    software: (&software.train, &software.test),
+                    hardware: (&hardware.train, &hardware.test),
+                    rasters: (&prepared.train_r, &prepared.test_r),
+                    labels: (&prepared.train_y, &prepared.test_y),
+                    channels: preset.reservoir.n_in,
+                    classes: task.classes,
+                },
+                seeds,
+            )
+        })?;
     let baseline_results = run_baselines(ctx, &preset, &data, &prepared, task, seeds)?;
     let n_tsne = preset.panels.tsne_samples.min(prepared.test_y.len());
     let embedding = ctx.stages.run("t-SNE", || {
@@ -574,6 +595,7 @@ where
         software_test: &software.test,
         sw: &sw,
         hw: &hw,
+        controls: &controls,
         baselines: &baseline_results,
         costs: &costs,
     };
@@ -654,6 +676,7 @@ struct Measured<'a> {
     software_test: &'a Features,
     sw: &'a ReadoutResult,
     hw: &'a ReadoutResult,
+    controls: &'a Controls,
     baselines: &'a [BaselineResult],
     costs: &'a Costs,
 }
@@ -674,6 +697,16 @@ fn summarise(task: &Task, source: &str, m: &Measured<'_>) -> Summary {
     summary.num("macro_f1_hardware", 100.0 * hw.test.macro_f1);
     summary.int("selected_epoch_software", sw.selected_epoch as u64);
     summary.int("selected_epoch_hardware", hw.selected_epoch as u64);
+    let test_y = &m.prepared.test_y;
+    for (name, r) in [("software", sw), ("hardware", hw)] {
+        let (lo, hi) = interval_pct(r, test_y);
+        summary.num(&format!("test_accuracy_{name}_ci_low"), lo);
+        summary.num(&format!("test_accuracy_{name}_ci_high"), hi);
+    }
+    if let Ok(t) = readout::mcnemar(test_y, &hw.predicted, &sw.predicted) {
+        summary.num("mcnemar_p_hw_sw", t.p_value);
+    }
+    m.controls.summarise(&mut summary);
     let (rs, rh) = &m.rates;
     summary.num("mean_rate_software", rs.mean_rate);
     summary.num("mean_rate_hardware", rh.mean_rate);
@@ -686,6 +719,18 @@ fn summarise(task: &Task, source: &str, m: &Measured<'_>) -> Summary {
     m.costs.summarise(&mut summary);
     baselines::summarise(m.baselines, &mut summary);
     summary
+}
+
+/// The 95 % Wilson interval of a readout's test accuracy, in percent.
+fn interval_pct(r: &ReadoutResult, test_y: &[usize]) -> (f64, f64) {
+    let correct = r
+        .predicted
+        .iter()
+        .zip(test_y)
+        .filter(|(p, y)| p == y)
+        .count();
+    let (lo, hi) = readout::wilson_interval(correct, test_y.len());
+    (100.0 * lo, 100.0 * hi)
 }
 
 /// `report.md`: our numbers beside the paper's.
@@ -702,22 +747,30 @@ fn report<B>(task: &Task, preset: &SupervisedPreset<B>, source: &str, m: &Measur
         ..Report::default()
     };
     let (p_sw, p_hw) = task.paper_accuracy;
+    let test_y = &m.prepared.test_y;
+    let with_interval = |r: &ReadoutResult| {
+        let (lo, hi) = interval_pct(r, test_y);
+        format!("{} [{lo:.1}, {hi:.1}]", pct(100.0 * r.test.accuracy))
+    };
+    let p_hw_sw =
+        readout::mcnemar(test_y, &hw.predicted, &sw.predicted).map_or(f64::NAN, |t| t.p_value);
     report.rows.push(Row::new(
-        "LSM-ANN test accuracy, software (ideal weights from the device model)",
-        pct(100.0 * sw.test.accuracy),
+        "LSM-ANN test accuracy, software (ideal weights from the device model; paper's Adam readout)",
+        with_interval(sw),
         &pct(p_sw),
         &accuracy_comment(source, 100.0 * sw.test.accuracy, p_sw),
     ));
     report.rows.push(Row::new(
-        "LSM-ANN test accuracy, hardware (simulated macro: read noise, 14-bit ADC)",
-        pct(100.0 * hw.test.accuracy),
+        "LSM-ANN test accuracy, hardware (simulated macro: read noise, 14-bit ADC; paper's Adam readout)",
+        with_interval(hw),
         &pct(p_hw),
         &format!(
-            "hardware minus software: {:+.2} points here, {:+.2} in the paper",
+            "hardware minus software: {:+.2} points here (McNemar exact p = {p_hw_sw:.3}), {:+.2} in the paper",
             100.0 * (hw.test.accuracy - sw.test.accuracy),
             p_hw - p_sw
         ),
     ));
+    m.controls.report_rows(&mut report);
     baselines::report_rows(
         m.baselines,
         task.paper_baselines,
