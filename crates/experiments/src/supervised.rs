@@ -595,6 +595,12 @@ where
         software_test: &software.test,
         sw: &sw,
         hw: &hw,
+        analysis: ctx.stages.run("reservoir analysis", || -> Result<_> {
+            Ok((
+                analyse(&res.software, &software.test, &prepared.test_y)?,
+                analyse(&res.hardware, &hardware.test, &prepared.test_y)?,
+            ))
+        })?,
         controls: &controls,
         baselines: &baseline_results,
         costs: &costs,
@@ -668,6 +674,46 @@ fn trace_example<B, S: Synapses<f32>>(
     Ok(trace)
 }
 
+/// Reservoir analysis metrics of one backend, on its test features.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Analysis {
+    /// Spectral radius of the recurrent weights.
+    pub spectral_radius: f64,
+    /// Mean between-class over mean within-class distance of the first
+    /// [`ANALYSIS_SAMPLES`] test samples' spike counts.
+    pub separation_ratio: f64,
+    /// Kernel rank: singular values of the same samples' state matrix above
+    /// 1e-3 times the largest.
+    pub kernel_rank: usize,
+}
+
+/// Test samples the separation and kernel rank are measured on (all pairs
+/// are compared, so the cost grows with its square).
+pub const ANALYSIS_SAMPLES: usize = 500;
+
+/// The analysis metrics of one reservoir's test features.
+pub fn analyse<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    test: &Features,
+    test_y: &[usize],
+) -> Result<Analysis> {
+    let m = ANALYSIS_SAMPLES.min(test.samples);
+    let head = Features {
+        samples: m,
+        n_res: test.n_res,
+        counts: test.counts[..m * test.n_res].to_vec(),
+        steps: test.steps[..m].to_vec(),
+        ops: test.ops,
+    };
+    let separation_ratio =
+        lsm::analysis::separation(&head, &test_y[..m]).map_or(f64::NAN, |s| s.ratio);
+    Ok(Analysis {
+        spectral_radius: lsm::analysis::spectral_radius(reservoir.synapses()),
+        separation_ratio,
+        kernel_rank: lsm::analysis::effective_rank(&head, 1e-3)?,
+    })
+}
+
 /// What a supervised run measured, for its summary and report.
 struct Measured<'a> {
     prepared: &'a Prepared,
@@ -676,6 +722,8 @@ struct Measured<'a> {
     software_test: &'a Features,
     sw: &'a ReadoutResult,
     hw: &'a ReadoutResult,
+    /// Reservoir analysis: software, hardware.
+    analysis: (Analysis, Analysis),
     controls: &'a Controls,
     baselines: &'a [BaselineResult],
     costs: &'a Costs,
@@ -705,6 +753,11 @@ fn summarise(task: &Task, source: &str, m: &Measured<'_>) -> Summary {
     }
     if let Ok(t) = readout::mcnemar(test_y, &hw.predicted, &sw.predicted) {
         summary.num("mcnemar_p_hw_sw", t.p_value);
+    }
+    for (name, a) in [("software", &m.analysis.0), ("hardware", &m.analysis.1)] {
+        summary.num(&format!("spectral_radius_{name}"), a.spectral_radius);
+        summary.num(&format!("separation_ratio_{name}"), a.separation_ratio);
+        summary.int(&format!("kernel_rank_{name}"), a.kernel_rank as u64);
     }
     m.controls.summarise(&mut summary);
     let (rs, rh) = &m.rates;
@@ -792,6 +845,17 @@ fn report<B>(task: &Task, preset: &SupervisedPreset<B>, source: &str, m: &Measur
         rs.mean_rate,
         rh.mean_rate,
         100.0 * rs.silent_fraction
+    ));
+    let (a_s, a_h) = &m.analysis;
+    report.notes.push(format!(
+        "Reservoir analysis (software / hardware): spectral radius of the recurrent weights {:.3} / {:.3}; class separation ratio (between- over within-class distance of the test spike counts) {:.3} / {:.3}; kernel rank {} / {} of {} neurons.",
+        a_s.spectral_radius,
+        a_h.spectral_radius,
+        a_s.separation_ratio,
+        a_h.separation_ratio,
+        a_s.kernel_rank,
+        a_h.kernel_rank,
+        r.n_res
     ));
     report
 }
