@@ -131,4 +131,4 @@ pub use tech::{
     ANALOGUE_ENTRIES, AnalogueTech, DIGITAL_ENTRIES, DigitalTech, Entry, EntrySpec, TECH_DIR,
     TableClass, TableSet, TechTable, TechTables, tech_dir,
 };
-pub use training::{TrainedModel, TrainingConvention};
+pub use training::{LayerCost, TrainedModel, TrainingConvention};

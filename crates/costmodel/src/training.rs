@@ -165,28 +165,58 @@ impl TrainedModel {
     }
 
     /// Training cost per sample under `conv` (in MACs if `per_mac` is 1,
-    /// FLOPs if 2).
+    /// FLOPs if 2): the sum of [`TrainedModel::layer_costs`].
     pub fn training_cost(&self, conv: &TrainingConvention) -> f64 {
+        self.layer_costs(conv).iter().map(|l| l.cost).sum()
+    }
+
+    /// Training cost per sample under `conv`, one entry per weight matrix
+    /// (in the model's order) and, if the convention counts it and the
+    /// model has one, a last entry `loss` for the loss's parameter-free
+    /// products. The entries sum to [`TrainedModel::training_cost`].
+    pub fn layer_costs(&self, conv: &TrainingConvention) -> Vec<LayerCost> {
         let backward = match self.family {
             ModelFamily::EndToEnd => conv.end_to_end_backward,
             ModelFamily::Head => conv.head_backward,
         };
         let bw = u64::from(backward);
-        let matrices: u64 = self
+        let mut layers: Vec<LayerCost> = self
             .matrices
             .iter()
             .map(|m| {
                 let ig = u64::from(!m.input_is_data || conv.data_input_grad);
-                m.uses * m.weights(conv.biases) * (1 + bw * (1 + ig))
+                let forward = m.uses * m.weights(conv.biases);
+                LayerCost {
+                    layer: m.name.clone(),
+                    weights: m.weights(conv.biases),
+                    forward_macs: forward,
+                    cost: conv.per_mac * (forward * (1 + bw * (1 + ig))) as f64,
+                }
             })
-            .sum();
-        let loss = if conv.loss_head {
-            self.loss_macs * (1 + bw)
-        } else {
-            0
-        };
-        conv.per_mac * (matrices + loss) as f64
+            .collect();
+        if conv.loss_head && self.loss_macs > 0 {
+            layers.push(LayerCost {
+                layer: "loss".into(),
+                weights: 0,
+                forward_macs: self.loss_macs,
+                cost: conv.per_mac * (self.loss_macs * (1 + bw)) as f64,
+            });
+        }
+        layers
     }
+}
+
+/// One layer's share of a model's training cost per sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerCost {
+    /// The matrix's name (e.g. `input`, `recurrent`, `readout`), or `loss`.
+    pub layer: String,
+    /// Its trainable weights (0 for the loss).
+    pub weights: u64,
+    /// Its forward multiply-accumulates per sample (all its uses).
+    pub forward_macs: u64,
+    /// Its training cost per sample under the convention.
+    pub cost: f64,
 }
 
 /// Sizes of one recurrent encoder.
@@ -397,6 +427,39 @@ mod tests {
         assert_eq!(protonet_loss_macs(7, 3), 2 * (21 + 3));
         let proto = lsm_protonet(2, 2, 3, 7);
         assert_eq!(proto.training_cost(&b), 24.0 + 2.0 * 48.0);
+    }
+
+    #[test]
+    fn layer_costs_are_hand_counts_and_sum_to_the_model() {
+        let (p, b) = (TrainingConvention::paper(), TrainingConvention::backprop());
+        let layers = srnn_ann(E, 5).layer_costs(&b);
+        let names: Vec<&str> = layers.iter().map(|l| l.layer.as_str()).collect();
+        assert_eq!(names, ["input", "recurrent", "readout"]);
+        // Input (data): forward 24 + weight gradient 24; recurrent 16 x 3;
+        // readout 10 x 3.
+        let costs: Vec<f64> = layers.iter().map(|l| l.cost).collect();
+        assert_eq!(costs, [48.0, 48.0, 30.0]);
+        assert_eq!(layers[1].weights, 4);
+        assert_eq!(layers[1].forward_macs, 16);
+        // The loss is its own row under backprop, absent under the paper's.
+        let clip = lsm_clip(2, 2, 3, 8);
+        let lb = clip.layer_costs(&b);
+        assert_eq!(
+            lb.last().map(|l| (l.layer.as_str(), l.cost)),
+            Some(("loss", 48.0))
+        );
+        assert!(clip.layer_costs(&p).iter().all(|l| l.layer != "loss"));
+        for m in [
+            srnn_ann(E, 5),
+            srnn_snn(E, 5),
+            clip,
+            lsm_protonet(2, 2, 3, 7),
+        ] {
+            for conv in [&p, &b] {
+                let sum: f64 = m.layer_costs(conv).iter().map(|l| l.cost).sum();
+                assert_eq!(sum, m.training_cost(conv), "{} {}", m.name, conv.name);
+            }
+        }
     }
 
     #[test]

@@ -65,6 +65,42 @@ fn per_sample_costs_match_the_hand_counts() {
 }
 
 #[test]
+fn layer_rows_sum_to_the_model_rows_and_name_the_layers() {
+    let r = report();
+    for t in &r.training {
+        let layers: Vec<_> = r
+            .training_layers
+            .iter()
+            .filter(|l| l.task == t.task && l.model == t.model)
+            .collect();
+        assert!(!layers.is_empty(), "{} {}", t.task.name(), t.model);
+        let (p, b): (f64, f64) = layers
+            .iter()
+            .fold((0.0, 0.0), |(p, b), l| (p + l.cost, b + l.cost_backprop));
+        assert!(
+            (p - t.cost).abs() <= 1e-9 * t.cost,
+            "{}: {p} vs {}",
+            t.model,
+            t.cost
+        );
+        assert!((b - t.cost_backprop).abs() <= 1e-9 * t.cost_backprop);
+        let share: f64 = layers.iter().map(|l| l.share).sum();
+        assert!((share - 1.0).abs() < 1e-12, "{}", t.model);
+    }
+    // SRNN-SNN on N-MNIST, paper convention: 2 x 50 x (256 x 200) input,
+    // 2 x 50 x 200^2 recurrent, 2 x 50 x 200 x 10 readout.
+    let layer = |l: &str| {
+        r.training_layers
+            .iter()
+            .find(|x| x.task == Task::Nmnist && x.model == "SRNN-SNN" && x.layer == l)
+            .map(|x| x.cost)
+    };
+    assert_eq!(layer("input"), Some(5_120_000.0));
+    assert_eq!(layer("recurrent"), Some(4_000_000.0));
+    assert_eq!(layer("readout"), Some(200_000.0));
+}
+
+#[test]
 fn inference_rows_cover_every_task_and_table_set() {
     let r = report();
     assert_eq!(r.inference.len(), 6);
@@ -98,6 +134,7 @@ fn json_has_the_documented_keys() {
         "training_convention",
         "backprop_convention",
         "training",
+        "training_layers",
         "baseline",
         "mapping",
         "inference",
