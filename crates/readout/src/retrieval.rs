@@ -81,6 +81,61 @@ impl RetrievalReport {
     pub fn at(&self, k: usize) -> Option<f64> {
         self.ks.iter().position(|&x| x == k).map(|i| self.top_k[i])
     }
+
+    /// How many queries retrieved (top-1) an item of each class, indexed by
+    /// class.
+    pub fn retrieved_counts(&self) -> Vec<u64> {
+        (0..self.confusion.n_classes)
+            .map(|c| self.confusion.predicted(c))
+            .collect()
+    }
+
+    /// The collapse diagnostic: the class that most queries retrieved
+    /// (top-1; the lowest class on ties) and the share of queries that
+    /// retrieved it. A retrieval that ignores the query sends every query to
+    /// one class (share 1); a perfect one on balanced queries gives the
+    /// largest class's share of the queries (`1 / classes` when balanced).
+    /// `None` without queries.
+    pub fn collapse(&self) -> Option<Collapse> {
+        let counts = self.retrieved_counts();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let (class, &most) = counts
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+        let queried = (0..self.confusion.n_classes)
+            .filter(|&c| self.confusion.support(c) > 0)
+            .count();
+        let largest = (0..self.confusion.n_classes)
+            .map(|c| self.confusion.support(c))
+            .max()
+            .unwrap_or(0);
+        Some(Collapse {
+            class,
+            share: most as f64 / total as f64,
+            chance: 1.0 / queried.max(1) as f64,
+            largest_query_class: largest as f64 / total as f64,
+        })
+    }
+}
+
+/// The collapse diagnostic of a retrieval: does (almost) every query
+/// retrieve the same class?
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Collapse {
+    /// The class most queries retrieved.
+    pub class: usize,
+    /// Share of the queries that retrieved it, in (0, 1].
+    pub share: f64,
+    /// `1 / (classes with queries)`: the share when queries are balanced
+    /// and retrieval spreads as they do.
+    pub chance: f64,
+    /// The largest query class's share of the queries: what a perfect
+    /// retrieval gives.
+    pub largest_query_class: f64,
 }
 
 /// Retrieves, for each query embedding, the nearest gallery embeddings.
@@ -352,6 +407,13 @@ mod tests {
         assert_eq!(r.confusion.count(1, 2), 1);
         assert_eq!(r.confusion.count(2, 2), 1);
         assert_eq!(r.per_class_top1, vec![Some(0.5), Some(0.5), Some(1.0)]);
+        // Retrieved top-1 classes: 0 once, 1 twice, 2 twice; classes 1 and
+        // 2 tie at 2 of 5 and the lower class is named.
+        assert_eq!(r.retrieved_counts(), vec![1, 2, 2]);
+        let c = r.collapse().unwrap();
+        assert_eq!((c.class, c.share), (1, 0.4));
+        assert_eq!(c.chance, 1.0 / 3.0);
+        assert_eq!(c.largest_query_class, 0.4);
         // k beyond the gallery is an error naming the range.
         let e = retrieve(
             LabeledSet {
