@@ -108,15 +108,7 @@ pub fn run(args: &CostsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn count(x: f64) -> String {
-    if x >= 1e6 {
-        format!("{:.2} M", x / 1e6)
-    } else if x >= 1e3 {
-        format!("{:.1} K", x / 1e3)
-    } else {
-        format!("{x:.0}")
-    }
-}
+use experiments::report::count;
 
 fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map_or_else(|| "-".to_owned(), f)
@@ -153,6 +145,24 @@ pub fn render(r: &CostReport) -> String {
             opt(t.ratio_of_ratios, |x| format!("{x:.3}")),
             count(t.cost_backprop),
             t.ratio_backprop,
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nTraining cost per training sample and layer\n{:<10} {:<14} {:<18} {:>10} {:>12} {:>6}   {:>10}",
+        "task", "model", "layer", "weights", "cost", "share", "backprop"
+    );
+    for l in &r.training_layers {
+        let _ = writeln!(
+            s,
+            "{:<10} {:<14} {:<18} {:>10} {:>12} {:>5.1}%   {:>10}",
+            l.task.name(),
+            l.model,
+            l.layer,
+            l.weights,
+            count(l.cost),
+            100.0 * l.share,
+            count(l.cost_backprop),
         );
     }
     let _ = writeln!(

@@ -11,14 +11,17 @@ use crate::error::{Context, Result, ensure};
 use cim_macro::rram_device::{DeviceParams, Program};
 use cim_macro::{Macro, MacroParams};
 use costmodel::paper::{
-    InferenceRow, Task as CostTask, TrainingRow, inference_row, run_energy, training_rows,
+    InferenceRow, Task as CostTask, TrainingLayerRow, TrainingRow, inference_row, run_energy,
+    training_layer_rows, training_rows,
 };
 use costmodel::{CrossbarMapping, DigitalBaseline, ReadGeometry, TableSet, TrainingConvention};
 use events::{
     AudioBinning, AudioLabels, DataConfig, Dataset, EventSource, SpikeRaster, Split, VisionBinning,
 };
 use lsm::{
-    DenseSynapses, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses, device_weights,
+    DenseSynapses, Features, MacroSynapses, Reservoir, ReservoirParams, Synapses,
+    analysis::{FiringStats, firing_stats},
+    device_weights,
 };
 use nalgebra::DMatrix;
 use readout::{
@@ -32,7 +35,9 @@ use crate::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
 use crate::context::{Ctx, FigureOutput};
 use crate::report::{Report, Row, Summary, pct};
 use crate::streams::{Draw, Stream};
-use crate::supervised::{cap_per_class, encode, per_sample_workload, rasters, snake, tech_tables};
+use crate::supervised::{
+    Analysis, analyse, cap_each_class, encode, per_sample_workload, rasters, snake, tech_tables,
+};
 
 /// One modality's encoder settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,8 +61,13 @@ pub struct Protocol {
     pub seen: Vec<usize>,
     /// Digits never trained on.
     pub unseen: Vec<usize>,
-    /// Test samples per digit and modality (at most).
+    /// Test samples per seen digit and modality (at most).
     pub test_per_class: usize,
+    /// Test samples per unseen digit and modality (at most; absent: every
+    /// test sample of the unseen digits, so the unseen-digit result rests
+    /// on all the queries the data hold).
+    #[serde(default)]
+    pub unseen_test_per_class: Option<usize>,
     /// Training samples per seen digit (at most; the audio count, which the
     /// images are subsampled to).
     pub train_per_class: usize,
@@ -98,8 +108,10 @@ pub struct ZeroShotSplits<V: EventSource, A: EventSource> {
 
 /// The zero-shot splits: per seen digit the audio training count (capped
 /// by `train_per_class`), never more than the images available, both
-/// modalities then holding that many; test samples of every digit capped
-/// per digit (the `Draw::ZeroShot*` streams). Every split must be
+/// modalities then holding that many; test samples of the seen digits
+/// capped per digit by `test_per_class`, of the unseen digits by
+/// `unseen_test_per_class` (default: all of them) (the `Draw::ZeroShot*`
+/// streams). Every split must be
 /// non-empty.
 pub fn zero_shot_splits<V: EventSource, A: EventSource>(
     vision: &Dataset<V>,
@@ -124,20 +136,27 @@ pub fn zero_shot_splits<V: EventSource, A: EventSource>(
             )
         })
         .collect();
+    let test_cap = |c: u16| {
+        if p.unseen.contains(&usize::from(c)) {
+            p.unseen_test_per_class.unwrap_or(usize::MAX)
+        } else {
+            p.test_per_class
+        }
+    };
     let splits = ZeroShotSplits {
         aud_train: aud_all
             .subsample_to_counts(&counts, &mut Draw::ZeroShotAudioTrain.rng(seeds))?,
         img_train: img_all
             .subsample_to_counts(&counts, &mut Draw::ZeroShotImageTrain.rng(seeds))?,
-        img_test: cap_per_class(
+        img_test: cap_each_class(
             &vision.split(Split::Test).filter_classes(&all),
-            p.test_per_class,
+            test_cap,
             seeds,
             Draw::ZeroShotImageTest,
         )?,
-        aud_test: cap_per_class(
+        aud_test: cap_each_class(
             &audio.split(Split::Test).filter_classes(&all),
-            p.test_per_class,
+            test_cap,
             seeds,
             Draw::ZeroShotAudioTest,
         )?,
@@ -211,6 +230,12 @@ pub struct Fig4Preset {
 const PAPER_LSM_SOFTWARE: (f64, f64) = (66.1, 88.0);
 const PAPER_LSM_HARDWARE: (f64, f64) = (67.42, 87.5);
 const PAPER_SRNN_CLIP: (f64, f64) = (82.28, 74.0);
+
+/// The paper's LSM audio-search-image top-1 accuracies, percent: (seen,
+/// unseen) for software and for hardware.
+pub fn paper_lsm() -> ((f64, f64), (f64, f64)) {
+    (PAPER_LSM_SOFTWARE, PAPER_LSM_HARDWARE)
+}
 const PAPER_SRNN_PROTONET: (f64, f64) = (50.25, 82.14);
 
 fn usize_labels(l: &[u16]) -> Vec<usize> {
@@ -308,10 +333,19 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     let protonet = ctx.stages.run("prototypical baseline", || {
         fit_protonet(&preset, &data, &software, seeds)
     })?;
+    let analysis = ctx.stages.run("reservoir analysis", || {
+        let (si, sa) = analyse_backend(&lsm.sw_image, &lsm.sw_audio, &sw, &data)?;
+        let (hi, ha) = analyse_backend(&lsm.hw_image, &lsm.hw_audio, &hw, &data)?;
+        Ok(Fig4Analysis {
+            image: (si, hi),
+            audio: (sa, ha),
+        })
+    })?;
     let srnn_clip = run_srnn_clip(ctx, &preset, &data, seeds)?;
     let tsne = ctx.stages.run("t-SNE", || embed(&preset, &software))?;
     let costs = ctx.stages.run("costs", || costs(&preset, &sw))?;
     let outcome = Outcome {
+        analysis,
         software,
         hardware: hardware.report,
         protonet,
@@ -504,6 +538,32 @@ fn encode_all<S: Synapses<f32>>(
     ])
 }
 
+/// A reservoir's analysis metrics and firing statistics on its test
+/// features.
+type Measures = (Analysis, FiringStats);
+
+/// The reservoir analysis of both modalities, software and hardware.
+struct Fig4Analysis {
+    /// Image reservoir: software, hardware.
+    image: (Measures, Measures),
+    /// Audio reservoir: software, hardware.
+    audio: (Measures, Measures),
+}
+
+/// One backend's image and audio reservoirs measured on their test
+/// features (`f` in [`Stream::ZERO_SHOT`] order).
+fn analyse_backend<S: Synapses<f32>>(
+    image: &Reservoir<f32, S>,
+    audio: &Reservoir<f32, S>,
+    f: &[Features; 4],
+    d: &ZeroShotData,
+) -> Result<(Measures, Measures)> {
+    Ok((
+        (analyse(image, &f[1], &d.y_img_test)?, firing_stats(&f[1])),
+        (analyse(audio, &f[3], &d.y_aud_test)?, firing_stats(&f[3])),
+    ))
+}
+
 /// Zero-shot retrieval of `model` on the scaled test features.
 fn evaluate(
     p: &Protocol,
@@ -690,6 +750,8 @@ fn embed(preset: &Fig4Preset, sw: &Projections) -> Result<Embedding> {
 struct Fig4Costs {
     /// Training cost rows (paper convention).
     training: Vec<TrainingRow>,
+    /// The same costs per model and layer.
+    training_layers: Vec<TrainingLayerRow>,
     /// Counted inference energy per test image: digital, hybrid (joules).
     image: (f64, f64),
     /// Counted inference energy per test audio sample: digital, hybrid (joules).
@@ -726,6 +788,7 @@ fn costs(preset: &Fig4Preset, sw: &[Features; 4]) -> Result<Fig4Costs> {
     )?;
     Ok(Fig4Costs {
         training,
+        training_layers: training_layer_rows(CostTask::ZeroShot, &pc, &bc),
         image,
         audio,
         dense,
@@ -734,6 +797,7 @@ fn costs(preset: &Fig4Preset, sw: &[Features; 4]) -> Result<Fig4Costs> {
 
 /// What the run measured, for the summary, the report and the panels.
 struct Outcome {
+    analysis: Fig4Analysis,
     software: Projections,
     hardware: ZeroShotReport,
     protonet: ProtoNetResult,
@@ -768,6 +832,13 @@ fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summa
         s.int("srnn_clip_selected_epoch", c.selected_epoch as u64);
         s.num("srnn_clip_training_macs_total", c.training_macs as f64);
     }
+    for (tag, z) in &measured {
+        retrieval_depths(tag, z, &mut s);
+    }
+    for (tag, z) in &measured[..2] {
+        collapse_keys(tag, z, &mut s);
+    }
+    analysis_keys(&o.analysis, &mut s);
     for (tag, z) in measured {
         let (seen, unseen) = a2i(z);
         s.num(&format!("a2i_seen_{tag}"), seen);
@@ -786,6 +857,7 @@ fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summa
     s.num("projection_training_macs_total", o.software.macs);
     s.num("protonet_training_macs_total", o.protonet.macs);
     let c = &o.costs;
+    crate::training_cost::summarise(&c.training_layers, &mut s);
     for r in &c.training {
         s.num(&format!("training_macs_{}", snake(&r.model)), r.cost);
         if let Some(pr) = r.paper_ratio {
@@ -803,6 +875,62 @@ fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summa
     s
 }
 
+/// Top-k beyond top-1 (`a2i_seen_<model>_top3`, ...) for every evaluated
+/// depth, both directions, seen and unseen digits.
+fn retrieval_depths(tag: &str, z: &ZeroShotReport, s: &mut Summary) {
+    for (set, b) in [("seen", &z.seen), ("unseen", &z.unseen)] {
+        for (dir, r) in [("a2i", &b.audio_to_image), ("i2a", &b.image_to_audio)] {
+            for (&k, &acc) in r.ks.iter().zip(&r.top_k) {
+                if k != 1 {
+                    s.num(&format!("{dir}_{set}_{tag}_top{k}"), 100.0 * acc);
+                }
+            }
+        }
+    }
+}
+
+/// The collapse diagnostic of one model: per direction and digit set the
+/// share of queries retrieving the most retrieved digit, that digit, the
+/// share a perfect retrieval would give, and how many queries retrieved
+/// each digit of the set.
+fn collapse_keys(tag: &str, z: &ZeroShotReport, s: &mut Summary) {
+    for (set, b, classes) in [
+        ("seen", &z.seen, &z.seen_classes),
+        ("unseen", &z.unseen, &z.unseen_classes),
+    ] {
+        for (dir, r) in [("a2i", &b.audio_to_image), ("i2a", &b.image_to_audio)] {
+            let Some(c) = r.collapse() else { continue };
+            let key = format!("{dir}_{set}_{tag}");
+            s.num(&format!("{key}_collapse_share"), 100.0 * c.share);
+            s.int(&format!("{key}_collapse_digit"), c.class as u64);
+            s.num(
+                &format!("{key}_collapse_share_perfect"),
+                100.0 * c.largest_query_class,
+            );
+            let counts = r.retrieved_counts();
+            for &d in classes.iter() {
+                s.int(&format!("{key}_retrieved_{d}"), counts[d]);
+            }
+        }
+    }
+}
+
+/// Reservoir analysis of both modalities on both backends.
+fn analysis_keys(a: &Fig4Analysis, s: &mut Summary) {
+    for (name, x) in [
+        ("image_software", &a.image.0),
+        ("image_hardware", &a.image.1),
+        ("audio_software", &a.audio.0),
+        ("audio_hardware", &a.audio.1),
+    ] {
+        s.num(&format!("spectral_radius_{name}"), x.0.spectral_radius);
+        s.num(&format!("separation_ratio_{name}"), x.0.separation_ratio);
+        s.int(&format!("kernel_rank_{name}"), x.0.kernel_rank as u64);
+        s.num(&format!("mean_rate_{name}"), x.1.mean_rate);
+        s.num(&format!("silent_fraction_{name}"), x.1.silent_fraction);
+    }
+}
+
 /// `report.md`: our numbers beside the paper's.
 fn report(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Report {
     let mut report = Report {
@@ -818,9 +946,71 @@ fn report(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Report {
         ..Report::default()
     };
     lsm_rows(p, o, &mut report.rows);
+    collapse_rows(o, &mut report.rows);
     baseline_rows(o, &mut report.rows);
     cost_rows(&o.costs, &mut report.rows);
+    let a = &o.analysis;
+    let words = |(x, f): &Measures| {
+        format!(
+            "spectral radius {:.3}, separation ratio {:.3}, kernel rank {}, mean rate {:.4}, silent {:.1} %",
+            x.spectral_radius,
+            x.separation_ratio,
+            x.kernel_rank,
+            f.mean_rate,
+            100.0 * f.silent_fraction
+        )
+    };
+    report.notes.push(format!(
+        "Reservoir analysis on the test samples. Image, software: {}; hardware: {}. Audio, software: {}; hardware: {}.",
+        words(&a.image.0),
+        words(&a.image.1),
+        words(&a.audio.0),
+        words(&a.audio.1)
+    ));
     report
+}
+
+/// The collapse diagnostic of the LSM's retrieval: per backend, direction
+/// and digit set, which digit most queries retrieve and how often, beside
+/// what a perfect retrieval gives; with the top-3 accuracy.
+fn collapse_rows(o: &Outcome, rows: &mut Vec<Row>) {
+    for (backend, z) in [("software", &o.software.report), ("hardware", &o.hardware)] {
+        for (set, b, classes) in [
+            ("seen", &z.seen, &z.seen_classes),
+            ("unseen", &z.unseen, &z.unseen_classes),
+        ] {
+            for (dir, r) in [
+                ("audio-search-image", &b.audio_to_image),
+                ("image-search-audio", &b.image_to_audio),
+            ] {
+                let Some(c) = r.collapse() else { continue };
+                let counts = r.retrieved_counts();
+                let spread = classes
+                    .iter()
+                    .map(|&d| format!("{d}: {}", counts[d]))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let top3 = r
+                    .at(3)
+                    .map_or_else(String::new, |t| format!("; top-3 {}", pct(100.0 * t)));
+                rows.push(Row::new(
+                    &format!("collapse diagnostic, {dir}, {set} digits, LSM {backend}"),
+                    format!(
+                        "{:.1} % of {} queries retrieve digit {}",
+                        100.0 * c.share,
+                        r.n_queries,
+                        c.class
+                    ),
+                    "-",
+                    &format!(
+                        "a perfect retrieval gives {:.1} %, balanced chance {:.1} %; top-1 retrieved per digit: {spread}{top3}",
+                        100.0 * c.largest_query_class,
+                        100.0 * c.chance
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// The LSM's retrieval rows, software and hardware.
@@ -913,6 +1103,7 @@ fn baseline_rows(o: &Outcome, rows: &mut Vec<Row>) {
 
 /// The training-MAC ratios and the inference energies.
 fn cost_rows(c: &Fig4Costs, rows: &mut Vec<Row>) {
+    crate::training_cost::report_rows(&c.training_layers, rows);
     for r in &c.training {
         if let Some(pr) = r.paper_ratio {
             rows.push(Row::new(

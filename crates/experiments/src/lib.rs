@@ -57,11 +57,13 @@ pub mod golden;
 pub mod output;
 pub mod preset;
 pub mod progress;
+pub mod repeats;
 pub mod report;
 mod run;
 pub mod streams;
 pub mod supervised;
 pub mod sweep;
+pub mod training_cost;
 
 use std::path::PathBuf;
 

@@ -131,6 +131,30 @@ pub fn pct(x: f64) -> String {
     }
 }
 
+/// `Some Name-2` -> `some_name_2`, for summary keys.
+pub fn snake(name: &str) -> String {
+    let mut s: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    s.trim_matches('_').to_owned()
+}
+
+/// A count in words: `5.12 M`, `13.2 K`, `640`.
+pub fn count(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1} K", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
 /// A compact tick or value label: at most four significant digits,
 /// trailing zeros dropped, scientific notation outside `[1e-3, 1e5)`.
 pub fn format_tick(v: f64) -> String {

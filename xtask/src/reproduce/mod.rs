@@ -53,14 +53,29 @@ impl Figure {
 }
 
 /// Options shared by `reproduce <figure>` and `reproduce-<figure>`.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReproduceOptions {
     /// Preset file (default: `data/presets/<figure>.toml`).
     #[arg(long)]
     pub preset: Option<PathBuf>,
+    /// Run fig2, fig3 or fig4 N times with seeds s, s+1, ... (other chips,
+    /// other splits); summary.json and report.md gain the spread of the
+    /// headline numbers, repeats.json every repeat's summary.
+    #[arg(long, default_value_t = 1)]
+    pub repeats: usize,
     /// Data source, seed, threads, output and scale.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+impl Default for ReproduceOptions {
+    fn default() -> Self {
+        ReproduceOptions {
+            preset: None,
+            repeats: 1,
+            run: RunArgs::default(),
+        }
+    }
 }
 
 impl ReproduceOptions {
@@ -112,8 +127,12 @@ struct Manifest<'a> {
 /// Runs one figure into `<out>/<figure>/` and returns its summary.
 pub fn run_figure(figure: experiments::Figure, options: &ReproduceOptions) -> Result<Summary> {
     let start = Instant::now();
-    let output = experiments::run_figure(figure, &options.run_options())?;
+    let (output, repeats) =
+        experiments::repeats::run_repeated(figure, &options.run_options(), options.repeats)?;
     let out = ResultsDir::create(options.out_root().join(figure.name()))?;
+    if let Some(r) = &repeats {
+        out.write_json("repeats.json", r)?;
+    }
     write_outputs(figure, options, &out, output, start)
 }
 
