@@ -282,6 +282,26 @@ pub struct ReadoutResult {
     pub predicted: Vec<usize>,
 }
 
+impl ReadoutResult {
+    /// A fitted readout's predictions and metrics on the scaled test
+    /// features.
+    fn on_test(
+        fit: &readout::ClassifierFit,
+        test_scaled: DMatrix<f64>,
+        test_labels: &[usize],
+        classes: usize,
+    ) -> Result<ReadoutResult> {
+        let predicted = fit.model.predict(&test_scaled)?;
+        Ok(ReadoutResult {
+            test: ClassificationReport::new(test_labels, &predicted, classes)?,
+            training_ops: fit.cost.op_counts(),
+            selected_epoch: fit.selected_epoch,
+            test_scaled,
+            predicted,
+        })
+    }
+}
+
 /// Scales features (fitted on the training split only), trains the readout
 /// (model selection on a validation split carved from the training data),
 /// evaluates on the test split.
@@ -296,15 +316,7 @@ pub fn train_readout(
     let (scaler, x) = Scaler::fit_transform(scaling, &train.to_matrix())?;
     let fit = Classifier::fit(classifier, &x, train_labels, classes, seeds)?;
     let test_scaled = scaler.transform(&test.to_matrix())?;
-    let predicted = fit.model.predict(&test_scaled)?;
-    let report = ClassificationReport::new(test_labels, &predicted, classes)?;
-    Ok(ReadoutResult {
-        test: report,
-        training_ops: fit.cost.op_counts(),
-        selected_epoch: fit.selected_epoch,
-        test_scaled,
-        predicted,
-    })
+    ReadoutResult::on_test(&fit, test_scaled, test_labels, classes)
 }
 
 /// The authors' checkpoint selection: scales on all training samples,
@@ -335,15 +347,7 @@ pub fn train_readout_selected_on_test(
         classes,
         seeds,
     )?;
-    let predicted = fit.model.predict(&test_scaled)?;
-    let report = ClassificationReport::new(test_labels, &predicted, classes)?;
-    Ok(ReadoutResult {
-        test: report,
-        training_ops: fit.cost.op_counts(),
-        selected_epoch: fit.selected_epoch,
-        test_scaled,
-        predicted,
-    })
+    ReadoutResult::on_test(&fit, test_scaled, test_labels, classes)
 }
 
 /// The reservoir's counted operations split into the cost model's layers,
