@@ -33,11 +33,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::baselines::{ClipResult, Modality, SrnnClipPreset, train_clip};
 use crate::context::{Ctx, FigureOutput};
+use crate::controls::{event_totals, time_binned};
 use crate::report::{Report, Row, Summary, pct};
 use crate::streams::{Draw, Stream};
 use crate::supervised::{
     Analysis, analyse, cap_each_class, encode, per_sample_workload, rasters, snake, tech_tables,
 };
+use crate::zero_shot_checks::{self, ZeroShotControlSettings, ZeroShotControls};
 
 /// One modality's encoder settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -224,6 +226,9 @@ pub struct Fig4Preset {
     /// Panels.
     #[serde(default)]
     pub panels: Panels,
+    /// The input-only controls.
+    #[serde(default)]
+    pub controls: ZeroShotControlSettings,
 }
 
 /// Paper numbers (percent): audio-search-image top-1, seen / unseen.
@@ -274,11 +279,11 @@ pub(crate) struct Scaled {
     pub(crate) test: DMatrix<f64>,
 }
 
-fn scale(params: &ScalingParams, train: &Features, test: &Features) -> Result<Scaled> {
-    let (scaler, train) = Scaler::fit_transform(params, &train.to_matrix())?;
+fn scale(params: &ScalingParams, train: &DMatrix<f64>, test: &DMatrix<f64>) -> Result<Scaled> {
+    let (scaler, train) = Scaler::fit_transform(params, train)?;
     Ok(Scaled {
         train,
-        test: scaler.transform(&test.to_matrix())?,
+        test: scaler.transform(test)?,
     })
 }
 
@@ -330,6 +335,9 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     let hardware = ctx.stages.run("projections (hardware)", || {
         fit_projections(&preset, &data, &hw, seeds)
     })?;
+    let controls = ctx.stages.run("input-only controls", || {
+        fit_controls(&preset, &data, seeds)
+    })?;
     let protonet = ctx.stages.run("prototypical baseline", || {
         fit_protonet(&preset, &data, &software, seeds)
     })?;
@@ -346,6 +354,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     let costs = ctx.stages.run("costs", || costs(&preset, &sw))?;
     let outcome = Outcome {
         analysis,
+        controls,
         software,
         hardware: hardware.report,
         protonet,
@@ -612,6 +621,18 @@ pub(crate) fn fit_projections(
     f: &[Features; 4],
     seeds: Seeds,
 ) -> Result<Projections> {
+    fit_projections_on(preset, d, f.each_ref().map(Features::to_matrix), seeds)
+}
+
+/// [`fit_projections`] on any features of the four splits (samples x
+/// features, in [`Stream::ZERO_SHOT`] order): the reservoir's or an
+/// input-only control's.
+pub(crate) fn fit_projections_on(
+    preset: &Fig4Preset,
+    d: &ZeroShotData,
+    f: [DMatrix<f64>; 4],
+    seeds: Seeds,
+) -> Result<Projections> {
     let img = scale(&preset.image.scaling, &f[0], &f[1])?;
     let aud = scale(&preset.audio.scaling, &f[2], &f[3])?;
     let fit = ContrastiveModel::fit(
@@ -630,6 +651,46 @@ pub(crate) fn fit_projections(
         macs: fit.cost.op_counts().mac_fp32 as f64,
         img,
         aud,
+    })
+}
+
+/// Trains the contrastive projections on both controls' features of the
+/// zero-shot splits and evaluates their retrieval.
+fn fit_controls(preset: &Fig4Preset, d: &ZeroShotData, seeds: Seeds) -> Result<ZeroShotControls> {
+    let settings = preset.controls.clone();
+    ensure!(
+        settings.time_bins >= 1,
+        "invalid parameter `controls.time_bins` = {}: must be >= 1",
+        settings.time_bins
+    );
+    let (ci, ca) = (preset.image.reservoir.n_in, preset.audio.reservoir.n_in);
+    let totals = fit_projections_on(
+        preset,
+        d,
+        [
+            event_totals(&d.img_train, ci),
+            event_totals(&d.img_test, ci),
+            event_totals(&d.aud_train, ca),
+            event_totals(&d.aud_test, ca),
+        ],
+        seeds,
+    )?;
+    let k = settings.time_bins;
+    let binned = fit_projections_on(
+        preset,
+        d,
+        [
+            time_binned(&d.img_train, ci, k),
+            time_binned(&d.img_test, ci, k),
+            time_binned(&d.aud_train, ca, k),
+            time_binned(&d.aud_test, ca, k),
+        ],
+        seeds,
+    )?;
+    Ok(ZeroShotControls {
+        settings,
+        totals: totals.report,
+        binned: binned.report,
     })
 }
 
@@ -798,6 +859,7 @@ fn costs(preset: &Fig4Preset, sw: &[Features; 4]) -> Result<Fig4Costs> {
 /// What the run measured, for the summary, the report and the panels.
 struct Outcome {
     analysis: Fig4Analysis,
+    controls: ZeroShotControls,
     software: Projections,
     hardware: ZeroShotReport,
     protonet: ProtoNetResult,
@@ -839,6 +901,7 @@ fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summa
         collapse_keys(tag, z, &mut s);
     }
     analysis_keys(&o.analysis, &mut s);
+    zero_shot_checks::summarise(&o.software.report, &o.hardware, &o.controls, &mut s);
     for (tag, z) in measured {
         let (seen, unseen) = a2i(z);
         s.num(&format!("a2i_seen_{tag}"), seen);
@@ -946,6 +1009,12 @@ fn report(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Report {
         ..Report::default()
     };
     lsm_rows(p, o, &mut report.rows);
+    zero_shot_checks::report_rows(
+        &o.software.report,
+        &o.hardware,
+        &o.controls,
+        &mut report.rows,
+    );
     collapse_rows(o, &mut report.rows);
     baseline_rows(o, &mut report.rows);
     cost_rows(&o.costs, &mut report.rows);

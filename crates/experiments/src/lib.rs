@@ -64,6 +64,7 @@ pub mod streams;
 pub mod supervised;
 pub mod sweep;
 pub mod training_cost;
+pub mod zero_shot_checks;
 
 use std::path::PathBuf;
 

@@ -66,6 +66,12 @@ pub struct RetrievalReport {
     pub confusion: ConfusionMatrix,
     /// Top-1 accuracy per query class (`None`: no query of that class).
     pub per_class_top1: Vec<Option<f64>>,
+    /// Each query's class, in query order.
+    pub query_labels: Vec<usize>,
+    /// The class of each query's nearest gallery item (top-1), in query
+    /// order: with `query_labels`, the paired predictions that
+    /// [`crate::mcnemar`] compares between two models on the same queries.
+    pub retrieved: Vec<usize>,
 }
 
 impl RetrievalReport {
@@ -75,6 +81,38 @@ impl RetrievalReport {
             .iter()
             .position(|&k| k == 1)
             .map_or_else(|| self.confusion.accuracy(), |i| self.top_k[i])
+    }
+
+    /// Queries whose nearest gallery item has their class.
+    pub fn top1_correct(&self) -> usize {
+        self.query_labels
+            .iter()
+            .zip(&self.retrieved)
+            .filter(|(q, r)| q == r)
+            .count()
+    }
+
+    /// The 95 % Wilson interval of the top-1 accuracy over the queries
+    /// ([`crate::wilson_interval`]), as fractions.
+    pub fn top1_interval(&self) -> (f64, f64) {
+        crate::wilson_interval(self.top1_correct(), self.n_queries)
+    }
+
+    /// McNemar's exact test of this retrieval's top-1 against `other`'s on
+    /// the same queries (`first_only`: queries only this one gets right).
+    /// An error if the two were not evaluated on the same query labels.
+    pub fn mcnemar_against(&self, other: &RetrievalReport) -> Result<crate::McNemar> {
+        if self.query_labels != other.query_labels {
+            return Err(invalid(
+                "other retrieval",
+                format!("{} queries", other.query_labels.len()),
+                &format!(
+                    "the same {} query labels in the same order",
+                    self.query_labels.len()
+                ),
+            ));
+        }
+        crate::mcnemar(&self.query_labels, &self.retrieved, &other.retrieved)
     }
 
     /// Accuracy at `k`, if it was evaluated.
@@ -187,6 +225,7 @@ pub fn retrieve(
     let mut hits = vec![0usize; ks.len()];
     let mut confusion = ConfusionMatrix::new(n_classes);
     let mut order: Vec<usize> = Vec::with_capacity(n_gallery);
+    let mut retrieved = Vec::with_capacity(queries.labels.len());
     for (qi, &ql) in queries.labels.iter().enumerate() {
         order.clear();
         order.extend(0..n_gallery);
@@ -199,6 +238,7 @@ pub fn retrieve(
         }
         order.sort_unstable_by(by);
         confusion.add(ql, gallery.labels[order[0]]);
+        retrieved.push(gallery.labels[order[0]]);
         let first_hit = order.iter().position(|&g| gallery.labels[g] == ql);
         for (h, &k) in hits.iter_mut().zip(ks) {
             if first_hit.is_some_and(|p| p < k) {
@@ -214,6 +254,8 @@ pub fn retrieve(
         n_gallery,
         per_class_top1: confusion.per_class_accuracy(),
         confusion,
+        query_labels: queries.labels.to_vec(),
+        retrieved,
     })
 }
 
@@ -414,6 +456,20 @@ mod tests {
         assert_eq!((c.class, c.share), (1, 0.4));
         assert_eq!(c.chance, 1.0 / 3.0);
         assert_eq!(c.largest_query_class, 0.4);
+        // The paired predictions, query by query.
+        assert_eq!(r.query_labels, ql);
+        assert_eq!(r.retrieved, vec![0, 1, 1, 2, 2]);
+        assert_eq!(r.top1_correct(), 3);
+        assert_eq!(r.top1_interval(), crate::wilson_interval(3, 5));
+        // Against a retrieval that gets q1 right and q2 wrong: one
+        // discordant query each way.
+        let mut other = r.clone();
+        other.retrieved = vec![0, 0, 2, 2, 2];
+        let t = r.mcnemar_against(&other).unwrap();
+        assert_eq!((t.first_only, t.second_only), (1, 1));
+        other.query_labels.pop();
+        let e = r.mcnemar_against(&other).unwrap_err();
+        assert!(e.to_string().contains("same 5 query labels"), "{e}");
         // k beyond the gallery is an error naming the range.
         let e = retrieve(
             LabeledSet {
