@@ -1,5 +1,5 @@
-//! `cargo xtask chip form` then `cargo xtask encode` on the quick synthetic
-//! N-MNIST data: the files have the documented shapes and dtypes, and two
+//! `cargo xtask chip form` then `cargo xtask encode` on synthetic N-MNIST
+//! (Fig. 2's preset at a smaller quick scale): the files have the documented shapes and dtypes, and two
 //! encodes from the same saved chip (on one and on two threads) are
 //! byte-identical. `device fit` reads a CSV and writes a `[device]` section.
 #![allow(clippy::unwrap_used)]
@@ -33,12 +33,27 @@ fn encodes_from_one_saved_chip_are_byte_identical_and_shaped_as_documented() {
     let chip = tmp.path().join("chip.bin");
     let s = |p: &Path| p.to_str().unwrap().to_owned();
     xtask(&["chip", "form", "--preset", "fig2", "--out", &s(&chip)]);
+    let preset = tmp.path().join("fig2-smaller.toml");
+    let per_class = |n: i64| toml::Value::Integer(n);
+    experiments::preset::smaller_quick(
+        "fig2",
+        &[
+            ("data.source.train_per_class", per_class(12)),
+            ("data.source.test_per_class", per_class(6)),
+            ("limits.train_per_class", per_class(12)),
+            ("limits.test_per_class", per_class(6)),
+        ],
+        &preset,
+    )
+    .unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for (out, threads) in [(&a, "1"), (&b, "2")] {
         xtask(&[
             "encode",
             "--chip",
             &s(&chip),
+            "--preset",
+            &s(&preset),
             "--quick",
             "--threads",
             threads,
@@ -46,8 +61,8 @@ fn encodes_from_one_saved_chip_are_byte_identical_and_shaped_as_documented() {
             &s(out),
         ]);
     }
-    // Quick synthetic N-MNIST: 40 training and 20 test digits per class.
-    let n = 600;
+    // 12 training and 6 test digits per class.
+    let n = 180;
     for (file, dtype, shape) in [
         ("features_software.npy", "<u4", format!("({n}, 200,")),
         ("features_hardware.npy", "<u4", format!("({n}, 200,")),

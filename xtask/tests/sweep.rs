@@ -23,8 +23,8 @@ repeats = 2
 metrics = ["test_accuracy", "mean_rate", "input_events_per_sample"]
 
 [set]
-"limits.train_per_class" = 8
-"limits.test_per_class" = 4
+"limits.train_per_class" = 5
+"limits.test_per_class" = 3
 "classifier.epochs" = 4
 
 [[axes]]

@@ -73,6 +73,29 @@ pub fn set_path(table: &mut Table, path: &str, value: Value) -> Result<()> {
     Ok(())
 }
 
+/// Writes to `out` the committed preset of `figure` with some of its
+/// `[quick]` values replaced (dotted paths inside `quick`, e.g.
+/// `limits.train_per_class`): a still smaller scale for smoke tests of the
+/// pipeline and for quick studies. Every path must already be set in the
+/// `[quick]` table, so a preset that changed shape is an error naming the
+/// path rather than a run at an unintended scale.
+pub fn smaller_quick(figure: &str, replace: &[(&str, Value)], out: &Path) -> Result<()> {
+    let path = default_path(figure);
+    let mut table = read_table(&path)?;
+    for (key, value) in replace {
+        let mut cur = table.get("quick");
+        for part in key.split('.') {
+            cur = cur.and_then(Value::as_table).and_then(|t| t.get(part));
+        }
+        if cur.is_none() {
+            bail!("preset {}: no `quick.{key}` to replace", path.display());
+        }
+        set_path(&mut table, &format!("quick.{key}"), value.clone())?;
+    }
+    let text = toml::to_string(&table).context("cannot write the smaller preset as TOML")?;
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))
+}
+
 /// Deserialises the resolved table into a figure's preset type, naming the
 /// file on error (serde's message names the unknown or malformed key).
 pub fn parse<T: DeserializeOwned>(table: Table, origin: &Path) -> Result<T> {
@@ -92,6 +115,34 @@ mod tests {
 
     fn table(text: &str) -> Table {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_smaller_quick_preset_replaces_only_existing_quick_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("fig4.toml");
+        smaller_quick(
+            "fig4",
+            &[("limits.train_per_class", Value::Integer(3))],
+            &out,
+        )
+        .unwrap_err();
+        smaller_quick(
+            "fig4",
+            &[("protocol.train_per_class", Value::Integer(3))],
+            &out,
+        )
+        .unwrap();
+        let mut written = read_table(&out).unwrap();
+        apply_quick(&mut written, true).unwrap();
+        assert_eq!(written["protocol"]["train_per_class"].as_integer(), Some(3));
+        let mut committed = read_table(&default_path("fig4")).unwrap();
+        apply_quick(&mut committed, true).unwrap();
+        committed["protocol"]
+            .as_table_mut()
+            .unwrap()
+            .insert("train_per_class".into(), Value::Integer(3));
+        assert_eq!(written, committed, "only the replaced value changes");
     }
 
     #[test]

@@ -1058,22 +1058,31 @@ where
 {
     let settings = (task.baseline_settings)();
     let mut out = Vec::new();
+    // Rasters re-binned at other step counts, shared by the models that use
+    // the same count.
+    let mut rebinned: Vec<(usize, Prepared)> = Vec::new();
     for &model in &preset.baselines.models {
         let steps = settings.bin_steps(model);
-        let rebinned = match preset.binning.with_steps(steps) {
+        let p = match preset.binning.with_steps(steps) {
             Some(binning) if steps != prepared.steps => {
-                let again = prepare(&mut ctx.stages, data, &binning, &preset.limits, task, seeds)?;
-                // The same seeds draw the same splits: checked, not assumed.
-                ensure!(
-                    again.train_y == prepared.train_y && again.test_y == prepared.test_y,
-                    "re-binning for {} changed the splits",
-                    model.name()
-                );
-                Some(again)
+                if !rebinned.iter().any(|(s, _)| *s == steps) {
+                    let again =
+                        prepare(&mut ctx.stages, data, &binning, &preset.limits, task, seeds)?;
+                    // The same seeds draw the same splits: checked, not assumed.
+                    ensure!(
+                        again.train_y == prepared.train_y && again.test_y == prepared.test_y,
+                        "re-binning for {} changed the splits",
+                        model.name()
+                    );
+                    rebinned.push((steps, again));
+                }
+                rebinned
+                    .iter()
+                    .find_map(|(s, r)| (*s == steps).then_some(r))
+                    .unwrap_or(prepared)
             }
-            _ => None,
+            _ => prepared,
         };
-        let p = rebinned.as_ref().unwrap_or(prepared);
         let result = ctx.stages.run(&format!("baseline {}", model.name()), || {
             baselines::train_one(
                 model,

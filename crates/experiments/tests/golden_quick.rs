@@ -1,7 +1,7 @@
 //! Every figure at the quick scale gives the golden numbers of
 //! `golden/quick.json` (within [`experiments::golden::tolerance`]), learns
-//! something, and gives the same summary on one thread as on the default
-//! pool.
+//! something, and (Fig. 4 at a still smaller scale) gives the same summary
+//! on one thread as on the default pool.
 //!
 //! Re-bless deliberately, never silently:
 //! `BLESS=1 cargo test -p experiments --test golden_quick` rewrites
@@ -23,17 +23,39 @@ fn quick_runs_match_the_goldens_and_do_not_depend_on_the_thread_count() {
         current.insert(f.name().to_owned(), golden::entry(&out.summary));
     }
 
+    // Thread independence on Fig. 4 (both backends, readouts, projections
+    // and baselines) at a still smaller scale, default pool against one
+    // thread.
+    let dir = tempfile::tempdir().unwrap();
+    let smaller = dir.path().join("fig4.toml");
+    experiments::preset::smaller_quick(
+        "fig4",
+        &[
+            ("data.source.train_per_class", 10.into()),
+            ("data.source.test_per_class", 6.into()),
+            ("protocol.train_per_class", 10.into()),
+            ("protocol.test_per_class", 6.into()),
+            ("contrastive.epochs", 5.into()),
+            ("protonet.epochs", 2.into()),
+            ("srnn_clip.epochs", 2.into()),
+        ],
+        &smaller,
+    )
+    .unwrap();
+    let small = RunOptions {
+        preset: Some(smaller),
+        ..options.clone()
+    };
+    let pooled = run_figure(Figure::Fig4, &small).unwrap();
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
-    // Fig. 4, the quickest of the figures that encode with both backends
-    // and train readouts.
-    let fig4 = one.install(|| run_figure(Figure::Fig4, &options)).unwrap();
+    let single = one.install(|| run_figure(Figure::Fig4, &small)).unwrap();
     assert_eq!(
-        golden::entry(&fig4.summary),
-        current["fig4"],
-        "fig4 --quick differs between the default pool and one thread"
+        golden::entry(&single.summary),
+        golden::entry(&pooled.summary),
+        "fig4 at a smaller quick scale differs between the default pool and one thread"
     );
 
     if std::env::var_os("BLESS").is_some() {
