@@ -191,9 +191,9 @@ pub use persist::{FORMAT_TAG, FORMAT_VERSION, Persist};
 pub use projection::Projection;
 pub use protonet::{ProtoNet, ProtoNetFit, ProtoNetParams};
 pub use retrieval::{
-    BidirectionalReport, Collapse, CrossModalEmbedder, Direction, LabeledSet, RetrievalReport,
-    Similarity, ZeroShotReport, cross_modal_retrieval, retrieve, similarity_matrix,
-    zero_shot_report,
+    BatchCentred, BidirectionalReport, Collapse, CrossModalEmbedder, Direction, Hubness,
+    LabeledSet, RetrievalReport, Similarity, ZeroShotReport, cross_modal_retrieval, retrieve,
+    similarity_matrix, zero_shot_report,
 };
 pub use scalar::Real;
 pub use scale::{Scaler, ScalingParams};

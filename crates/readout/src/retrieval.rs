@@ -72,6 +72,9 @@ pub struct RetrievalReport {
     /// order: with `query_labels`, the paired predictions that
     /// [`crate::mcnemar`] compares between two models on the same queries.
     pub retrieved: Vec<usize>,
+    /// The gallery index of each query's nearest item (top-1), in query
+    /// order: what [`RetrievalReport::hubness`] counts.
+    pub retrieved_items: Vec<usize>,
 }
 
 impl RetrievalReport {
@@ -160,6 +163,85 @@ impl RetrievalReport {
     }
 }
 
+/// Hubness of a retrieval: how unevenly the queries' nearest neighbours
+/// spread over the gallery items. In high-dimensional embedding spaces a few
+/// items ("hubs") can be the nearest neighbour of many queries whatever the
+/// query, which sends many queries to one class (see [`Collapse`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hubness {
+    /// The gallery index that most queries retrieved (top-1; the lowest
+    /// index on ties).
+    pub item: usize,
+    /// Share of the queries that retrieved it, in (0, 1]; `1 / n_gallery`
+    /// at the most even spread when queries outnumber items.
+    pub share: f64,
+    /// How many distinct gallery items are some query's top-1.
+    pub distinct_items: usize,
+    /// The gallery size.
+    pub n_gallery: usize,
+}
+
+impl RetrievalReport {
+    /// The hubness of this retrieval; `None` without queries.
+    pub fn hubness(&self) -> Option<Hubness> {
+        let mut counts = vec![0usize; self.n_gallery];
+        for &g in &self.retrieved_items {
+            counts[g] += 1;
+        }
+        let (item, &most) = counts
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+        if most == 0 {
+            return None;
+        }
+        Some(Hubness {
+            item,
+            share: most as f64 / self.retrieved_items.len() as f64,
+            distinct_items: counts.iter().filter(|&&c| c > 0).count(),
+            n_gallery: self.n_gallery,
+        })
+    }
+}
+
+/// A cross-modal model whose embeddings of each call are centred on that
+/// call's own mean (per modality), before the model's similarity.
+///
+/// **Transductive**: the mean comes from the very samples being embedded
+/// (for retrieval, the unlabelled test queries and gallery of one digit
+/// set), so results with it are not comparable with the inductive
+/// protocol and are reported only as a labelled diagnostic. Centring
+/// removes the direction shared by all embeddings of a modality, the usual
+/// cause of hubs under cosine similarity.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchCentred<'a, M: ?Sized>(pub &'a M);
+
+impl<M: CrossModalEmbedder + ?Sized> BatchCentred<'_, M> {
+    fn centre(mut e: DMatrix<f64>) -> DMatrix<f64> {
+        if e.nrows() == 0 {
+            return e;
+        }
+        let n = e.nrows() as f64;
+        for mut col in e.column_iter_mut() {
+            let mean = col.sum() / n;
+            col.add_scalar_mut(-mean);
+        }
+        e
+    }
+}
+
+impl<M: CrossModalEmbedder + ?Sized> CrossModalEmbedder for BatchCentred<'_, M> {
+    fn embed_image(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        Ok(Self::centre(self.0.embed_image(x)?))
+    }
+    fn embed_audio(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        Ok(Self::centre(self.0.embed_audio(x)?))
+    }
+    fn similarity(&self) -> Similarity {
+        self.0.similarity()
+    }
+}
+
 /// The collapse diagnostic of a retrieval: does (almost) every query
 /// retrieve the same class?
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -226,6 +308,7 @@ pub fn retrieve(
     let mut confusion = ConfusionMatrix::new(n_classes);
     let mut order: Vec<usize> = Vec::with_capacity(n_gallery);
     let mut retrieved = Vec::with_capacity(queries.labels.len());
+    let mut retrieved_items = Vec::with_capacity(queries.labels.len());
     for (qi, &ql) in queries.labels.iter().enumerate() {
         order.clear();
         order.extend(0..n_gallery);
@@ -239,6 +322,7 @@ pub fn retrieve(
         order.sort_unstable_by(by);
         confusion.add(ql, gallery.labels[order[0]]);
         retrieved.push(gallery.labels[order[0]]);
+        retrieved_items.push(order[0]);
         let first_hit = order.iter().position(|&g| gallery.labels[g] == ql);
         for (h, &k) in hits.iter_mut().zip(ks) {
             if first_hit.is_some_and(|p| p < k) {
@@ -256,6 +340,7 @@ pub fn retrieve(
         confusion,
         query_labels: queries.labels.to_vec(),
         retrieved,
+        retrieved_items,
     })
 }
 
@@ -461,6 +546,14 @@ mod tests {
         assert_eq!(r.retrieved, vec![0, 1, 1, 2, 2]);
         assert_eq!(r.top1_correct(), 3);
         assert_eq!(r.top1_interval(), crate::wilson_interval(3, 5));
+        // Top-1 gallery items g0, g2, g1, g3, g3: g3 is the hub (2 of 5),
+        // all 4 items are someone's nearest.
+        assert_eq!(r.retrieved_items, vec![0, 2, 1, 3, 3]);
+        let h = r.hubness().unwrap();
+        assert_eq!(
+            (h.item, h.share, h.distinct_items, h.n_gallery),
+            (3, 0.4, 4, 4)
+        );
         // Against a retrieval that gets q1 right and q2 wrong: one
         // discordant query each way.
         let mut other = r.clone();
@@ -486,6 +579,64 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("1..=4"), "{e}");
+    }
+
+    /// Embeds by adding a fixed offset to every sample (a direction shared
+    /// by the whole modality).
+    struct Offset(f64);
+
+    impl CrossModalEmbedder for Offset {
+        fn embed_image(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+            Ok(x.add_scalar(self.0))
+        }
+        fn embed_audio(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+            Ok(x.add_scalar(-self.0))
+        }
+        fn similarity(&self) -> Similarity {
+            Similarity::Cosine
+        }
+    }
+
+    #[test]
+    fn batch_centring_removes_each_calls_mean() {
+        let x = DMatrix::from_row_slice(3, 2, &[1.0, 2.0, 3.0, -1.0, 5.0, 0.5]);
+        let model = Offset(10.0);
+        let centred = BatchCentred(&model);
+        for e in [
+            centred.embed_image(&x).unwrap(),
+            centred.embed_audio(&x).unwrap(),
+        ] {
+            // The offset and the data's own column means are gone.
+            for j in 0..2 {
+                let col = x.column(j);
+                let mean = col.sum() / 3.0;
+                for i in 0..3 {
+                    assert!((e[(i, j)] - (x[(i, j)] - mean)).abs() < 1e-12);
+                }
+            }
+        }
+        assert_eq!(centred.similarity(), Similarity::Cosine);
+        // Under the offsets (opposite per modality), cosine sends two of the
+        // three queries to one gallery item; centred, each finds its own
+        // class.
+        let d = |deg: f64| (deg.to_radians().cos(), deg.to_radians().sin());
+        let angles = [0.0, 120.0, 240.0];
+        let pts = DMatrix::from_fn(3, 2, |i, j| {
+            let (c, s) = d(angles[i]);
+            if j == 0 { c } else { s }
+        });
+        let labels = [0, 1, 2];
+        let set = LabeledSet {
+            features: &pts,
+            labels: &labels,
+        };
+        let run = |m: &dyn CrossModalEmbedder| {
+            cross_modal_retrieval(m, Direction::AudioToImage, set, set, 3, &[1]).unwrap()
+        };
+        let plain = run(&model);
+        assert!(plain.top1() < 1.0, "{plain:?}");
+        assert_eq!(plain.hubness().unwrap().distinct_items, 2, "{plain:?}");
+        assert_eq!(run(&centred).top1(), 1.0);
     }
 
     #[test]
