@@ -335,6 +335,14 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     let hardware = ctx.stages.run("projections (hardware)", || {
         fit_projections(&preset, &data, &hw, seeds)
     })?;
+    let centred = ctx
+        .stages
+        .run("transductive centring (labelled diagnostic)", || {
+            Ok(zero_shot_checks::Centred {
+                software: centred_retrieval(&preset.protocol, &data, &software)?,
+                hardware: centred_retrieval(&preset.protocol, &data, &hardware)?,
+            })
+        })?;
     let controls = ctx.stages.run("input-only controls", || {
         fit_controls(&preset, &data, seeds)
     })?;
@@ -355,6 +363,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
     let outcome = Outcome {
         analysis,
         controls,
+        centred,
         software,
         hardware: hardware.report,
         protonet,
@@ -596,6 +605,18 @@ fn evaluate(
         CLASSES,
         &p.ks,
     )?)
+}
+
+/// Retrieval with `proj`'s projections and each modality's test embeddings
+/// centred on their own mean ([`readout::BatchCentred`], transductive).
+fn centred_retrieval(p: &Protocol, d: &ZeroShotData, proj: &Projections) -> Result<ZeroShotReport> {
+    evaluate(
+        p,
+        d,
+        &readout::BatchCentred(&proj.model),
+        &proj.img.test,
+        &proj.aud.test,
+    )
 }
 
 /// The contrastive projections of one backend and their retrieval.
@@ -860,6 +881,7 @@ fn costs(preset: &Fig4Preset, sw: &[Features; 4]) -> Result<Fig4Costs> {
 struct Outcome {
     analysis: Fig4Analysis,
     controls: ZeroShotControls,
+    centred: zero_shot_checks::Centred,
     software: Projections,
     hardware: ZeroShotReport,
     protonet: ProtoNetResult,
@@ -902,6 +924,7 @@ fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summa
     }
     analysis_keys(&o.analysis, &mut s);
     zero_shot_checks::summarise(&o.software.report, &o.hardware, &o.controls, &mut s);
+    zero_shot_checks::centred_summarise((&o.software.report, &o.hardware), &o.centred, &mut s);
     for (tag, z) in measured {
         let (seen, unseen) = a2i(z);
         s.num(&format!("a2i_seen_{tag}"), seen);
@@ -974,6 +997,14 @@ fn collapse_keys(tag: &str, z: &ZeroShotReport, s: &mut Summary) {
             for &d in classes.iter() {
                 s.int(&format!("{key}_retrieved_{d}"), counts[d]);
             }
+            if let Some(h) = r.hubness() {
+                s.num(&format!("{key}_hub_share"), 100.0 * h.share);
+                s.int(
+                    &format!("{key}_hub_distinct_items"),
+                    h.distinct_items as u64,
+                );
+                s.int(&format!("{key}_gallery_items"), h.n_gallery as u64);
+            }
         }
     }
 }
@@ -1016,6 +1047,11 @@ fn report(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Report {
         &mut report.rows,
     );
     collapse_rows(o, &mut report.rows);
+    zero_shot_checks::centred_rows(
+        (&o.software.report, &o.hardware),
+        &o.centred,
+        &mut report.rows,
+    );
     baseline_rows(o, &mut report.rows);
     cost_rows(&o.costs, &mut report.rows);
     let a = &o.analysis;
@@ -1072,9 +1108,15 @@ fn collapse_rows(o: &Outcome, rows: &mut Vec<Row>) {
                     ),
                     "-",
                     &format!(
-                        "a perfect retrieval gives {:.1} %, balanced chance {:.1} %; top-1 retrieved per digit: {spread}{top3}",
+                        "a perfect retrieval gives {:.1} %, balanced chance {:.1} %; top-1 retrieved per digit: {spread}{top3}{}",
                         100.0 * c.largest_query_class,
-                        100.0 * c.chance
+                        100.0 * c.chance,
+                        r.hubness().map_or_else(String::new, |h| format!(
+                            "; hubness: {:.1} % of queries retrieve one gallery item, {} of {} items are some query's nearest",
+                            100.0 * h.share,
+                            h.distinct_items,
+                            h.n_gallery
+                        ))
                     ),
                 ));
             }

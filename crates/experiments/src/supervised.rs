@@ -626,41 +626,14 @@ where
     let hardware = ctx.stages.run("reservoir (hardware)", || {
         encode_splits(&res.hardware, &prepared, seeds, "hardware")
     })?;
-    let readout = |encoded: &Encoded| {
-        evaluate(
-            &preset.scaling,
-            &preset.classifier,
-            encoded,
-            &prepared,
-            task.classes,
-            seeds,
-        )
-    };
-    let on_validation = (
-        ctx.stages
-            .run("readout (software)", || readout(&software))?,
-        ctx.stages
-            .run("readout (hardware)", || readout(&hardware))?,
-    );
-    let on_test = ctx
-        .stages
-        .run("readout, selected on test (authors' protocol)", || {
-            let fit = |e: &Encoded| {
-                train_readout_selected_on_test(
-                    &preset.scaling,
-                    &preset.classifier,
-                    (&e.train, &prepared.train_y),
-                    (&e.test, &prepared.test_y),
-                    task.classes,
-                    seeds,
-                )
-            };
-            Ok((fit(&software)?, fit(&hardware)?))
-        })?;
-    let (sw, hw, other) = match preset.checkpoint {
-        Checkpoint::Validation => (on_validation.0, on_validation.1, on_test),
-        Checkpoint::AuthorsTestSet => (on_test.0, on_test.1, on_validation),
-    };
+    let (sw, hw, other) = fit_readouts(
+        &mut ctx.stages,
+        &preset,
+        (&software, &hardware),
+        &prepared,
+        task,
+        seeds,
+    )?;
     let controls = ctx
         .stages
         .run("converged readouts and input-only controls", || {
@@ -741,6 +714,54 @@ where
         data_source: source,
         panels,
         stages: ctx.finish(),
+    })
+}
+
+/// Software, hardware, and the other selection's (software, hardware).
+type Readouts = (ReadoutResult, ReadoutResult, (ReadoutResult, ReadoutResult));
+
+/// The paper's readout on both backends, selected on validation and (the
+/// authors' protocol) on the test set: `(software, hardware, the other
+/// selection's (software, hardware))`, the first two by the preset's
+/// checkpoint option.
+fn fit_readouts<B>(
+    stages: &mut Stages,
+    preset: &SupervisedPreset<B>,
+    (software, hardware): (&Encoded, &Encoded),
+    prepared: &Prepared,
+    task: &Task,
+    seeds: Seeds,
+) -> Result<Readouts> {
+    let readout = |encoded: &Encoded| {
+        evaluate(
+            &preset.scaling,
+            &preset.classifier,
+            encoded,
+            prepared,
+            task.classes,
+            seeds,
+        )
+    };
+    let on_validation = (
+        stages.run("readout (software)", || readout(software))?,
+        stages.run("readout (hardware)", || readout(hardware))?,
+    );
+    let on_test = stages.run("readout, selected on test (authors' protocol)", || {
+        let fit = |e: &Encoded| {
+            train_readout_selected_on_test(
+                &preset.scaling,
+                &preset.classifier,
+                (&e.train, &prepared.train_y),
+                (&e.test, &prepared.test_y),
+                task.classes,
+                seeds,
+            )
+        };
+        Ok((fit(software)?, fit(hardware)?))
+    })?;
+    Ok(match preset.checkpoint {
+        Checkpoint::Validation => (on_validation.0, on_validation.1, on_test),
+        Checkpoint::AuthorsTestSet => (on_test.0, on_test.1, on_validation),
     })
 }
 
