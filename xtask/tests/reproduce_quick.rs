@@ -92,33 +92,20 @@ fn the_quick_fig1_writes_its_files_and_its_summary_matches_the_golden() {
     );
 }
 
+/// The replacements of Fig. 2 and Fig. 3 beyond the data source.
+const SUPERVISED_SMALLER: &[(&str, i64)] = &[
+    ("limits.train_per_class", 8),
+    ("limits.test_per_class", 4),
+    ("classifier.epochs", 3),
+    ("panels.tsne_samples", 30),
+    ("baselines.epochs", 1),
+];
+
 #[test]
 fn figures_2_to_4_write_their_files_from_a_smaller_preset() {
     let dir = tempfile::tempdir().unwrap();
-    let fig2 = smaller_preset(
-        dir.path(),
-        Figure::Fig2,
-        (8, 4),
-        &[
-            ("limits.train_per_class", 8),
-            ("limits.test_per_class", 4),
-            ("classifier.epochs", 3),
-            ("panels.tsne_samples", 30),
-            ("baselines.epochs", 1),
-        ],
-    );
-    let fig3 = smaller_preset(
-        dir.path(),
-        Figure::Fig3,
-        (8, 4),
-        &[
-            ("limits.train_per_class", 8),
-            ("limits.test_per_class", 4),
-            ("classifier.epochs", 3),
-            ("panels.tsne_samples", 30),
-            ("baselines.epochs", 1),
-        ],
-    );
+    let fig2 = smaller_preset(dir.path(), Figure::Fig2, (8, 4), SUPERVISED_SMALLER);
+    let fig3 = smaller_preset(dir.path(), Figure::Fig3, (8, 4), SUPERVISED_SMALLER);
     let fig4 = smaller_preset(
         dir.path(),
         Figure::Fig4,
