@@ -121,12 +121,17 @@ mod tests {
     fn a_smaller_quick_preset_replaces_only_existing_quick_values() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("fig4.toml");
-        smaller_quick(
+        let e = smaller_quick(
             "fig4",
             &[("limits.train_per_class", Value::Integer(3))],
             &out,
         )
         .unwrap_err();
+        assert!(
+            e.to_string().contains("no `quick.limits.train_per_class`"),
+            "{e}"
+        );
+        assert!(!out.exists(), "nothing written on error");
         smaller_quick(
             "fig4",
             &[("protocol.train_per_class", Value::Integer(3))],

@@ -75,7 +75,11 @@
 //!   if one has the query's class. Audio-search-image and image-search-audio,
 //!   on seen and unseen classes separately; a confusion matrix of query class
 //!   versus the class of the top-1 item. Query and gallery sets are explicit
-//!   inputs.
+//!   inputs. Diagnostics: the collapse onto one class
+//!   ([`RetrievalReport::collapse`]), hubness, the share of queries whose
+//!   top-1 is one gallery item ([`RetrievalReport::hubness`]), and
+//!   [`BatchCentred`], a transductive centring of each modality's
+//!   embeddings that removes hubs from a shared direction.
 //! * **Prototypical baseline** ([`ProtoNet`], [`ProtoNetParams`]; Snell et
 //!   al. 2017): linear backbones per modality, cross-modal episodes,
 //!   `CE(softmax_k(-|e_q - c_k|^2))` with prototypes `c_k` the mean support

@@ -365,43 +365,31 @@ pub fn select_c(
         });
     }
     let fold = stratified_folds(labels, folds, seeds);
-    // Every (fold, C) fit is independent and deterministic: they run in
-    // parallel and are tallied in a fixed order, so the selection does not
-    // depend on the thread count.
-    // (training rows, their labels, held-out rows, their labels) per fold.
-    type Fold = (DMatrix<f64>, Vec<usize>, DMatrix<f64>, Vec<usize>);
-    let splits: Vec<Fold> = (0..folds)
-        .map(|k| {
-            let (held, kept): (Vec<usize>, Vec<usize>) =
-                (0..labels.len()).partition(|&i| fold[i] == k);
-            let pick = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| labels[i]).collect() };
-            (
-                x.select_rows(kept.iter()),
-                pick(&kept),
-                x.select_rows(held.iter()),
-                pick(&held),
-            )
-        })
-        .collect();
-    let scores: Vec<(usize, usize, bool)> = (0..folds * grid.len())
-        .into_par_iter()
-        .map(|j| {
-            let (g, (xt, yt, xv, yv)) = (j % grid.len(), &splits[j / grid.len()]);
-            let params = LogisticParams {
-                c: grid[g],
-                ..*params
-            };
-            let fit = LogisticRegression::fit(&params, xt, yt, n_classes)?;
-            let predicted = fit.model.predict(xv)?;
-            let hits = predicted.iter().zip(yv).filter(|(p, y)| p == y).count();
-            Ok((g, hits, fit.converged))
-        })
-        .collect::<Result<_>>()?;
+    // One fold's split at a time (memory: one copy of the data), its C
+    // values fitted in parallel; every fit is deterministic and the tallies
+    // are summed in a fixed order, so the selection does not depend on the
+    // thread count.
     let mut hits = vec![0usize; grid.len()];
     let mut converged = vec![true; grid.len()];
-    for (g, h, c) in scores {
-        hits[g] += h;
-        converged[g] &= c;
+    for k in 0..folds {
+        let (held, kept): (Vec<usize>, Vec<usize>) = (0..labels.len()).partition(|&i| fold[i] == k);
+        let pick = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| labels[i]).collect() };
+        let (xt, yt) = (x.select_rows(kept.iter()), pick(&kept));
+        let (xv, yv) = (x.select_rows(held.iter()), pick(&held));
+        let scores: Vec<(usize, bool)> = grid
+            .par_iter()
+            .map(|&c| {
+                let fit =
+                    LogisticRegression::fit(&LogisticParams { c, ..*params }, &xt, &yt, n_classes)?;
+                let predicted = fit.model.predict(&xv)?;
+                let hits = predicted.iter().zip(&yv).filter(|(p, y)| p == y).count();
+                Ok((hits, fit.converged))
+            })
+            .collect::<Result<_>>()?;
+        for (g, (h, c)) in scores.into_iter().enumerate() {
+            hits[g] += h;
+            converged[g] &= c;
+        }
     }
     let candidates: Vec<CandidateScore> = grid
         .iter()
