@@ -1,5 +1,6 @@
-//! `cargo xtask chip form` and `cargo xtask encode`: form a chip once, save
-//! it, and encode a figure's event data on it into `.npy` features.
+//! `cargo xtask chip form`, `cargo xtask encode` and `cargo xtask readout`:
+//! form a chip once, save it, encode a figure's event data on it into
+//! `.npy` features, and fit the converged readout on those files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -156,5 +157,64 @@ pub fn encode(args: &EncodeArgs) -> Result<ExitCode> {
         encoded.software.n_res,
         args.out.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask readout`: the converged readout (L2 logistic regression,
+/// `C` by cross-validation on the training samples) on the files of
+/// `encode`.
+#[derive(Debug, clap::Args)]
+pub struct ReadoutArgs {
+    /// A directory written by `encode` (`features_software.npy`,
+    /// `features_hardware.npy`, `labels.npy`, `split.npy`).
+    #[arg(long)]
+    pub features: PathBuf,
+    /// Candidate `C` values, comma-separated (default: the presets'
+    /// `controls.c_grid`, 0.001,0.01,0.1,1).
+    #[arg(long, value_delimiter = ',')]
+    pub c_grid: Option<Vec<f64>>,
+    /// Seed of the cross-validation folds.
+    #[arg(long, default_value_t = 10)]
+    pub seed: u64,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cargo xtask readout`.
+pub fn readout(args: &ReadoutArgs) -> Result<ExitCode> {
+    let files = experiments::encode::EncodedFiles::read(&args.features)?;
+    let mut settings = experiments::controls::ControlSettings::default();
+    if let Some(grid) = &args.c_grid {
+        settings.c_grid.clone_from(grid);
+    }
+    let results = experiments::controls::readout_encoded(&settings, &files, Seeds::new(args.seed))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &results {
+        println!(
+            "{}: {} training, {} test samples, {} classes; C = {} chosen by {}-fold cross-validation ({:.2} %): test accuracy {:.2} % [{:.2}, {:.2}]{}",
+            r.backend,
+            r.train_samples,
+            r.test_samples,
+            r.classes,
+            r.c,
+            settings.folds,
+            r.cv_accuracy,
+            r.test_accuracy,
+            r.test_accuracy_ci.0,
+            r.test_accuracy_ci.1,
+            if r.converged { "" } else { " (not converged)" }
+        );
+        println!("  C        cv %    test % (not used to choose)   objective");
+        for p in &r.per_c {
+            println!(
+                "  {:<8} {:>6.2}  {:>6.2}                        {:.6}",
+                p.c, p.cv_accuracy, p.test_accuracy, p.objective
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -92,6 +92,8 @@ pub enum Command {
     Chip(chip_cmd::ChipArgs),
     /// Encode a figure's event data on a saved chip into `.npy` features.
     Encode(chip_cmd::EncodeArgs),
+    /// The converged readout on `encode`'s `.npy` features: `readout --features DIR`.
+    Readout(chip_cmd::ReadoutArgs),
     /// Device-model tools: `device fit --conductances FILE.csv`.
     Device(device_cmd::DeviceArgs),
     /// Training MACs and inference energy of the paper's models, ours beside the paper's.
@@ -123,6 +125,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ReproduceAll(options) => reproduce::run_with(reproduce::Figure::All, &options),
         Command::Chip(args) => chip_cmd::run(&args),
         Command::Encode(args) => chip_cmd::encode(&args),
+        Command::Readout(args) => chip_cmd::readout(&args),
         Command::Device(args) => device_cmd::run(&args),
         Command::Costs(args) => costs::run(&args),
         Command::Events(args) => events_cmd::run(&args),

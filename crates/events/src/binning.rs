@@ -208,11 +208,13 @@ pub enum PolarityMode {
     OffOnly,
 }
 
-/// Binning of vision streams: centre crop, polarity layout, time bins.
+/// Binning of vision streams: centre crop, spatial pooling, polarity
+/// layout, time bins.
 ///
 /// | field | default | source |
 /// |---|---|---|
 /// | `crop` | `[16, 16]` | authors' scripts (256 inputs) |
+/// | `pool` | 1 (none) | our option: after the crop, each `pool x pool` block of pixels is one channel (the last block of a row or column takes the remainder), so a 32 x 32 crop pooled by 2 gives 256 inputs from the whole digit |
 /// | `polarity` | `merge` | our choice (256 = 16 x 16 leaves no room for two polarities) |
 /// | `bins` | 50 steps over the sample | authors' scripts (T = 50) |
 /// | `origin` | first event | our choice |
@@ -223,6 +225,10 @@ pub struct VisionBinning {
     /// Centre crop `[width, height]` before binning, or `None` for the whole
     /// sensor.
     pub crop: Option<[u16; 2]>,
+    /// Side of the square pixel blocks pooled into one channel (1: none).
+    /// A block's channel is active in a step when any of its pixels has an
+    /// event (binary), or counts all of its pixels' events (`counts`).
+    pub pool: u16,
     /// Polarity layout.
     pub polarity: PolarityMode,
     /// Time bins.
@@ -237,6 +243,7 @@ impl Default for VisionBinning {
     fn default() -> Self {
         Self {
             crop: Some([16, 16]),
+            pool: 1,
             polarity: PolarityMode::Merge,
             bins: TimeBins::Steps { steps: 50 },
             origin: TimeOrigin::FirstEvent,
@@ -262,6 +269,7 @@ impl VisionBinning {
             Some([w, h]) => (u32::from(w), u32::from(h)),
             None => (u32::from(sensor.width), u32::from(sensor.height)),
         };
+        let (w, h) = (pooled(w, self.pool), pooled(h, self.pool));
         match self.polarity {
             PolarityMode::Separate => 2 * w * h,
             _ => w * h,
@@ -282,10 +290,12 @@ impl VisionBinning {
             None => stream,
         };
         let sensor = *stream.sensor();
-        let (w, pixels) = (u32::from(sensor.width), sensor.pixels());
+        let pool = self.pool.max(1);
+        let w = pooled(u32::from(sensor.width), pool);
+        let pixels = w * pooled(u32::from(sensor.height), pool);
         let polarity = self.polarity;
         let channel_of = move |e: &VisionEvent| {
-            let pixel = u32::from(e.y) * w + u32::from(e.x);
+            let pixel = u32::from(e.y / pool) * w + u32::from(e.x / pool);
             match (polarity, e.on) {
                 (PolarityMode::Merge, _) => Some(pixel),
                 (PolarityMode::Separate, on) => Some(u32::from(on) * pixels + pixel),
@@ -302,7 +312,8 @@ impl VisionBinning {
     }
 
     /// The sensor pixel `(x, y)` of channel `c` (inverse of the layout,
-    /// ignoring the polarity block), for a stream of `sensor`.
+    /// ignoring the polarity block; with pooling, the block's first pixel),
+    /// for a stream of `sensor`.
     pub fn pixel_of_channel(
         &self,
         sensor: &crate::event::VisionSensor,
@@ -315,14 +326,21 @@ impl VisionBinning {
             }
             None => (sensor.width, sensor.height, 0, 0),
         };
-        let pixels = u32::from(w) * u32::from(h);
+        let pool = self.pool.max(1);
+        let pw = pooled(u32::from(w), pool);
+        let pixels = pw * pooled(u32::from(h), pool);
         if c >= self.channels(sensor) || pixels == 0 {
             return None;
         }
         let p = c % pixels;
-        let (x, y) = ((p % u32::from(w)) as u16, (p / u32::from(w)) as u16);
+        let (x, y) = ((p % pw) as u16 * pool, (p / pw) as u16 * pool);
         Some((x + x0, y + y0))
     }
+}
+
+/// Blocks of side `pool` covering `n` pixels (the last one partial).
+fn pooled(n: u32, pool: u16) -> u32 {
+    n.div_ceil(u32::from(pool.max(1)))
 }
 
 impl ParamGuard for VisionBinning {
@@ -337,6 +355,13 @@ impl ParamGuard for VisionBinning {
                 field: "crop".into(),
                 value: format!("[{w}, {h}]"),
                 allowed: "both at least 1".into(),
+            }));
+        }
+        if self.pool == 0 {
+            return Err(Error::InvalidParameter(ParamError {
+                field: "pool".into(),
+                value: "0".into(),
+                allowed: "at least 1 (1: no pooling)".into(),
             }));
         }
         self.spec().validate()
@@ -575,6 +600,13 @@ mod tests {
         .unwrap();
         assert_eq!(off.step(0), &[3]);
         assert_eq!(base.pixel_of_channel(&sensor, 9), Some((1, 2)));
+        // Pooling by 2: (3,0) -> block (1,0) = 1, (1,2) -> block (0,1) = 2
+        // of a 2 x 2 block grid (4 x 3 sensor: the last row a partial block).
+        let pooled = VisionBinning { pool: 2, ..base };
+        assert_eq!(pooled.channels(&sensor), 4);
+        assert_eq!(pooled.bin(&s).unwrap().step(0), &[1, 2]);
+        assert_eq!(pooled.pixel_of_channel(&sensor, 2), Some((0, 2)));
+        assert!(VisionBinning { pool: 0, ..base }.validate().is_err());
         let nm = VisionBinning::default();
         assert_eq!(nm.channels(&VisionSensor::NMNIST), 256);
         assert_eq!(nm.pixel_of_channel(&VisionSensor::NMNIST, 0), Some((9, 9)));

@@ -1,4 +1,5 @@
-//! Export to NumPy `.npy` files, for Python users.
+//! Export to NumPy `.npy` files, for Python users, and [`read_npy`] to read
+//! such arrays back.
 //!
 //! * Binned datasets: [`RasterNpyWriter`] streams rasters into one array of
 //!   shape `(samples, steps, channels)` in C order, `uint8` (binary: 1 where a
@@ -16,6 +17,37 @@ use spikes::SpikeRaster;
 
 use crate::error::{Error, Result, display, io_error};
 use param_guard::ParamError;
+
+/// Reads an array of element type `T` (its shape and its values in C
+/// order). Errors name the file: unreadable, not an `.npy` file, a dtype
+/// other than `T`'s, or Fortran order.
+pub fn read_npy<T: npyz::Deserialize>(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<T>)> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    let bad = |field: &str, value: String, allowed: &str| Error::BadValue {
+        file: display(path),
+        item: "header".into(),
+        field: field.into(),
+        value,
+        allowed: allowed.into(),
+    };
+    let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| {
+        bad(
+            "magic or header",
+            e.to_string(),
+            "a NumPy .npy file (version 1-3)",
+        )
+    })?;
+    if npy.order() == npyz::Order::Fortran {
+        return Err(bad("fortran_order", "True".into(), "False (C order)"));
+    }
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    let descr = npy.dtype().descr();
+    let data = npy
+        .into_vec::<T>()
+        .map_err(|e| bad("descr", descr, &format!("the element type asked for ({e})")))?;
+    Ok((shape, data))
+}
 
 /// Writes `data` as an array of `shape` (C order). The length must equal
 /// the product of the shape.

@@ -37,6 +37,7 @@ proptest! {
             bins,
             origin: if zero { TimeOrigin::Zero } else { TimeOrigin::FirstEvent },
             counts: true,
+            pool: 1,
         };
         let r = b.bin(&s).unwrap();
         prop_assert_eq!(r.total_events(), events.len() as u64);

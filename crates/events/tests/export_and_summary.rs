@@ -189,3 +189,25 @@ fn summary_of_hdf5() {
         "HDF5 bytes are not N-MNIST records"
     );
 }
+
+#[test]
+fn npy_reader_reads_our_files_and_names_the_file_on_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("labels.npy");
+    write_labels(&path, &[3, 1, 4]).unwrap();
+    let (shape, values) = events::npy::read_npy::<u16>(&path).unwrap();
+    assert_eq!((shape, values), (vec![3], vec![3, 1, 4]));
+    // The wrong element type names the file and the dtype found.
+    let err = events::npy::read_npy::<f32>(&path).unwrap_err().to_string();
+    assert!(err.contains("labels.npy") && err.contains("<u2"), "{err}");
+    // Not an .npy file at all.
+    let junk = dir.path().join("junk.npy");
+    std::fs::write(&junk, b"not numpy").unwrap();
+    let err = events::npy::read_npy::<u16>(&junk).unwrap_err().to_string();
+    assert!(err.contains("junk.npy") && err.contains("header"), "{err}");
+    // A missing file.
+    let err = events::npy::read_npy::<u16>(dir.path().join("none.npy"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("none.npy"), "{err}");
+}

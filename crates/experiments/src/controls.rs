@@ -22,8 +22,8 @@ use events::SpikeRaster;
 use lsm::Features;
 use nalgebra::DMatrix;
 use readout::{
-    ClassificationReport, LogisticParams, McNemar, Scaler, ScalingParams, mcnemar, select_c,
-    wilson_interval,
+    CandidateScore, ClassificationReport, LogisticParams, LogisticRegression, McNemar, Scaler,
+    ScalingParams, mcnemar, select_c, wilson_interval,
 };
 use seeds::Seeds;
 use serde::{Deserialize, Serialize};
@@ -77,9 +77,20 @@ pub struct ConvexResult {
     pub correct: usize,
     /// The final fit reached the tolerance.
     pub converged: bool,
+    /// Cross-validated accuracy of every candidate `C` on the training
+    /// split, in grid order (the selection's evidence; no test data).
+    pub candidates: Vec<CandidateScore>,
 }
 
 impl ConvexResult {
+    /// The cross-validated accuracy of the chosen `C`, in [0, 1].
+    pub fn cv_accuracy(&self) -> f64 {
+        self.candidates
+            .iter()
+            .find(|s| s.c == self.c)
+            .map_or(f64::NAN, |s| s.validation_accuracy)
+    }
+
     /// The 95 % Wilson interval of the test accuracy, in percent.
     pub fn interval_pct(&self) -> (f64, f64) {
         let (lo, hi) = wilson_interval(self.correct, self.predicted.len());
@@ -119,7 +130,127 @@ pub fn convex_readout(
         predicted,
         correct,
         converged: sel.fit.converged,
+        candidates: sel.candidates,
     })
+}
+
+/// The test accuracy of a fit at each `C` of the grid, in grid order:
+/// `(C, test accuracy in [0, 1], objective)`. For comparisons with another
+/// implementation at equal `C` (e.g. scikit-learn's); never a selection
+/// criterion, which [`convex_readout`] takes from the training split alone.
+pub fn test_accuracy_per_c(
+    settings: &ControlSettings,
+    (train, train_y): (&DMatrix<f64>, &[usize]),
+    (test, test_y): (&DMatrix<f64>, &[usize]),
+    classes: usize,
+) -> Result<Vec<(f64, f64, f64)>> {
+    let (scaler, x) = Scaler::fit_transform(&ScalingParams::default(), train)?;
+    let test = scaler.transform(test)?;
+    settings
+        .c_grid
+        .iter()
+        .map(|&c| {
+            let params = LogisticParams {
+                c,
+                tol: settings.tol,
+                ..LogisticParams::default()
+            };
+            let fit = LogisticRegression::fit(&params, &x, train_y, classes)?;
+            let predicted = fit.model.predict(&test)?;
+            let correct = predicted.iter().zip(test_y).filter(|(p, y)| p == y).count();
+            Ok((
+                c,
+                correct as f64 / test_y.len().max(1) as f64,
+                fit.objective,
+            ))
+        })
+        .collect()
+}
+
+/// One `C` of [`FileReadout::per_c`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerC {
+    /// The strength.
+    pub c: f64,
+    /// Cross-validated accuracy on the training split, in %.
+    pub cv_accuracy: f64,
+    /// Test accuracy of the refit on the whole training split, in %
+    /// (reported for comparisons at equal `C`, never used for selection).
+    pub test_accuracy: f64,
+    /// The refit's objective (scikit-learn's scale).
+    pub objective: f64,
+}
+
+/// The convex readout of one backend's features read from files.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileReadout {
+    /// `software` or `hardware`.
+    pub backend: &'static str,
+    /// Classes (largest label + 1).
+    pub classes: usize,
+    /// Training samples.
+    pub train_samples: usize,
+    /// Test samples.
+    pub test_samples: usize,
+    /// `C` chosen by cross-validation on the training split.
+    pub c: f64,
+    /// Its cross-validated accuracy, in %.
+    pub cv_accuracy: f64,
+    /// Test accuracy at the chosen `C`, in %.
+    pub test_accuracy: f64,
+    /// 95 % Wilson interval of the test accuracy, in %.
+    pub test_accuracy_ci: (f64, f64),
+    /// The refit at the chosen `C` reached the tolerance.
+    pub converged: bool,
+    /// Every `C` of the grid.
+    pub per_c: Vec<PerC>,
+}
+
+/// The convex readout on the files of `cargo xtask encode` (both
+/// backends): `C` chosen by cross-validation on the training samples, the
+/// test accuracy there, and every `C`'s test accuracy beside it for
+/// comparisons with other implementations on the same arrays.
+pub fn readout_encoded(
+    settings: &ControlSettings,
+    files: &crate::encode::EncodedFiles,
+    seeds: Seeds,
+) -> Result<Vec<FileReadout>> {
+    let classes = files.labels.iter().max().map_or(0, |&l| usize::from(l) + 1);
+    [("software", false), ("hardware", true)]
+        .into_iter()
+        .map(|(backend, hw)| {
+            let ((xtr, ytr), (xte, yte)) = files.splits(hw);
+            crate::error::ensure!(
+                !ytr.is_empty() && !yte.is_empty(),
+                "the files hold {} training and {} test samples; both splits are needed",
+                ytr.len(),
+                yte.len()
+            );
+            let r = convex_readout(settings, (&xtr, &ytr), (&xte, &yte), classes, seeds)?;
+            let per_c = test_accuracy_per_c(settings, (&xtr, &ytr), (&xte, &yte), classes)?
+                .into_iter()
+                .zip(&r.candidates)
+                .map(|((c, test, objective), cand)| PerC {
+                    c,
+                    cv_accuracy: 100.0 * cand.validation_accuracy,
+                    test_accuracy: 100.0 * test,
+                    objective,
+                })
+                .collect();
+            Ok(FileReadout {
+                backend,
+                classes,
+                train_samples: ytr.len(),
+                test_samples: yte.len(),
+                c: r.c,
+                cv_accuracy: 100.0 * r.cv_accuracy(),
+                test_accuracy: 100.0 * r.test.accuracy,
+                test_accuracy_ci: r.interval_pct(),
+                converged: r.converged,
+                per_c,
+            })
+        })
+        .collect()
 }
 
 /// Control (a): each channel's active steps over the sample, samples x

@@ -28,9 +28,10 @@ use events::{AudioBinning, Binner, DataConfig, Dataset, EventSource, VisionBinni
 use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Split, digital_twin};
 
 use crate::context::{Ctx, Figure, RunOptions};
-use crate::error::{Context, Result, bail};
+use crate::error::{Context, Result, bail, ensure};
 use crate::output::Stages;
 use crate::supervised::{Prepared, SupervisedPreset, Task, encode, prepare};
+use nalgebra::DMatrix;
 use seeds::Seeds;
 
 /// Features of a figure's data on a chip and on its digital twin.
@@ -62,6 +63,100 @@ impl EncodedData {
         events::npy::write_npy(dir.join("split.npy"), &[n], &self.split)?;
         Ok(())
     }
+}
+
+/// The arrays of [`EncodedData::write_npy`] read back (by another run, or
+/// after another tool wrote arrays of the same layout): what the readout
+/// needs, without the per-sample steps and counters the files do not hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedFiles {
+    /// Neurons (features per sample).
+    pub n_res: usize,
+    /// `samples x n_res` counts on the digital twin, row-major.
+    pub software: Vec<u32>,
+    /// `samples x n_res` counts on the macro, row-major.
+    pub hardware: Vec<u32>,
+    /// Class of each sample.
+    pub labels: Vec<u16>,
+    /// 0 for a training sample, 1 for a test sample.
+    pub split: Vec<u8>,
+}
+
+/// Training and test features with their labels.
+pub type SplitMatrices = ((DMatrix<f64>, Vec<usize>), (DMatrix<f64>, Vec<usize>));
+
+impl EncodedFiles {
+    /// Reads the four files from `dir`. Errors name the file: missing,
+    /// another dtype, shapes that disagree, a split value other than 0 or 1.
+    pub fn read(dir: &Path) -> Result<EncodedFiles> {
+        let matrix = |name: &str| -> Result<(usize, usize, Vec<u32>)> {
+            let path = dir.join(name);
+            let (shape, v) = events::npy::read_npy::<u32>(&path)?;
+            match shape[..] {
+                [n, f] => Ok((n, f, v)),
+                _ => bail!(
+                    "{}: shape {shape:?}, expected (samples, neurons)",
+                    path.display()
+                ),
+            }
+        };
+        let (n, f, software) = matrix("features_software.npy")?;
+        let (nh, fh, hardware) = matrix("features_hardware.npy")?;
+        ensure!(
+            (nh, fh) == (n, f),
+            "{}: shape ({nh}, {fh}) differs from features_software.npy's ({n}, {f})",
+            dir.join("features_hardware.npy").display()
+        );
+        let labels = read_vector::<u16>(dir, "labels.npy", n)?;
+        let split = read_vector::<u8>(dir, "split.npy", n)?;
+        if let Some(i) = split.iter().position(|&s| s > 1) {
+            bail!(
+                "{}: sample {i}: split = {} is invalid: must be 0 (train) or 1 (test)",
+                dir.join("split.npy").display(),
+                split[i]
+            );
+        }
+        Ok(EncodedFiles {
+            n_res: f,
+            software,
+            hardware,
+            labels,
+            split,
+        })
+    }
+
+    /// The training and test features of one backend (`hardware`: the
+    /// macro's, else the digital twin's) as `f64` matrices, with labels.
+    pub fn splits(&self, hardware: bool) -> SplitMatrices {
+        let counts = if hardware {
+            &self.hardware
+        } else {
+            &self.software
+        };
+        let part = |which: u8| {
+            let rows: Vec<usize> = (0..self.split.len())
+                .filter(|&i| self.split[i] == which)
+                .collect();
+            let x = DMatrix::from_fn(rows.len(), self.n_res, |r, c| {
+                f64::from(counts[rows[r] * self.n_res + c])
+            });
+            let y = rows.iter().map(|&i| usize::from(self.labels[i])).collect();
+            (x, y)
+        };
+        (part(0), part(1))
+    }
+}
+
+/// A one-dimensional array of `n` values from `dir/name`.
+fn read_vector<T: npyz::Deserialize>(dir: &Path, name: &str, n: usize) -> Result<Vec<T>> {
+    let path = dir.join(name);
+    let (shape, v) = events::npy::read_npy::<T>(&path)?;
+    ensure!(
+        shape == [n],
+        "{}: shape {shape:?}, expected ({n},) as the features",
+        path.display()
+    );
+    Ok(v)
 }
 
 /// Encodes the data of `figure` (Fig. 2: N-MNIST, Fig. 3: N-TIDIGITS, from

@@ -44,6 +44,7 @@ use serde_json::json;
 type Computed<T> = std::result::Result<Arc<T>, String>;
 
 use super::spec::{Backend, Plan, PointPreset, column_backend, column_metric, parse_point};
+use crate::controls;
 use crate::fig4::{
     Fig4Preset, ZeroShotData, ZeroShotSplits, fit_projections, shared_audio_weights,
     zero_shot_splits,
@@ -106,8 +107,15 @@ trait Task: Sync {
     /// Data, split and rasters.
     fn prepare(&self, p: &Self::Preset, noise: &InputNoise, seeds: Seeds)
     -> Result<Self::Prepared>;
-    /// Backend-free metrics of the data.
-    fn data_metrics(&self, prepared: &Self::Prepared) -> Metrics;
+    /// Backend-free metrics of the data (the costly ones, e.g. input-only
+    /// controls, only when `wanted` names them).
+    fn data_metrics(
+        &self,
+        p: &Self::Preset,
+        prepared: &Self::Prepared,
+        wanted: &Wanted<'_>,
+        seeds: Seeds,
+    ) -> Result<Metrics>;
     /// Features on one backend (`chip` given for hardware).
     fn features(
         &self,
@@ -119,14 +127,26 @@ trait Task: Sync {
     ) -> Result<Self::Features>;
     /// Per-backend metrics of the features alone.
     fn feature_metrics(&self, f: &Self::Features) -> Metrics;
-    /// Trains and evaluates the readout.
+    /// Trains and evaluates the readout (the costly extra readouts only when
+    /// `wanted` names their metrics).
     fn readout(
         &self,
         p: &Self::Preset,
         prepared: &Self::Prepared,
         f: &Self::Features,
+        wanted: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<Metrics>;
+}
+
+/// The metrics a sweep records, by name without the backend suffix.
+pub struct Wanted<'a>(&'a [String]);
+
+impl Wanted<'_> {
+    /// The sweep records metric `name` on some backend (or as data).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|c| column_metric(c) == name)
+    }
 }
 
 /// One run and its keys.
@@ -180,6 +200,7 @@ fn drive<T: Task>(
         sink(early)?;
     }
     let mut cache = Cache::default();
+    let wanted = Wanted(&plan.columns);
     let chunk = (2 * rayon::current_num_threads()).max(2);
     for members in raster_groups(&jobs) {
         let first = &jobs[members[0]];
@@ -196,7 +217,19 @@ fn drive<T: Task>(
                 continue;
             }
         };
-        let data_metrics = task.data_metrics(&prepared);
+        let data_metrics = match task.data_metrics(&first.preset, &prepared, &wanted, first.seeds) {
+            Ok(m) => m,
+            Err(e) => {
+                let e = e.context("the data metrics");
+                sink(
+                    members
+                        .iter()
+                        .map(|&i| failed(plan, jobs[i].run, &e))
+                        .collect(),
+                )?;
+                continue;
+            }
+        };
         let mut features: HashMap<String, Computed<T::Features>> = HashMap::new();
         for chunk_members in members.chunks(chunk) {
             let chunk_jobs: Vec<&Job<T::Preset>> =
@@ -211,8 +244,14 @@ fn drive<T: Task>(
                 &features,
             );
             features.extend(computed);
-            let readout_errors =
-                train_readouts(task, &chunk_jobs, &prepared, &features, &mut cache.readouts);
+            let readout_errors = train_readouts(
+                task,
+                &chunk_jobs,
+                &prepared,
+                &features,
+                &wanted,
+                &mut cache.readouts,
+            );
             let out = chunk_jobs
                 .iter()
                 .map(|j| {
@@ -411,6 +450,7 @@ fn train_readouts<T: Task>(
     chunk_jobs: &[&Job<T::Preset>],
     prepared: &T::Prepared,
     features: &HashMap<String, Computed<T::Features>>,
+    wanted: &Wanted<'_>,
     readouts: &mut HashMap<String, Metrics>,
 ) -> HashMap<String, String> {
     let mut need: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
@@ -429,7 +469,7 @@ fn train_readouts<T: Task>(
         .map(|(p, j)| {
             let r = match features.get(&p.feature_key) {
                 Some(Ok(f)) => task
-                    .readout(&j.preset, prepared, f, j.seeds)
+                    .readout(&j.preset, prepared, f, wanted, j.seeds)
                     .map_err(|e| err_text(&e.context(format!("{} readout", p.backend.name())))),
                 _ => Err("features missing".to_owned()),
             };
@@ -690,11 +730,13 @@ impl<E: events::Event> events::Binner<E> for DynBinner<'_, E> {
     }
 }
 
-/// Features of one backend with their firing statistics.
+/// Features of one backend with their firing statistics and reservoir
+/// analysis.
 struct SupFeatures {
     encoded: Encoded,
     mean_rate: f64,
     silent_fraction: f64,
+    analysis: supervised::Analysis,
 }
 
 impl<B: Modality> Task for SupervisedTask<B> {
@@ -711,7 +753,8 @@ impl<B: Modality> Task for SupervisedTask<B> {
     }
 
     fn raster_key(&self, p: &Self::Preset) -> serde_json::Value {
-        json!({"data": p.data, "limits": p.limits, "binning": p.binning})
+        // The controls are data metrics, computed once per raster group.
+        json!({"data": p.data, "limits": p.limits, "binning": p.binning, "controls": p.controls})
     }
 
     fn device<'a>(&self, p: &'a Self::Preset) -> (&'a DeviceParams, &'a Program) {
@@ -742,7 +785,10 @@ impl<B: Modality> Task for SupervisedTask<B> {
     }
 
     fn readout_key(&self, p: &Self::Preset) -> serde_json::Value {
-        json!({"scaling": p.scaling, "classifier": p.classifier, "classes": self.classes})
+        json!({
+            "scaling": p.scaling, "classifier": p.classifier, "classes": self.classes,
+            "controls": p.controls,
+        })
     }
 
     fn prepare(&self, p: &Self::Preset, noise: &InputNoise, seeds: Seeds) -> Result<Prepared> {
@@ -759,15 +805,58 @@ impl<B: Modality> Task for SupervisedTask<B> {
         )
     }
 
-    fn data_metrics(&self, prepared: &Prepared) -> Metrics {
-        Metrics::from([
+    fn data_metrics(
+        &self,
+        p: &Self::Preset,
+        prepared: &Prepared,
+        wanted: &Wanted<'_>,
+        seeds: Seeds,
+    ) -> Result<Metrics> {
+        let mut m = Metrics::from([
             (
                 "input_events_per_sample",
                 events_per_sample(&prepared.test_r),
             ),
             ("train_samples", prepared.train_y.len() as f64),
             ("test_samples", prepared.test_y.len() as f64),
-        ])
+        ]);
+        let (ytr, yte) = (&prepared.train_y[..], &prepared.test_y[..]);
+        let (rtr, rte) = (&prepared.train_r, &prepared.test_r);
+        let ch = p.reservoir.n_in;
+        let k = p.controls.time_bins;
+        let controls = [
+            (
+                1,
+                [
+                    "control_input_totals_test_accuracy",
+                    "control_input_totals_cv_accuracy",
+                    "control_input_totals_c",
+                ],
+            ),
+            (
+                k,
+                [
+                    "control_input_time_bins_test_accuracy",
+                    "control_input_time_bins_cv_accuracy",
+                    "control_input_time_bins_c",
+                ],
+            ),
+        ];
+        for (bins, keys) in controls {
+            if !keys.iter().any(|k| wanted.has(k)) {
+                continue;
+            }
+            let r = controls::convex_readout(
+                &p.controls,
+                (&controls::time_binned(rtr, ch, bins), ytr),
+                (&controls::time_binned(rte, ch, bins), yte),
+                self.classes,
+                seeds,
+            )
+            .with_context(|| format!("the input-only control of {bins} time bins"))?;
+            put_convex(&mut m, keys, &r);
+        }
+        Ok(m)
     }
 
     fn features(
@@ -780,7 +869,7 @@ impl<B: Modality> Task for SupervisedTask<B> {
     ) -> Result<SupFeatures> {
         let r = &p.reservoir;
         supervised::check_inputs(&prepared.train_r, r, std::path::Path::new("the binning"))?;
-        let encoded = match (backend, chip) {
+        let (encoded, analysis) = match (backend, chip) {
             (Backend::Software, _) => {
                 let w = device_weights::<f32>(
                     r.n_in,
@@ -790,14 +879,20 @@ impl<B: Modality> Task for SupervisedTask<B> {
                     &p.chip.weights,
                     seeds,
                 )?;
-                supervised_encode(&Reservoir::new(r.clone(), w)?, prepared, seeds)?
+                let reservoir = Reservoir::new(r.clone(), w)?;
+                let encoded = supervised_encode(&reservoir, prepared, seeds)?;
+                let analysis = supervised::analyse(&reservoir, &encoded.test, &prepared.test_y)?;
+                (encoded, analysis)
             }
             (Backend::Hardware, Some(chip)) => {
                 let name = fit_chip(&p.chip, &[(&p.partition, r.n_in)], r.n_res)?
                     .1
                     .remove(0);
                 let syn = MacroSynapses::new(chip, &name, r.n_in)?;
-                supervised_encode(&Reservoir::new(r.clone(), syn)?, prepared, seeds)?
+                let reservoir = Reservoir::new(r.clone(), syn)?;
+                let encoded = supervised_encode(&reservoir, prepared, seeds)?;
+                let analysis = supervised::analyse(&reservoir, &encoded.test, &prepared.test_y)?;
+                (encoded, analysis)
             }
             (Backend::Hardware, None) => return Err(err!("no macro for the hardware backend")),
         };
@@ -805,14 +900,19 @@ impl<B: Modality> Task for SupervisedTask<B> {
         Ok(SupFeatures {
             mean_rate: stats.mean_rate,
             silent_fraction: stats.silent_fraction,
+            analysis,
             encoded,
         })
     }
 
     fn feature_metrics(&self, f: &SupFeatures) -> Metrics {
+        let a = &f.analysis;
         Metrics::from([
             ("mean_rate", f.mean_rate),
             ("silent_fraction", f.silent_fraction),
+            ("spectral_radius", a.spectral_radius),
+            ("separation_ratio", a.separation_ratio),
+            ("kernel_rank", a.kernel_rank as f64),
         ])
     }
 
@@ -821,6 +921,7 @@ impl<B: Modality> Task for SupervisedTask<B> {
         p: &Self::Preset,
         prepared: &Prepared,
         f: &SupFeatures,
+        wanted: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<Metrics> {
         let r = supervised::evaluate(
@@ -831,12 +932,34 @@ impl<B: Modality> Task for SupervisedTask<B> {
             self.classes,
             seeds,
         )?;
-        Ok(Metrics::from([
+        let mut m = Metrics::from([
             ("test_accuracy", 100.0 * r.test.accuracy),
             ("macro_f1", 100.0 * r.test.macro_f1),
             ("selected_epoch", r.selected_epoch as f64),
-        ]))
+        ]);
+        let keys = ["convex_test_accuracy", "convex_cv_accuracy", "convex_c"];
+        if keys.iter().any(|k| wanted.has(k)) {
+            let c = controls::convex_readout(
+                &p.controls,
+                (&f.encoded.train.to_matrix(), &prepared.train_y),
+                (&f.encoded.test.to_matrix(), &prepared.test_y),
+                self.classes,
+                seeds,
+            )
+            .context("the converged readout")?;
+            put_convex(&mut m, keys, &c);
+        }
+        Ok(m)
     }
+}
+
+/// The metrics of one convex fit under `keys`: its test accuracy, its
+/// accuracy cross-validated on the training split (the only fair selection
+/// criterion), both in %, and the chosen `C`.
+fn put_convex(m: &mut Metrics, keys: [&'static str; 3], r: &controls::ConvexResult) {
+    m.insert(keys[0], 100.0 * r.test.accuracy);
+    m.insert(keys[1], 100.0 * r.cv_accuracy());
+    m.insert(keys[2], r.c);
 }
 
 /// Encodes both splits with the keys of `supervised::encode_splits` (each
@@ -896,6 +1019,8 @@ struct ZeroShotTask;
 /// Zero-shot features: image train, image test, audio train, audio test.
 struct ZsFeatures {
     f: [Features; 4],
+    /// Reservoir analysis on the test features: image, audio.
+    analysis: [supervised::Analysis; 2],
 }
 
 fn zs_partitions(p: &Fig4Preset) -> Result<(MacroParams, Vec<String>)> {
@@ -999,11 +1124,17 @@ impl Task for ZeroShotTask {
         })
     }
 
-    fn data_metrics(&self, d: &ZeroShotData) -> Metrics {
-        Metrics::from([
+    fn data_metrics(
+        &self,
+        _: &Fig4Preset,
+        d: &ZeroShotData,
+        _: &Wanted<'_>,
+        _: Seeds,
+    ) -> Result<Metrics> {
+        Ok(Metrics::from([
             ("input_events_per_image", events_per_sample(&d.img_test)),
             ("input_events_per_audio", events_per_sample(&d.aud_test)),
-        ])
+        ]))
     }
 
     fn features(
@@ -1016,18 +1147,24 @@ impl Task for ZeroShotTask {
     ) -> Result<ZsFeatures> {
         let (ir, ar) = (&p.image.reservoir, &p.audio.reservoir);
         // Fig. 4's key ranges: one per modality and split.
-        let run = |img: &dyn Fn(&[SpikeRaster], Stream) -> Result<Features>,
-                   aud: &dyn Fn(&[SpikeRaster], Stream) -> Result<Features>|
-         -> Result<ZsFeatures> {
-            Ok(ZsFeatures {
-                f: [
-                    img(&d.img_train, Stream::TrainImages)?,
-                    img(&d.img_test, Stream::TestImages)?,
-                    aud(&d.aud_train, Stream::TrainAudio)?,
-                    aud(&d.aud_test, Stream::TestAudio)?,
-                ],
-            })
-        };
+        fn run<S: Synapses<f32>>(
+            ri: &Reservoir<f32, S>,
+            ra: &Reservoir<f32, S>,
+            d: &ZeroShotData,
+            seeds: Seeds,
+        ) -> Result<ZsFeatures> {
+            let f = [
+                encode(ri, &d.img_train, Stream::TrainImages.options(seeds))?,
+                encode(ri, &d.img_test, Stream::TestImages.options(seeds))?,
+                encode(ra, &d.aud_train, Stream::TrainAudio.options(seeds))?,
+                encode(ra, &d.aud_test, Stream::TestAudio.options(seeds))?,
+            ];
+            let analysis = [
+                supervised::analyse(ri, &f[1], &d.y_img_test)?,
+                supervised::analyse(ra, &f[3], &d.y_aud_test)?,
+            ];
+            Ok(ZsFeatures { f, analysis })
+        }
         match (backend, chip) {
             (Backend::Software, _) => {
                 let w = device_weights::<f32>(
@@ -1043,9 +1180,7 @@ impl Task for ZeroShotTask {
                     Reservoir::new(ir.clone(), w)?,
                     Reservoir::new(ar.clone(), wa)?,
                 );
-                run(&|r, s| encode(&ri, r, s.options(seeds)), &|r, s| {
-                    encode(&ra, r, s.options(seeds))
-                })
+                run(&ri, &ra, d, seeds)
             }
             (Backend::Hardware, Some(chip)) => {
                 let names = zs_partitions(p)?.1;
@@ -1057,9 +1192,7 @@ impl Task for ZeroShotTask {
                     ar.clone(),
                     MacroSynapses::new(chip, &names[1], ar.n_in)?,
                 )?;
-                run(&|r, s| encode(&ri, r, s.options(seeds)), &|r, s| {
-                    encode(&ra, r, s.options(seeds))
-                })
+                run(&ri, &ra, d, seeds)
             }
             (Backend::Hardware, None) => Err(err!("no macro for the hardware backend")),
         }
@@ -1075,6 +1208,12 @@ impl Task for ZeroShotTask {
                 "mean_rate_audio",
                 lsm::analysis::firing_stats(&f.f[3]).mean_rate,
             ),
+            ("spectral_radius_image", f.analysis[0].spectral_radius),
+            ("separation_ratio_image", f.analysis[0].separation_ratio),
+            ("kernel_rank_image", f.analysis[0].kernel_rank as f64),
+            ("spectral_radius_audio", f.analysis[1].spectral_radius),
+            ("separation_ratio_audio", f.analysis[1].separation_ratio),
+            ("kernel_rank_audio", f.analysis[1].kernel_rank as f64),
         ])
     }
 
@@ -1083,6 +1222,7 @@ impl Task for ZeroShotTask {
         p: &Fig4Preset,
         d: &ZeroShotData,
         f: &ZsFeatures,
+        _: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<Metrics> {
         let z = fit_projections(p, d, &f.f, seeds)?.report;
