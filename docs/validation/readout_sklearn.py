@@ -37,6 +37,7 @@ def objective(model, x, y, c):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
+    sys.stdout.reconfigure(line_buffering=True)
     features, ours_path = Path(sys.argv[1]), Path(sys.argv[2])
     ours = {r["backend"]: r for r in json.loads(ours_path.read_text())}
     labels = np.load(features / "labels.npy").astype(int)

@@ -188,7 +188,7 @@ pub fn readout(args: &ReadoutArgs) -> Result<ExitCode> {
     if let Some(grid) = &args.c_grid {
         settings.c_grid.clone_from(grid);
     }
-    let results = experiments::controls::readout_encoded(&settings, &files, Seeds::new(args.seed))?;
+    let results = experiments::encode::readout_encoded(&settings, &files, Seeds::new(args.seed))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);

@@ -84,6 +84,40 @@ fn encodes_from_one_saved_chip_are_byte_identical_and_shaped_as_documented() {
     let hw = fs::read(a.join("features_hardware.npy")).unwrap();
     assert_ne!(sw, hw);
     assert!(sw[128..].iter().any(|&x| x != 0));
+
+    // The files read back, and the converged readout fits on them: the
+    // refit at the cross-validated C is the grid's fit at that C.
+    let files = experiments::encode::EncodedFiles::read(&a).unwrap();
+    let ((xtr, ytr), (xte, yte)) = files.splits(true);
+    assert_eq!((xtr.nrows(), xte.nrows(), xtr.ncols()), (120, 60, 200));
+    assert_eq!((ytr.len(), yte.len()), (120, 60));
+    let settings = experiments::controls::ControlSettings::default();
+    let results =
+        experiments::encode::readout_encoded(&settings, &files, seeds::Seeds::new(10)).unwrap();
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        assert_eq!(r.per_c.len(), settings.c_grid.len());
+        let at_c = r.per_c.iter().find(|p| p.c == r.c).unwrap();
+        assert_eq!(at_c.test_accuracy, r.test_accuracy, "{}", r.backend);
+        assert_eq!(at_c.cv_accuracy, r.cv_accuracy, "{}", r.backend);
+        assert!(r.test_accuracy_ci.0 <= r.test_accuracy && r.test_accuracy <= r.test_accuracy_ci.1);
+    }
+    xtask(&["readout", "--features", &s(&a), "--json"]);
+    // A split value other than 0 or 1 is an error naming the file and sample.
+    let bad: Vec<u8> = (0..n).map(|i| if i == 7 { 2 } else { 0 }).collect();
+    events::npy::write_npy(a.join("split.npy"), &[n], &bad).unwrap();
+    let err = experiments::encode::EncodedFiles::read(&a)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("split.npy") && err.contains("sample 7"),
+        "{err}"
+    );
+    fs::remove_file(a.join("labels.npy")).unwrap();
+    let err = experiments::encode::EncodedFiles::read(&a)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("labels.npy"), "{err}");
 }
 
 #[test]

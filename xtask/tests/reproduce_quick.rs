@@ -136,3 +136,58 @@ fn figures_2_to_4_write_their_files_from_a_smaller_preset() {
         );
     }
 }
+
+#[test]
+fn repeats_write_every_repeat_and_the_spread_of_the_headline_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let fig3 = smaller_preset(dir.path(), Figure::Fig3, (8, 4), SUPERVISED_SMALLER);
+    let mut o = options(dir.path(), Some(fig3));
+    o.repeats = 2;
+    run_figure(Figure::Fig3, &o).unwrap();
+    let s = summary(dir.path(), "fig3");
+    let text = fs::read_to_string(dir.path().join("fig3/repeats.json")).unwrap();
+    let repeats: Value = serde_json::from_str(&text).unwrap();
+    let manifest = fs::read_to_string(dir.path().join("fig3/manifest.json")).unwrap();
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let seed = manifest["seed"].as_u64().unwrap();
+    assert_eq!(repeats["seeds"], serde_json::json!([seed, seed + 1]));
+    assert_eq!(s["repeats"].as_u64(), Some(2));
+    // The spread is computed from the two repeats' own summaries: other
+    // seeds, other chips and splits, so the reservoirs differ.
+    let key = "convex_software_test_accuracy";
+    let each: Vec<f64> = repeats["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[key].as_f64().unwrap())
+        .collect();
+    assert_eq!(each.len(), 2);
+    assert_eq!(
+        each[0],
+        s[key].as_f64().unwrap(),
+        "repeat 0 is the run itself"
+    );
+    let mean = (each[0] + each[1]) / 2.0;
+    let std = (each[0] - each[1]).abs() / std::f64::consts::SQRT_2;
+    let close = |k: &str, want: f64| {
+        let got = s[k].as_f64().unwrap_or_else(|| panic!("{k} missing"));
+        assert!((got - want).abs() < 1e-9, "{k}: {got} vs {want}");
+    };
+    close(&format!("{key}_repeat_mean"), mean);
+    close(&format!("{key}_repeat_std"), std);
+    close(&format!("{key}_repeat_min"), each[0].min(each[1]));
+    let rates: Vec<f64> = repeats["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["mean_rate_software"].as_f64().unwrap())
+        .collect();
+    assert_ne!(rates[0], rates[1], "the repeats ran the same reservoir");
+    // The paper's number is placed inside or outside the spread.
+    let verdict = s["test_accuracy_software_paper_in_spread"]
+        .as_str()
+        .unwrap();
+    assert!(verdict == "inside" || verdict == "outside", "{verdict}");
+    let report = fs::read_to_string(dir.path().join("fig3/report.md")).unwrap();
+    assert!(report.contains("over 2 repeats"), "{report}");
+}

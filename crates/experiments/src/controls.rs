@@ -19,7 +19,7 @@
 //!   McNemar's exact test on the same test samples.
 
 use events::SpikeRaster;
-use lsm::Features;
+use lsm::{EncodeOptions, Features, Reservoir, Synapses, Trace};
 use nalgebra::DMatrix;
 use readout::{
     CandidateScore, ClassificationReport, LogisticParams, LogisticRegression, McNemar, Scaler,
@@ -167,92 +167,6 @@ pub fn test_accuracy_per_c(
         .collect()
 }
 
-/// One `C` of [`FileReadout::per_c`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PerC {
-    /// The strength.
-    pub c: f64,
-    /// Cross-validated accuracy on the training split, in %.
-    pub cv_accuracy: f64,
-    /// Test accuracy of the refit on the whole training split, in %
-    /// (reported for comparisons at equal `C`, never used for selection).
-    pub test_accuracy: f64,
-    /// The refit's objective (scikit-learn's scale).
-    pub objective: f64,
-}
-
-/// The convex readout of one backend's features read from files.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FileReadout {
-    /// `software` or `hardware`.
-    pub backend: &'static str,
-    /// Classes (largest label + 1).
-    pub classes: usize,
-    /// Training samples.
-    pub train_samples: usize,
-    /// Test samples.
-    pub test_samples: usize,
-    /// `C` chosen by cross-validation on the training split.
-    pub c: f64,
-    /// Its cross-validated accuracy, in %.
-    pub cv_accuracy: f64,
-    /// Test accuracy at the chosen `C`, in %.
-    pub test_accuracy: f64,
-    /// 95 % Wilson interval of the test accuracy, in %.
-    pub test_accuracy_ci: (f64, f64),
-    /// The refit at the chosen `C` reached the tolerance.
-    pub converged: bool,
-    /// Every `C` of the grid.
-    pub per_c: Vec<PerC>,
-}
-
-/// The convex readout on the files of `cargo xtask encode` (both
-/// backends): `C` chosen by cross-validation on the training samples, the
-/// test accuracy there, and every `C`'s test accuracy beside it for
-/// comparisons with other implementations on the same arrays.
-pub fn readout_encoded(
-    settings: &ControlSettings,
-    files: &crate::encode::EncodedFiles,
-    seeds: Seeds,
-) -> Result<Vec<FileReadout>> {
-    let classes = files.labels.iter().max().map_or(0, |&l| usize::from(l) + 1);
-    [("software", false), ("hardware", true)]
-        .into_iter()
-        .map(|(backend, hw)| {
-            let ((xtr, ytr), (xte, yte)) = files.splits(hw);
-            crate::error::ensure!(
-                !ytr.is_empty() && !yte.is_empty(),
-                "the files hold {} training and {} test samples; both splits are needed",
-                ytr.len(),
-                yte.len()
-            );
-            let r = convex_readout(settings, (&xtr, &ytr), (&xte, &yte), classes, seeds)?;
-            let per_c = test_accuracy_per_c(settings, (&xtr, &ytr), (&xte, &yte), classes)?
-                .into_iter()
-                .zip(&r.candidates)
-                .map(|((c, test, objective), cand)| PerC {
-                    c,
-                    cv_accuracy: 100.0 * cand.validation_accuracy,
-                    test_accuracy: 100.0 * test,
-                    objective,
-                })
-                .collect();
-            Ok(FileReadout {
-                backend,
-                classes,
-                train_samples: ytr.len(),
-                test_samples: yte.len(),
-                c: r.c,
-                cv_accuracy: 100.0 * r.cv_accuracy(),
-                test_accuracy: 100.0 * r.test.accuracy,
-                test_accuracy_ci: r.interval_pct(),
-                converged: r.converged,
-                per_c,
-            })
-        })
-        .collect()
-}
-
 /// Control (a): each channel's active steps over the sample, samples x
 /// channels.
 pub fn event_totals(rasters: &[SpikeRaster], channels: usize) -> DMatrix<f64> {
@@ -280,6 +194,44 @@ pub fn time_binned(rasters: &[SpikeRaster], channels: usize, bins: usize) -> DMa
     x
 }
 
+/// The reservoir's own spikes in `bins` equal time bins (the layout of
+/// [`time_binned`], with neurons as channels): the readout of control (b)
+/// applied to the reservoir's output instead of its input, so the two
+/// compare like with like. Every sample reruns with the read-noise stream
+/// [`lsm::Reservoir::encode`] gives it under `options`, so the bins sum to
+/// the encoding's counts. Parallel over samples, identical for any number
+/// of threads.
+pub fn reservoir_time_binned<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    rasters: &[SpikeRaster],
+    options: EncodeOptions,
+    bins: usize,
+) -> Result<DMatrix<f64>> {
+    use rayon::prelude::*;
+    let n_res = reservoir.params().n_res;
+    let spikes: Vec<SpikeRaster> = rasters
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || reservoir.workspace(),
+            |ws, (i, raster)| -> Result<SpikeRaster> {
+                let ws = ws.as_mut().map_err(|e| crate::error::err!("{e}"))?;
+                let mut trace = Trace {
+                    record_spikes: true,
+                    ..Trace::default()
+                };
+                let mut counts = vec![0; n_res];
+                let mut rng = crate::streams::sample_rng(options, i);
+                reservoir.run(raster, ws, &mut rng, &mut counts, Some(&mut trace))?;
+                trace
+                    .spikes
+                    .ok_or_else(|| crate::error::err!("sample {i}: no spikes recorded"))
+            },
+        )
+        .collect::<Result<_>>()?;
+    Ok(time_binned(&spikes, n_res, bins))
+}
+
 /// The convex readouts of both reservoirs and of both input-only controls,
 /// with the paired tests between them.
 #[derive(Clone, Debug)]
@@ -294,10 +246,17 @@ pub struct Controls {
     pub totals: ConvexResult,
     /// Control (b): input counts in time bins.
     pub binned: ConvexResult,
+    /// The software reservoir's spikes in the same time bins (a readout of
+    /// ours, not the paper's: like with like against control (b)).
+    pub software_time_bins: ConvexResult,
+    /// The hardware reservoir's spikes in the same time bins.
+    pub hardware_time_bins: ConvexResult,
     /// Hardware vs software (convex readouts).
     pub hw_vs_sw: McNemar,
     /// Software reservoir vs control (b).
     pub reservoir_vs_binned: McNemar,
+    /// The software reservoir read in time bins vs control (b).
+    pub reservoir_bins_vs_binned: McNemar,
 }
 
 /// Inputs of [`run_controls`]: the two reservoirs' features and the
@@ -307,6 +266,11 @@ pub struct ControlInputs<'a> {
     pub software: (&'a Features, &'a Features),
     /// Hardware reservoir features: train, test.
     pub hardware: (&'a Features, &'a Features),
+    /// Software reservoir spikes in `time_bins` bins
+    /// ([`reservoir_time_binned`]): train, test.
+    pub software_time_bins: (&'a DMatrix<f64>, &'a DMatrix<f64>),
+    /// Hardware reservoir spikes in `time_bins` bins: train, test.
+    pub hardware_time_bins: (&'a DMatrix<f64>, &'a DMatrix<f64>),
     /// Binned input rasters: train, test.
     pub rasters: (&'a [SpikeRaster], &'a [SpikeRaster]),
     /// Labels: train, test.
@@ -345,16 +309,22 @@ pub fn run_controls(
     let totals = fit(&event_totals(rtr, ch), &event_totals(rte, ch))?;
     let k = settings.time_bins;
     let binned = fit(&time_binned(rtr, ch, k), &time_binned(rte, ch, k))?;
+    let software_time_bins = fit(inputs.software_time_bins.0, inputs.software_time_bins.1)?;
+    let hardware_time_bins = fit(inputs.hardware_time_bins.0, inputs.hardware_time_bins.1)?;
     let hw_vs_sw = mcnemar(yte, &hardware.predicted, &software.predicted)?;
     let reservoir_vs_binned = mcnemar(yte, &software.predicted, &binned.predicted)?;
+    let reservoir_bins_vs_binned = mcnemar(yte, &software_time_bins.predicted, &binned.predicted)?;
     Ok(Controls {
         settings: settings.clone(),
         software,
         hardware,
         totals,
         binned,
+        software_time_bins,
+        hardware_time_bins,
         hw_vs_sw,
         reservoir_vs_binned,
+        reservoir_bins_vs_binned,
     })
 }
 
@@ -389,6 +359,24 @@ impl Controls {
         summary.num(
             "mcnemar_p_reservoir_vs_input_time_bins",
             self.reservoir_vs_binned.p_value,
+        );
+        put(
+            summary,
+            "convex_software_time_bins",
+            &self.software_time_bins,
+        );
+        put(
+            summary,
+            "convex_hardware_time_bins",
+            &self.hardware_time_bins,
+        );
+        summary.num(
+            "reservoir_time_bins_minus_input_time_bins_points",
+            100.0 * (self.software_time_bins.test.accuracy - self.binned.test.accuracy),
+        );
+        summary.num(
+            "mcnemar_p_reservoir_time_bins_vs_input_time_bins",
+            self.reservoir_bins_vs_binned.p_value,
         );
     }
 
@@ -442,6 +430,20 @@ impl Controls {
             "-",
             "same splits and readout, no reservoir",
         ));
+        for (backend, r) in [
+            ("software", &self.software_time_bins),
+            ("hardware", &self.hardware_time_bins),
+        ] {
+            report.rows.push(Row::new(
+                &format!(
+                    "converged readout of the {backend} reservoir's spikes in {} time bins (ours, not the paper's readout)",
+                    self.settings.time_bins
+                ),
+                row(r),
+                "-",
+                "the readout of control (b) applied to the reservoir's output",
+            ));
+        }
         report.notes.push(self.verdict());
     }
 
@@ -457,9 +459,18 @@ impl Controls {
         } else {
             "control (b) beats the reservoir beyond the test set's noise (McNemar p < 0.05): on this data a linear readout of the binned input is better than the reservoir"
         };
+        let d_t = 100.0 * (self.software_time_bins.test.accuracy - self.binned.test.accuracy);
+        let p_t = self.reservoir_bins_vs_binned.p_value;
+        let like = if p_t >= 0.05 {
+            "within the test set's noise"
+        } else if d_t > 0.0 {
+            "ahead beyond the test set's noise"
+        } else {
+            "behind beyond the test set's noise"
+        };
         format!(
-            "What the reservoir adds (converged readouts on the same splits): software reservoir minus input event totals {d_a:+.2} points, minus input counts in {} time bins {d_b:+.2} points (McNemar exact p = {p:.3}); {reading}.",
-            self.settings.time_bins
+            "What the reservoir adds (converged readouts on the same splits): software reservoir minus input event totals {d_a:+.2} points, minus input counts in {k} time bins {d_b:+.2} points (McNemar exact p = {p:.3}); {reading}. Read like with like, the reservoir's own spikes in {k} time bins minus the input counts in {k} time bins: {d_t:+.2} points (McNemar exact p = {p_t:.3}), {like}.",
+            k = self.settings.time_bins
         )
     }
 }
@@ -485,5 +496,47 @@ mod tests {
         );
         let sums: Vec<f64> = (0..3).map(|c| b[(0, c)] + b[(0, 3 + c)]).collect();
         assert_eq!(sums, [2.0, 1.0, 3.0]);
+    }
+
+    /// The reservoir's time bins rerun every sample with the noise the
+    /// encoding gave it: on the macro (read noise and ADC on) the bins sum
+    /// to the encoded counts exactly, sample by sample.
+    #[test]
+    fn reservoir_time_bins_sum_to_the_encoded_counts_on_the_noisy_macro() {
+        let seeds = Seeds::new(4);
+        let chip = std::sync::Arc::new(
+            cim_macro::Macro::program(
+                &cim_macro::MacroParams::default(),
+                &rram_device::DeviceParams::default(),
+                &rram_device::Program::default(),
+                seeds,
+            )
+            .unwrap(),
+        );
+        let mut params = lsm::ReservoirParams::nmnist();
+        params.neuron.v_th = 0.5;
+        let r = Reservoir::on_macro(params, chip, "nmnist").unwrap();
+        // About 9 % of the inputs active, a different pattern per sample.
+        let rasters: Vec<SpikeRaster> = (0..6u32)
+            .map(|i| {
+                let steps = (0..20u32).map(|t| {
+                    (0..256u32)
+                        .filter(|c| (c * 7 + t * 13 + i * 31) % 11 == 0)
+                        .collect::<Vec<_>>()
+                });
+                SpikeRaster::from_steps(256, steps).unwrap()
+            })
+            .collect();
+        let options = EncodeOptions::for_split(seeds, lsm::Split::Test);
+        let counts = r.encode(&rasters, options).unwrap();
+        assert!(counts.counts.iter().any(|&c| c > 0), "nothing fired");
+        let bins = reservoir_time_binned(&r, &rasters, options, 3).unwrap();
+        assert_eq!((bins.nrows(), bins.ncols()), (6, 3 * 200));
+        for i in 0..6 {
+            for j in 0..200 {
+                let sum: f64 = (0..3).map(|b| bins[(i, b * 200 + j)]).sum();
+                assert_eq!(sum, f64::from(counts.row(i)[j]), "sample {i} neuron {j}");
+            }
+        }
     }
 }

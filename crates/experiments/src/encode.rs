@@ -28,11 +28,13 @@ use events::{AudioBinning, Binner, DataConfig, Dataset, EventSource, VisionBinni
 use lsm::{EncodeOptions, Features, MacroSynapses, Reservoir, Split, digital_twin};
 
 use crate::context::{Ctx, Figure, RunOptions};
+use crate::controls::{ControlSettings, convex_readout, test_accuracy_per_c};
 use crate::error::{Context, Result, bail, ensure};
 use crate::output::Stages;
 use crate::supervised::{Prepared, SupervisedPreset, Task, encode, prepare};
 use nalgebra::DMatrix;
 use seeds::Seeds;
+use serde::Serialize;
 
 /// Features of a figure's data on a chip and on its digital twin.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,6 +147,92 @@ impl EncodedFiles {
         };
         (part(0), part(1))
     }
+}
+
+/// One `C` of [`FileReadout::per_c`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerC {
+    /// The strength.
+    pub c: f64,
+    /// Cross-validated accuracy on the training split, in %.
+    pub cv_accuracy: f64,
+    /// Test accuracy of the refit on the whole training split, in %
+    /// (reported for comparisons at equal `C`, never used for selection).
+    pub test_accuracy: f64,
+    /// The refit's objective (scikit-learn's scale).
+    pub objective: f64,
+}
+
+/// The convex readout of one backend's features read from files.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileReadout {
+    /// `software` or `hardware`.
+    pub backend: &'static str,
+    /// Classes (largest label + 1).
+    pub classes: usize,
+    /// Training samples.
+    pub train_samples: usize,
+    /// Test samples.
+    pub test_samples: usize,
+    /// `C` chosen by cross-validation on the training split.
+    pub c: f64,
+    /// Its cross-validated accuracy, in %.
+    pub cv_accuracy: f64,
+    /// Test accuracy at the chosen `C`, in %.
+    pub test_accuracy: f64,
+    /// 95 % Wilson interval of the test accuracy, in %.
+    pub test_accuracy_ci: (f64, f64),
+    /// The refit at the chosen `C` reached the tolerance.
+    pub converged: bool,
+    /// Every `C` of the grid.
+    pub per_c: Vec<PerC>,
+}
+
+/// The convex readout on the files of `cargo xtask encode` (both
+/// backends): `C` chosen by cross-validation on the training samples, the
+/// test accuracy there, and every `C`'s test accuracy beside it for
+/// comparisons with other implementations on the same arrays.
+pub fn readout_encoded(
+    settings: &ControlSettings,
+    files: &EncodedFiles,
+    seeds: Seeds,
+) -> Result<Vec<FileReadout>> {
+    let classes = files.labels.iter().max().map_or(0, |&l| usize::from(l) + 1);
+    [("software", false), ("hardware", true)]
+        .into_iter()
+        .map(|(backend, hw)| {
+            let ((xtr, ytr), (xte, yte)) = files.splits(hw);
+            ensure!(
+                !ytr.is_empty() && !yte.is_empty(),
+                "the files hold {} training and {} test samples; both splits are needed",
+                ytr.len(),
+                yte.len()
+            );
+            let r = convex_readout(settings, (&xtr, &ytr), (&xte, &yte), classes, seeds)?;
+            let per_c = test_accuracy_per_c(settings, (&xtr, &ytr), (&xte, &yte), classes)?
+                .into_iter()
+                .zip(&r.candidates)
+                .map(|((c, test, objective), cand)| PerC {
+                    c,
+                    cv_accuracy: 100.0 * cand.validation_accuracy,
+                    test_accuracy: 100.0 * test,
+                    objective,
+                })
+                .collect();
+            Ok(FileReadout {
+                backend,
+                classes,
+                train_samples: ytr.len(),
+                test_samples: yte.len(),
+                c: r.c,
+                cv_accuracy: 100.0 * r.cv_accuracy(),
+                test_accuracy: 100.0 * r.test.accuracy,
+                test_accuracy_ci: r.interval_pct(),
+                converged: r.converged,
+                per_c,
+            })
+        })
+        .collect()
 }
 
 /// A one-dimensional array of `n` values from `dir/name`.

@@ -31,7 +31,9 @@ use crate::baselines::{
     self, BaselineData, BaselineResult, BaselineSettings, BaselinesPreset, StepBinning,
 };
 use crate::context::{Ctx, FigureOutput};
-use crate::controls::{ControlInputs, ControlSettings, Controls, run_controls};
+use crate::controls::{
+    ControlInputs, ControlSettings, Controls, reservoir_time_binned, run_controls,
+};
 use crate::output::Stages;
 use crate::report::{Report, Row, Summary, pct};
 use crate::streams::{self, Draw};
@@ -563,6 +565,28 @@ pub fn encode_splits<S: Synapses<f32>>(
     })
 }
 
+/// A reservoir's spikes in `bins` time bins on both splits (train, test),
+/// with the read noise of [`encode_splits`].
+pub(crate) fn split_time_bins<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    prepared: &Prepared,
+    seeds: Seeds,
+    bins: usize,
+) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
+    let run = |rasters: &[SpikeRaster], split| {
+        reservoir_time_binned(
+            reservoir,
+            rasters,
+            EncodeOptions::for_split(seeds, split),
+            bins,
+        )
+    };
+    Ok((
+        run(&prepared.train_r, lsm::Split::Train)?,
+        run(&prepared.test_r, lsm::Split::Test)?,
+    ))
+}
+
 /// Trains and evaluates the readout on encoded features.
 pub fn evaluate(
     scaling: &ScalingParams,
@@ -637,11 +661,16 @@ where
     let controls = ctx
         .stages
         .run("converged readouts and input-only controls", || {
+            let k = preset.controls.time_bins;
+            let sw_bins = split_time_bins(&res.software, &prepared, seeds, k)?;
+            let hw_bins = split_time_bins(&res.hardware, &prepared, seeds, k)?;
             run_controls(
                 &preset.controls,
                 &ControlInputs {
                     software: (&software.train, &software.test),
                     hardware: (&hardware.train, &hardware.test),
+                    software_time_bins: (&sw_bins.0, &sw_bins.1),
+                    hardware_time_bins: (&hw_bins.0, &hw_bins.1),
                     rasters: (&prepared.train_r, &prepared.test_r),
                     labels: (&prepared.train_y, &prepared.test_y),
                     channels: preset.reservoir.n_in,

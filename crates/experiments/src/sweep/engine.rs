@@ -116,13 +116,15 @@ trait Task: Sync {
         wanted: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<Metrics>;
-    /// Features on one backend (`chip` given for hardware).
+    /// Features on one backend (`chip` given for hardware; the costly
+    /// extra features only when `wanted` names their metrics).
     fn features(
         &self,
         p: &Self::Preset,
         prepared: &Self::Prepared,
         backend: Backend,
         chip: Option<Arc<Macro>>,
+        wanted: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<Self::Features>;
     /// Per-backend metrics of the features alone.
@@ -239,8 +241,8 @@ fn drive<T: Task>(
                 task,
                 &chunk_jobs,
                 &prepared,
-                &cache.chips,
-                &chip_errors,
+                (&cache.chips, &chip_errors),
+                &wanted,
                 &features,
             );
             features.extend(computed);
@@ -408,8 +410,8 @@ fn compute_features<T: Task>(
     task: &T,
     chunk_jobs: &[&Job<T::Preset>],
     prepared: &T::Prepared,
-    chips: &HashMap<String, Arc<Macro>>,
-    chip_errors: &HashMap<String, String>,
+    (chips, chip_errors): (&HashMap<String, Arc<Macro>>, &HashMap<String, String>),
+    wanted: &Wanted<'_>,
     features: &HashMap<String, Computed<T::Features>>,
 ) -> Vec<(String, Computed<T::Features>)> {
     let mut need: Vec<(&Part, &Job<T::Preset>)> = Vec::new();
@@ -433,7 +435,7 @@ fn compute_features<T: Task>(
             let r = match chip.transpose() {
                 Err(e) => Err(e),
                 Ok(chip) => task
-                    .features(&j.preset, prepared, p.backend, chip, j.seeds)
+                    .features(&j.preset, prepared, p.backend, chip, wanted, j.seeds)
                     .map(Arc::new)
                     .map_err(|e| err_text(&e.context(format!("{} reservoir", p.backend.name())))),
             };
@@ -737,7 +739,18 @@ struct SupFeatures {
     mean_rate: f64,
     silent_fraction: f64,
     analysis: supervised::Analysis,
+    /// The reservoir's spikes in `controls.time_bins` bins (train, test),
+    /// when a `convex_time_bins_*` metric is recorded.
+    time_bins: Option<(nalgebra::DMatrix<f64>, nalgebra::DMatrix<f64>)>,
 }
+
+/// The metric keys of the converged readout on the reservoir's spikes in
+/// time bins.
+const TIME_BIN_KEYS: [&str; 3] = [
+    "convex_time_bins_test_accuracy",
+    "convex_time_bins_cv_accuracy",
+    "convex_time_bins_c",
+];
 
 impl<B: Modality> Task for SupervisedTask<B> {
     type Preset = SupervisedPreset<B>;
@@ -772,14 +785,16 @@ impl<B: Modality> Task for SupervisedTask<B> {
 
     fn feature_key(&self, p: &Self::Preset, backend: Backend) -> Result<serde_json::Value> {
         Ok(match backend {
+            // The time bins the reservoir's spikes are read in belong to
+            // the features too.
             Backend::Software => json!({
                 "device": p.device, "program": p.program, "weights": p.chip.weights,
-                "reservoir": p.reservoir,
+                "reservoir": p.reservoir, "time_bins": p.controls.time_bins,
             }),
             Backend::Hardware => json!({
                 "device": p.device, "program": p.program,
                 "partition": fit_chip(&p.chip, &[(&p.partition, p.reservoir.n_in)], p.reservoir.n_res)?.1,
-                "reservoir": p.reservoir,
+                "reservoir": p.reservoir, "time_bins": p.controls.time_bins,
             }),
         })
     }
@@ -865,11 +880,16 @@ impl<B: Modality> Task for SupervisedTask<B> {
         prepared: &Prepared,
         backend: Backend,
         chip: Option<Arc<Macro>>,
+        wanted: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<SupFeatures> {
         let r = &p.reservoir;
         supervised::check_inputs(&prepared.train_r, r, std::path::Path::new("the binning"))?;
-        let (encoded, analysis) = match (backend, chip) {
+        let bins = TIME_BIN_KEYS
+            .iter()
+            .any(|k| wanted.has(k))
+            .then_some(p.controls.time_bins);
+        match (backend, chip) {
             (Backend::Software, _) => {
                 let w = device_weights::<f32>(
                     r.n_in,
@@ -879,30 +899,17 @@ impl<B: Modality> Task for SupervisedTask<B> {
                     &p.chip.weights,
                     seeds,
                 )?;
-                let reservoir = Reservoir::new(r.clone(), w)?;
-                let encoded = supervised_encode(&reservoir, prepared, seeds)?;
-                let analysis = supervised::analyse(&reservoir, &encoded.test, &prepared.test_y)?;
-                (encoded, analysis)
+                sup_features(&Reservoir::new(r.clone(), w)?, prepared, bins, seeds)
             }
             (Backend::Hardware, Some(chip)) => {
                 let name = fit_chip(&p.chip, &[(&p.partition, r.n_in)], r.n_res)?
                     .1
                     .remove(0);
                 let syn = MacroSynapses::new(chip, &name, r.n_in)?;
-                let reservoir = Reservoir::new(r.clone(), syn)?;
-                let encoded = supervised_encode(&reservoir, prepared, seeds)?;
-                let analysis = supervised::analyse(&reservoir, &encoded.test, &prepared.test_y)?;
-                (encoded, analysis)
+                sup_features(&Reservoir::new(r.clone(), syn)?, prepared, bins, seeds)
             }
-            (Backend::Hardware, None) => return Err(err!("no macro for the hardware backend")),
-        };
-        let stats = lsm::analysis::firing_stats(&encoded.test);
-        Ok(SupFeatures {
-            mean_rate: stats.mean_rate,
-            silent_fraction: stats.silent_fraction,
-            analysis,
-            encoded,
-        })
+            (Backend::Hardware, None) => Err(err!("no macro for the hardware backend")),
+        }
     }
 
     fn feature_metrics(&self, f: &SupFeatures) -> Metrics {
@@ -937,6 +944,17 @@ impl<B: Modality> Task for SupervisedTask<B> {
             ("macro_f1", 100.0 * r.test.macro_f1),
             ("selected_epoch", r.selected_epoch as f64),
         ]);
+        if let Some((train, test)) = &f.time_bins {
+            let c = controls::convex_readout(
+                &p.controls,
+                (train, &prepared.train_y),
+                (test, &prepared.test_y),
+                self.classes,
+                seeds,
+            )
+            .context("the converged readout of the reservoir's time bins")?;
+            put_convex(&mut m, TIME_BIN_KEYS, &c);
+        }
         let keys = ["convex_test_accuracy", "convex_cv_accuracy", "convex_c"];
         if keys.iter().any(|k| wanted.has(k)) {
             let c = controls::convex_readout(
@@ -951,6 +969,29 @@ impl<B: Modality> Task for SupervisedTask<B> {
         }
         Ok(m)
     }
+}
+
+/// Encodes both splits on `reservoir`, measures it, and (with `bins`) reads
+/// its spikes in that many time bins.
+fn sup_features<S: Synapses<f32>>(
+    reservoir: &Reservoir<f32, S>,
+    prepared: &Prepared,
+    bins: Option<usize>,
+    seeds: Seeds,
+) -> Result<SupFeatures> {
+    let encoded = supervised_encode(reservoir, prepared, seeds)?;
+    let analysis = supervised::analyse(reservoir, &encoded.test, &prepared.test_y)?;
+    let time_bins = bins
+        .map(|k| supervised::split_time_bins(reservoir, prepared, seeds, k))
+        .transpose()?;
+    let stats = lsm::analysis::firing_stats(&encoded.test);
+    Ok(SupFeatures {
+        mean_rate: stats.mean_rate,
+        silent_fraction: stats.silent_fraction,
+        analysis,
+        time_bins,
+        encoded,
+    })
 }
 
 /// The metrics of one convex fit under `keys`: its test accuracy, its
@@ -1143,6 +1184,7 @@ impl Task for ZeroShotTask {
         d: &ZeroShotData,
         backend: Backend,
         chip: Option<Arc<Macro>>,
+        _: &Wanted<'_>,
         seeds: Seeds,
     ) -> Result<ZsFeatures> {
         let (ir, ar) = (&p.image.reservoir, &p.audio.reservoir);
