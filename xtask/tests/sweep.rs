@@ -322,6 +322,43 @@ fn quick_lsm_hyperparameter_study_runs() {
     assert_eq!(crops, [&serde_json::json!(8), &serde_json::json!(34)]);
 }
 
+#[test]
+fn quick_reservoir_tuning_study_records_controls_readouts_and_analysis() {
+    let f = quick_study("reservoir-tuning");
+    let base = f.rows.iter().find(|r| r.varied.is_none()).unwrap();
+    let col = |name: &str| column(&f, name);
+    let (b, t) = (
+        col("control_input_time_bins_cv_accuracy"),
+        col("control_input_totals_test_accuracy"),
+    );
+    // The controls read the rasters only: the gain point shares the base
+    // point's rasters and controls, the pooled point has its own.
+    assert_eq!(at(&f, "gain", b), base.metrics[b]);
+    assert_eq!(at(&f, "gain", t), base.metrics[t]);
+    assert_ne!(at(&f, "pool", t), base.metrics[t]);
+    // The gain scales the drive, not the weights: same spectral radius,
+    // more spikes.
+    let radius = col("spectral_radius_software");
+    assert_eq!(at(&f, "gain", radius), base.metrics[radius]);
+    let rate = col("mean_rate_software");
+    assert!(at(&f, "gain", rate).unwrap() > base.metrics[rate].unwrap());
+    // The kernel rank is at most the neurons and the samples measured.
+    let rank = col("kernel_rank_software");
+    let samples: f64 = 10.0 * 10.0; // 10 test samples per class
+    for r in &f.rows {
+        let k = r.metrics[rank].unwrap();
+        assert!(k >= 1.0 && k <= samples.min(200.0), "{k}");
+        for name in [
+            "convex_cv_accuracy_software",
+            "convex_time_bins_test_accuracy_software",
+            "control_input_totals_cv_accuracy",
+        ] {
+            let x = r.metrics[col(name)].unwrap();
+            assert!((0.0..=100.0).contains(&x), "{name} {x}");
+        }
+    }
+}
+
 fn sweeps_doc() -> String {
     std::fs::read_to_string(xtask::workspace_root().join("docs/sweeps.md")).unwrap()
 }

@@ -206,23 +206,18 @@ fn drive<T: Task>(
     let chunk = (2 * rayon::current_num_threads()).max(2);
     for members in raster_groups(&jobs) {
         let first = &jobs[members[0]];
-        let prepared = match task.prepare(&first.preset, &first.noise, first.seeds) {
-            Ok(p) => p,
+        // The group's data and data metrics; a failure fails the group.
+        let group = task
+            .prepare(&first.preset, &first.noise, first.seeds)
+            .map_err(|e| e.context("preparing the data"))
+            .and_then(|prepared| {
+                task.data_metrics(&first.preset, &prepared, &wanted, first.seeds)
+                    .map(|m| (prepared, m))
+                    .map_err(|e| e.context("the data metrics"))
+            });
+        let (prepared, data_metrics) = match group {
+            Ok(g) => g,
             Err(e) => {
-                let e = e.context("preparing the data");
-                sink(
-                    members
-                        .iter()
-                        .map(|&i| failed(plan, jobs[i].run, &e))
-                        .collect(),
-                )?;
-                continue;
-            }
-        };
-        let data_metrics = match task.data_metrics(&first.preset, &prepared, &wanted, first.seeds) {
-            Ok(m) => m,
-            Err(e) => {
-                let e = e.context("the data metrics");
                 sink(
                     members
                         .iter()
