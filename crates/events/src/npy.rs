@@ -21,6 +21,18 @@ use param_guard::ParamError;
 /// Reads an array of element type `T` (its shape and its values in C
 /// order). Errors name the file: unreadable, not an `.npy` file, a dtype
 /// other than `T`'s, or Fortran order.
+///
+/// ```
+/// let path = std::env::temp_dir().join("events-read-npy-doctest.npy");
+/// events::npy::write_npy(&path, &[2, 3], &[1u32, 2, 3, 4, 5, 6])?;
+/// let (shape, values) = events::npy::read_npy::<u32>(&path)?;
+/// assert_eq!((shape, values), (vec![2, 3], vec![1, 2, 3, 4, 5, 6]));
+/// // Another element type is an error naming the file and the dtype.
+/// let err = events::npy::read_npy::<f32>(&path).unwrap_err().to_string();
+/// assert!(err.contains("events-read-npy-doctest.npy") && err.contains("<u4"));
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), events::Error>(())
+/// ```
 pub fn read_npy<T: npyz::Deserialize>(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<T>)> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(io_error(path))?;

@@ -18,6 +18,7 @@
 //! | presets: TOML files in `data/presets/`, `[quick]` scales, overrides | [`preset`], [`Ctx::preset`] |
 //! | the supervised pipeline (split, bin, encode, readout) of Fig. 2 / 3 | [`supervised`] |
 //! | converged readouts, input-only controls, intervals and paired tests | [`controls`] |
+//! | features of a figure's data on a saved chip, to `.npy` and back, and the converged readout on them | [`encode`] ([`encode::EncodedFiles`], [`encode::readout_encoded`]) |
 //! | the zero-shot pipeline of Fig. 4 | [`fig4`] |
 //! | device and macro statistics of Fig. 1 | [`fig1`] |
 //! | the trained baselines run beside the LSM | [`baselines`] |
