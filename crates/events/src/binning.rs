@@ -166,29 +166,88 @@ pub fn bin_events<E: Event>(
         }));
     }
     let span = t_max.map_or(1, |t| u128::from(t - t0) + 1);
+    // dt * steps in 64 bits when it cannot overflow (every real recording),
+    // else in 128: the same quotient either way.
+    let narrow = u64::try_from(span.saturating_mul(steps as u128)).ok();
     let step_of = |t: u64| -> usize {
         let dt = t - t0; // t >= t_min >= t0
         match spec.bins {
             // dt < span, so the quotient is below steps.
-            TimeBins::Steps { steps } => (u128::from(dt) * steps as u128 / span) as usize,
+            TimeBins::Steps { steps } => match narrow {
+                Some(_) => (dt * steps as u64 / span as u64) as usize,
+                None => (u128::from(dt) * steps as u128 / span) as usize,
+            },
             TimeBins::Window { dt_us, .. } => usize::try_from(dt / dt_us).unwrap_or(usize::MAX),
         }
     };
-    let mut per_step: Vec<Vec<u32>> = vec![Vec::new(); steps];
+    // Counting sort by step (no comparison sort): each kept event's channel
+    // lands in its step's run of `by_step`.
+    let mut kept: Vec<(u32, u32)> = Vec::with_capacity(events.len());
     for e in events {
         let Some(c) = channel_of(e) else { continue };
         let step = step_of(e.t_us());
-        if let Some(list) = per_step.get_mut(step) {
-            list.push(c);
+        if step < steps {
+            kept.push((step as u32, c));
         }
+    }
+    let mut start = vec![0usize; steps + 1];
+    for &(s, _) in &kept {
+        start[s as usize + 1] += 1;
+    }
+    for t in 0..steps {
+        start[t + 1] += start[t];
+    }
+    let mut fill = start.clone();
+    let mut by_step = vec![0u32; kept.len()];
+    for &(s, c) in &kept {
+        by_step[fill[s as usize]] = c;
+        fill[s as usize] += 1;
     }
     let mut raster = if spec.counts {
         SpikeRaster::with_counts(channels)
     } else {
         SpikeRaster::new(channels)
     };
-    for active in &per_step {
-        raster.push_step(active)?;
+    // Each step's events counted per channel, read back in channel order:
+    // by scanning every channel when the step is dense, by sorting the few
+    // touched channels when it is sparse.
+    let mut count = vec![0u32; channels as usize];
+    let mut active: Vec<u32> = Vec::with_capacity(channels as usize);
+    let mut counts: Vec<u32> = Vec::with_capacity(channels as usize);
+    for (t, w) in start.windows(2).enumerate() {
+        let run = &by_step[w[0]..w[1]];
+        active.clear();
+        counts.clear();
+        for &c in run {
+            let Some(n) = count.get_mut(c as usize) else {
+                return Err(Error::ChannelOutOfRange {
+                    step: t,
+                    channel: c,
+                    channels,
+                });
+            };
+            if *n == 0 {
+                active.push(c);
+            }
+            *n += 1;
+        }
+        if active.len() * 16 >= count.len() {
+            active.clear();
+            for (c, n) in count.iter_mut().enumerate() {
+                if *n > 0 {
+                    active.push(c as u32);
+                    counts.push(std::mem::take(n));
+                }
+            }
+        } else {
+            active.sort_unstable();
+            counts.extend(
+                active
+                    .iter()
+                    .map(|&c| std::mem::take(&mut count[c as usize])),
+            );
+        }
+        raster.push_sorted_step(&active, &counts)?;
     }
     Ok(raster)
 }

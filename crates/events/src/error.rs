@@ -65,7 +65,8 @@ pub enum Error {
     OutsideSensor {
         /// The file (or `(in memory)`).
         file: String,
-        /// The record, event or sample, e.g. `record 17`.
+        /// The record, event or sample: `record 17 (byte offset 85)` in an
+        /// N-MNIST file, ``sample `man-im-a-7557` event 3`` in N-TIDIGITS.
         item: String,
         /// Which coordinate: `x`, `y` or `channel`.
         coordinate: &'static str,
@@ -81,7 +82,9 @@ pub enum Error {
     NonMonotonic {
         /// The file (or `(in memory)`).
         file: String,
-        /// The record or event, e.g. `record 17`.
+        /// The record or event: `record 17 (byte offset 85)` in an N-MNIST
+        /// file, ``sample `man-im-a-7557` event 3`` in N-TIDIGITS, `event
+        /// 17` for a stream in memory.
         item: String,
         /// The offending timestamp.
         t_us: u64,

@@ -122,6 +122,7 @@
 //! | | `counts` | - | `false` (binary) | our choice |
 //! | [`AudioBinning`] | `bins` | steps | 129 over the sample | authors' scripts |
 //! | | `origin`, `counts` | - | first event, binary | our choice |
+//! | [`transform::RefractoryMode`] | mode of [`transform::refractory_filter`] | - | `tonic` | tonic `RefractoryPeriod` |
 //! | [`transform::DenoiseParams`] | `filter_time_us` | us | 10,000 | tonic `Denoise` |
 //! | | `neighbourhood` | - | 4 | tonic `Denoise` |
 //! | [`emulate::dvs::DvsParams`] | see [`emulate::dvs`] | | | v2e, N-MNIST, calibration |
@@ -157,6 +158,12 @@
 //!   test suite checks the other direction on every run: our reader reads a
 //!   fixture written by h5py (`tests/fixtures/`, see its README) to the
 //!   events numpy computes with tonic's formula.
+//! * [`transform::refractory_filter`] at 5 ms keeps 2,454 of the real
+//!   sample's 4,325 events in [`transform::RefractoryMode::Tonic`], the
+//!   count tonic's `RefractoryPeriod` gives, reproduced by an
+//!   independent NumPy re-implementation of tonic's algorithm; 3,156 in
+//!   [`transform::RefractoryMode::SinceKept`] (a shared-data test pins
+//!   both).
 //! * [`ntidigits::seconds_for_us`] stores each microsecond as the `f64`
 //!   second whose tonic conversion truncates back to it, so written files
 //!   round-trip exactly through tonic as well as through this crate.

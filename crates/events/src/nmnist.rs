@@ -114,8 +114,9 @@ impl ParamGuard for NmnistOptions {
 ///
 /// Errors: a length that is not a multiple of 5 ([`Error::TruncatedRecord`]
 /// naming the last record), a coordinate outside `options.sensor`
-/// ([`Error::OutsideSensor`] naming the record), and, if required, a
-/// decreasing timestamp ([`Error::NonMonotonic`]).
+/// ([`Error::OutsideSensor`]), and, if required, a decreasing timestamp
+/// ([`Error::NonMonotonic`]); each names the record by index and byte
+/// offset (`record 3 (byte offset 15)`).
 pub fn decode_nmnist(bytes: &[u8], options: &NmnistOptions, origin: &str) -> Result<VisionStream> {
     options.validate()?;
     let records = bytes.len() / RECORD_BYTES;
@@ -134,6 +135,9 @@ pub fn decode_nmnist(bytes: &[u8], options: &NmnistOptions, origin: &str) -> Res
     let mut offset_us = 0u64;
     let mut previous = 0u64;
     for (i, r) in bytes.chunks_exact(RECORD_BYTES).enumerate() {
+        // Named like a truncated record: index (overflow markers count) and
+        // the byte offset where the record starts.
+        let item = || format!("record {i} (byte offset {})", i * RECORD_BYTES);
         let (x, y) = (u16::from(r[0]), u16::from(r[1]));
         if options.overflow_markers && r[1] == OVERFLOW_MARKER_Y {
             offset_us += OVERFLOW_INCREMENT_US;
@@ -149,7 +153,7 @@ pub fn decode_nmnist(bytes: &[u8], options: &NmnistOptions, origin: &str) -> Res
             };
             return Err(Error::OutsideSensor {
                 file: origin.to_owned(),
-                item: format!("record {i}"),
+                item: item(),
                 coordinate,
                 value: u64::from(value),
                 limit: u64::from(limit),
@@ -158,7 +162,7 @@ pub fn decode_nmnist(bytes: &[u8], options: &NmnistOptions, origin: &str) -> Res
         if options.require_monotonic && t_us < previous {
             return Err(Error::NonMonotonic {
                 file: origin.to_owned(),
-                item: format!("record {i}"),
+                item: item(),
                 t_us,
                 previous_us: previous,
             });
@@ -249,7 +253,9 @@ fn rename_in_memory(err: Error, path: &Path) -> Error {
 }
 
 /// The member path of a sample: `Train/3/00012.bin` (ids zero-padded to five
-/// digits, as in the original dataset, where the id is the MNIST index).
+/// digits, as in the original dataset). The id is whatever the caller
+/// passes; [`crate::write_vision_nmnist`] passes [`crate::SampleMeta::id`],
+/// which for emulated MNIST is the image's position in its IDX file.
 pub fn member_path(split: Split, label: u16, id: u32) -> String {
     format!("{}/{label}/{id:05}.bin", split.nmnist_dir())
 }
@@ -837,7 +843,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("record 1") && err.contains("9 us") && err.contains("10 us"),
+            err.contains("record 1 (byte offset 5)")
+                && err.contains("9 us")
+                && err.contains("10 us"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn record_errors_carry_the_byte_offset() {
+        // An overflow marker (record 0), a good record (1), then y = 34
+        // outside the sensor (record 2, bytes 10-14): the marker counts.
+        let mut bytes = record(0, OVERFLOW_MARKER_Y, false, 0).to_vec();
+        bytes.extend_from_slice(&record(1, 1, true, 10));
+        bytes.extend_from_slice(&record(3, 34, true, 20));
+        let err = decode_nmnist(&bytes, &NmnistOptions::default(), "d.bin").unwrap_err();
+        assert!(matches!(err, Error::OutsideSensor { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "d.bin: record 2 (byte offset 10): y = 34 is outside the sensor's 0..34"
+        );
+        // A decreasing timestamp in record 2 (bytes 10-14).
+        let mut bytes = record(1, 1, true, 10).to_vec();
+        bytes.extend_from_slice(&record(2, 2, true, 30));
+        bytes.extend_from_slice(&record(3, 3, true, 20));
+        let strict = NmnistOptions {
+            require_monotonic: true,
+            ..NmnistOptions::default()
+        };
+        let err = decode_nmnist(&bytes, &strict, "e.bin")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("e.bin: record 2 (byte offset 10): "),
             "{err}"
         );
     }

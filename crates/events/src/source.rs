@@ -60,10 +60,13 @@
 //!
 //! Emulator fixed patterns (camera thresholds, ear thresholds) come from
 //! `Purpose::EmulatorNoise`; per-sample emulator noise from
-//! `seeds.keyed(Purpose::EmulatorNoise, key)` with key = the MNIST index
-//! (train) or `2^32 +` index (test file), the 64-bit FNV-1a hash of the WAV
-//! file name, or the synthetic sample's index. Synthetic samples come from
-//! `Purpose::SyntheticData` ([`crate::synthetic`]).
+//! `seeds.keyed(Purpose::EmulatorNoise, key)` with key = the image's
+//! 0-based position in its IDX file (plus `2^32` for a test file: a name
+//! with `t10k` or `test` and without `train`), the 64-bit FNV-1a hash of the
+//! WAV file name, or the synthetic sample's index. The position is the
+//! MNIST index only when the file starts at the first image of its MNIST
+//! set, as the shared `mnist-test-00000-07999-*` subset does. Synthetic
+//! samples come from `Purpose::SyntheticData` ([`crate::synthetic`]).
 
 use param_guard::ParamGuard;
 use std::collections::{BTreeMap, BTreeSet};
@@ -386,8 +389,20 @@ pub struct SampleMeta {
     pub speaker: Option<String>,
     /// Speaker group (`man`, `woman`, `boy`, `girl`) where known.
     pub group: Option<String>,
-    /// Number of the sample within its origin: the MNIST or N-MNIST file id,
-    /// the FSDD take, the synthetic index. Used to name written files.
+    /// Number of the sample within its origin, used to name written files
+    /// (`<id:05>.bin`, the take of an N-TIDIGITS key):
+    ///
+    /// * real N-MNIST: the number in the file name (`00012.bin` -> 12; 0 if
+    ///   the name is not a number);
+    /// * emulated MNIST: the image's 0-based position in its IDX file, not
+    ///   an MNIST index (the two agree only for a file that starts at the
+    ///   first image of its MNIST set, e.g. the shared
+    ///   `mnist-test-00000-07999-*`); a train and a test file both count
+    ///   from 0;
+    /// * real N-TIDIGITS: the sample's position in the source (isolated
+    ///   digits, source order);
+    /// * FSDD: the take, the `{index}` of `{digit}_{speaker}_{index}.wav`;
+    /// * synthetic: the sample's position in the source.
     pub id: u32,
 }
 
@@ -1210,7 +1225,8 @@ pub struct ExportSummary {
 
 /// Emulates (or reads) every sample of `data` and writes it into an N-MNIST
 /// root `root/<Train|Test>/<digit>/<id:05>.bin` that the N-MNIST readers
-/// (this crate's and tonic's) load. Samples are processed in parallel
+/// (this crate's and tonic's) load; `id` is [`SampleMeta::id`] (for
+/// emulated MNIST the image's position in its IDX file, not an MNIST index). Samples are processed in parallel
 /// batches of 512 and written in order; `progress(done)` is called after
 /// each batch. A sample without a split goes to `Test`.
 pub fn write_vision_nmnist(

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 
 use events::binning::{BinSpec, PolarityMode, TimeBins, TimeOrigin, VisionBinning, bin_events};
-use events::transform::{DenoiseParams, centre_crop, crop, denoise, refractory_filter};
+use events::transform::{
+    DenoiseParams, RefractoryMode, centre_crop, crop, denoise, refractory_filter,
+};
 use events::{AudioEvent, AudioSensor, AudioStream, VisionEvent, VisionSensor, VisionStream};
 use proptest::prelude::*;
 
@@ -114,8 +116,17 @@ proptest! {
     fn filters_only_remove_events(mut events in vision_events(), period in 0u64..20_000, filter_time in 0u64..20_000) {
         events.sort_by_key(|e| e.t_us);
         let s = VisionStream::new(VisionSensor::NMNIST, events.clone()).unwrap();
+        let tonic = refractory_filter(&s, period, RefractoryMode::Tonic).unwrap();
+        let since_kept = refractory_filter(&s, period, RefractoryMode::SinceKept).unwrap();
+        // tonic's reference (the last event) is never earlier than the last
+        // kept one, so every event tonic keeps is kept in since-kept mode.
+        let mut it = since_kept.events().iter();
+        for e in tonic.events() {
+            prop_assert!(it.any(|x| x == e));
+        }
         for out in [
-            refractory_filter(&s, period).unwrap(),
+            tonic,
+            since_kept,
             denoise(&s, &DenoiseParams { filter_time_us: filter_time, ..DenoiseParams::default() }).unwrap(),
         ] {
             // The output is a subsequence of the input.
@@ -128,6 +139,8 @@ proptest! {
             AudioSensor::NTIDIGITS,
             events.iter().map(|e| AudioEvent { t_us: e.t_us, channel: e.x }).collect(),
         ).unwrap();
-        prop_assert!(refractory_filter(&a, period).unwrap().len() <= a.len());
+        for mode in [RefractoryMode::Tonic, RefractoryMode::SinceKept] {
+            prop_assert!(refractory_filter(&a, period, mode).unwrap().len() <= a.len());
+        }
     }
 }

@@ -8,6 +8,7 @@ use events::idx::{read_mnist_images, read_mnist_labels};
 use events::nmnist::{NmnistOptions, read_nmnist_file};
 use events::stats::{bursts, rate_histogram};
 use events::summary::summarize;
+use events::transform::{RefractoryMode, refractory_filter};
 use events::{DatasetFormat, VisionBinning, VisionSensor};
 
 const SAMPLE: &str = concat!(
@@ -91,6 +92,20 @@ fn shared_data_nmnist_sample_summary_and_binning() {
         .count();
     assert_eq!((counted.steps(), counted.channels()), (50, 256));
     assert_eq!(counted.total_events(), inside as u64);
+}
+
+#[test]
+fn shared_data_nmnist_sample_refractory_counts_at_5_ms() {
+    let s = read_nmnist_file(SAMPLE, &NmnistOptions::default()).unwrap();
+    let kept = |mode| refractory_filter(&s, 5_000, mode).unwrap().len();
+    // Tonic mode: 2,454 events, the count tonic gives with
+    // `RefractoryPeriod(5000)`, reproduced by an independent NumPy 2.4.6
+    // re-implementation of `tonic.functional.refractory_period_numpy`
+    // (per-pixel memory from -5000, `t - memory > 5000`, memory set on
+    // every event). Since-kept mode, the same NumPy script: 3,156.
+    assert_eq!(kept(RefractoryMode::Tonic), 2454);
+    assert_eq!(kept(RefractoryMode::SinceKept), 3156);
+    assert_eq!(kept(RefractoryMode::default()), 2454);
 }
 
 #[test]

@@ -14,6 +14,15 @@ pub enum Error {
         /// Number of channels of the raster.
         channels: u32,
     },
+    /// A step given as sorted entries is not strictly increasing, or its
+    /// counts do not match its channels.
+    #[error("raster step {step}: {what}")]
+    UnsortedStep {
+        /// Time step of the entry.
+        step: usize,
+        /// What is wrong.
+        what: String,
+    },
     /// A raster has more entries than its 32-bit offsets can index.
     #[error("raster has {entries} entries, more than 2^32 - 1")]
     RasterTooLarge {

@@ -204,6 +204,49 @@ impl SpikeRaster {
         Ok(())
     }
 
+    /// Appends one time step given as strictly increasing channels and the
+    /// event count of each (every count >= 1), without sorting: the fast
+    /// path of binning, which counts events into channel order itself. A
+    /// binary raster keeps the channels and ignores the counts' values. A
+    /// channel out of range, a channel not above its predecessor, a zero
+    /// count or counts of another length are errors.
+    pub fn push_sorted_step(&mut self, active: &[u32], counts: &[u32]) -> Result<()> {
+        let step = self.steps();
+        let unsorted = |what: String| Error::UnsortedStep { step, what };
+        if counts.len() != active.len() {
+            return Err(unsorted(format!(
+                "{} counts for {} channels",
+                counts.len(),
+                active.len()
+            )));
+        }
+        if let Some(p) = active.windows(2).find(|p| p[0] >= p[1]) {
+            return Err(unsorted(format!(
+                "channels must be strictly increasing, found {} then {}",
+                p[0], p[1]
+            )));
+        }
+        if let Some(&bad) = active.last().filter(|&&c| c >= self.channels) {
+            return Err(Error::ChannelOutOfRange {
+                step,
+                channel: bad,
+                channels: self.channels,
+            });
+        }
+        if let Some(k) = counts.iter().position(|&n| n == 0) {
+            return Err(unsorted(format!("channel {} has count 0", active[k])));
+        }
+        self.indices.extend_from_slice(active);
+        if let Some(c) = self.counts.as_mut() {
+            c.extend_from_slice(counts);
+        }
+        let end = u32::try_from(self.indices.len()).map_err(|_| Error::RasterTooLarge {
+            entries: self.indices.len(),
+        })?;
+        self.offsets.push(end);
+        Ok(())
+    }
+
     /// Number of channels.
     pub fn channels(&self) -> u32 {
         self.channels
@@ -360,6 +403,30 @@ mod tests {
         assert!(!r.has_counts());
         let all: Vec<&[u32]> = r.iter_steps().collect();
         assert_eq!(all, vec![&[0, 3][..], &[2][..]]);
+    }
+
+    #[test]
+    fn sorted_steps_equal_pushed_steps_and_bad_ones_are_named() {
+        let mut fast = SpikeRaster::with_counts(8);
+        fast.push_sorted_step(&[1, 5], &[1, 3]).unwrap();
+        fast.push_sorted_step(&[], &[]).unwrap();
+        fast.push_sorted_step(&[7], &[1]).unwrap();
+        let mut slow = SpikeRaster::with_counts(8);
+        slow.push_step(&[5, 1, 5, 5]).unwrap();
+        slow.push_step(&[]).unwrap();
+        slow.push_step(&[7]).unwrap();
+        assert_eq!(fast, slow);
+        let mut binary = SpikeRaster::new(8);
+        binary.push_sorted_step(&[1, 5], &[1, 3]).unwrap();
+        assert_eq!(binary.step(0), &[1, 5]);
+        assert_eq!(binary.total_events(), 2);
+        let mut r = SpikeRaster::new(8);
+        let msg = |e: Error| e.to_string();
+        assert!(msg(r.push_sorted_step(&[5, 5], &[1, 1]).unwrap_err()).contains("5 then 5"));
+        assert!(msg(r.push_sorted_step(&[8], &[1]).unwrap_err()).contains("channel 8"));
+        assert!(msg(r.push_sorted_step(&[1], &[0]).unwrap_err()).contains("count 0"));
+        assert!(msg(r.push_sorted_step(&[1], &[]).unwrap_err()).contains("0 counts for 1"));
+        assert_eq!(r.steps(), 0, "a rejected step is not appended");
     }
 
     #[test]

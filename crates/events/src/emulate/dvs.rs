@@ -463,9 +463,9 @@ impl DvsEmulator {
         (&self.theta_on, &self.theta_off)
     }
 
-    /// Emulates sample `key` (e.g. the MNIST index) with its own noise
-    /// stream `seeds.keyed(Purpose::EmulatorNoise, key)`: the same key gives
-    /// the same events whatever thread runs it.
+    /// Emulates sample `key` (e.g. the image's position in its MNIST file)
+    /// with its own noise stream `seeds.keyed(Purpose::EmulatorNoise, key)`:
+    /// the same key gives the same events whatever thread runs it.
     pub fn emulate_sample(&self, image: &GreyImage, key: u64) -> VisionStream {
         let mut rng = self.seeds.keyed(Purpose::EmulatorNoise, key);
         self.emulate(image, &mut rng)
