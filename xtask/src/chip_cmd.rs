@@ -140,6 +140,7 @@ pub fn encode(args: &EncodeArgs) -> Result<ExitCode> {
         quick: args.quick,
         seed: None,
         data: args.data.overrides(),
+        baselines: None,
     };
     let run = || encode_figure_data(figure, &options, chip, args.partition.as_deref());
     let encoded = match args.threads {

@@ -74,6 +74,7 @@ fn main() {
         batch_size: 32,
         optimizer: OptimizerParams::adam(1e-2),
         chunk_size: 8,
+        patience: None,
     };
     let srnn = |head| SrnnClassifierParams {
         srnn: SrnnParams {

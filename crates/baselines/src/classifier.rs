@@ -96,6 +96,7 @@ pub(crate) fn training(epochs: usize, batch_size: usize, lr: f64) -> TrainingPar
         batch_size,
         optimizer: OptimizerParams::adam(lr),
         chunk_size: 8,
+        patience: None,
     }
 }
 

@@ -117,6 +117,7 @@ impl SrnnClipParams {
                 batch_size: 8,
                 optimizer: OptimizerParams::adam(1e-3),
                 chunk_size: 8,
+                patience: None,
             },
             pairs_per_class: None,
             resample_pairs: true,
@@ -717,6 +718,7 @@ impl SrnnClip {
         observer: &mut dyn FnMut(&ClipEpoch),
     ) -> Result<ClipFit> {
         let trained_classes = check_fit_inputs(params, images, audio, validation, n_classes)?;
+        crate::train::check_patience(&params.training, validation.is_some())?;
         let arch = ClipArch::new(params);
         let mut model = SrnnClip::new(params, seeds)?;
         calibrate_input_scales(&arch, params, &mut model.theta, images, audio);
@@ -756,13 +758,17 @@ impl SrnnClip {
             }
             observer(&rec);
             history.push(rec);
+            if crate::train::stop_early(params.training.patience, best.as_ref().map(|b| b.1), epoch)
+            {
+                break;
+            }
         }
         let selected_epoch = match best {
             Some((_, e, th)) => {
                 model.theta = th;
                 e
             }
-            None => params.training.epochs - 1,
+            None => history.len() - 1,
         };
         Ok(ClipFit {
             model,

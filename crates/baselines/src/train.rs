@@ -150,6 +150,25 @@ pub(crate) fn predict_all<M: SampleModel, S: SpikeSteps>(
 
 /// Trains `theta` in place; returns the history, the selected epoch and
 /// the counts, with `theta` set to the selected weights.
+/// True when `patience` epochs after the best one (`best_epoch`) have
+/// passed by the end of `epoch` without a better validation accuracy.
+pub(crate) fn stop_early(patience: Option<usize>, best_epoch: Option<usize>, epoch: usize) -> bool {
+    matches!((patience, best_epoch), (Some(p), Some(b)) if epoch - b >= p)
+}
+
+/// Early stopping without a validation set is an error (it could never
+/// stop, so the setting would be silently ignored).
+pub(crate) fn check_patience(tp: &TrainingParams, has_validation: bool) -> Result<()> {
+    match tp.patience {
+        Some(p) if !has_validation => Err(crate::error::invalid(
+            "training.patience",
+            p,
+            "absent when no validation set is given (early stopping needs one)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn fit_loop<M: SampleModel, S: SpikeSteps>(
     model: &M,
     theta: &mut Vec<f32>,
@@ -159,6 +178,7 @@ pub(crate) fn fit_loop<M: SampleModel, S: SpikeSteps>(
     seeds: Seeds,
     observer: &mut dyn FnMut(&EpochRecord),
 ) -> Result<(Vec<EpochRecord>, usize, TrainingCounts)> {
+    check_patience(tp, validation.is_some())?;
     let n = train.seqs.len();
     let np = theta.len();
     let mut opt = Optimizer::new(tp.optimizer, np);
@@ -259,6 +279,9 @@ pub(crate) fn fit_loop<M: SampleModel, S: SpikeSteps>(
         }
         observer(&rec);
         history.push(rec);
+        if stop_early(tp.patience, best.as_ref().map(|b| b.1), epoch) {
+            break;
+        }
     }
     let counts = states.iter().map(|s| s.counts).fold(global, |a, b| a + b);
     let selected = match best {
@@ -266,7 +289,7 @@ pub(crate) fn fit_loop<M: SampleModel, S: SpikeSteps>(
             *theta = th;
             e
         }
-        None => tp.epochs - 1,
+        None => history.len() - 1,
     };
     Ok((history, selected, counts))
 }

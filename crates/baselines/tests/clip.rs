@@ -85,6 +85,7 @@ fn srnn_clip_aligns_the_modalities_on_seen_classes() {
             batch_size: 16,
             optimizer: OptimizerParams::adam(1e-2),
             chunk_size: 8,
+            patience: None,
         },
         ..SrnnClipParams::paper()
     };

@@ -42,6 +42,7 @@ fn training(batch: usize) -> TrainingParams {
         batch_size: batch,
         optimizer: OptimizerParams::adam(1e-2),
         chunk_size: 4,
+        patience: None,
     }
 }
 

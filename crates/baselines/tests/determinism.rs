@@ -33,6 +33,7 @@ fn training() -> TrainingParams {
         batch_size: 37,
         optimizer: OptimizerParams::adam(1e-2),
         chunk_size: 8,
+        patience: None,
     }
 }
 
@@ -130,6 +131,7 @@ fn clip_weights_are_identical_with_one_and_two_threads() {
             batch_size: 16,
             optimizer: OptimizerParams::adam(1e-2),
             chunk_size: 5,
+            patience: None,
         },
         ..SrnnClipParams::paper()
     };

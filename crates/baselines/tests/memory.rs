@@ -35,6 +35,7 @@ fn training() -> TrainingParams {
         batch_size: 32,
         optimizer: OptimizerParams::adam(1e-2),
         chunk_size: 8,
+        patience: None,
     }
 }
 

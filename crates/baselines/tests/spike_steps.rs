@@ -60,6 +60,7 @@ fn srnn(head: SrnnHead, task: &DelayedRecallParams) -> SrnnClassifierParams {
             batch_size: 16,
             optimizer: OptimizerParams::adam(1e-2),
             chunk_size: 8,
+            patience: None,
         },
         bin_steps: task.steps(),
         time_window: None,

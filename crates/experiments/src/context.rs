@@ -108,6 +108,47 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Data source overrides.
     pub data: DataOverrides,
+    /// Which trained baselines run, overriding the presets (`None`: the
+    /// presets' choice; empty: none). Names as in [`BASELINE_NAMES`]; Fig. 2
+    /// and 3 train the classifiers named, Fig. 4 trains SRNN-CLIP when
+    /// `srnn-clip` is named.
+    pub baselines: Option<Vec<String>>,
+}
+
+/// The trained baselines a run can select: the classifiers of Figs. 2 and 3
+/// and the contrastive baseline of Fig. 4.
+pub const BASELINE_NAMES: [&str; 4] = ["srnn-ann", "srnn-snn", "rnn-ann", "srnn-clip"];
+
+/// Writes the baseline selection `names` into a preset table: the
+/// `[baselines] models` of Figs. 2 and 3, `[srnn_clip] enabled` of Fig. 4.
+/// An unknown name is an error naming it and the known ones.
+pub fn apply_baseline_selection(
+    figure: Figure,
+    names: &[String],
+    table: &mut toml::Table,
+) -> Result<()> {
+    if let Some(bad) = names.iter().find(|n| !BASELINE_NAMES.contains(&n.as_str())) {
+        bail!(
+            "unknown baseline `{bad}` (--baselines takes a comma-separated list of {})",
+            BASELINE_NAMES.join(", ")
+        );
+    }
+    match figure {
+        Figure::Fig2 | Figure::Fig3 => {
+            let models = names
+                .iter()
+                .filter(|n| n.as_str() != "srnn-clip")
+                .map(|n| Value::String(n.clone()))
+                .collect();
+            preset::set_path(table, "baselines.models", Value::Array(models))
+        }
+        Figure::Fig4 => preset::set_path(
+            table,
+            "srnn_clip.enabled",
+            Value::Boolean(names.iter().any(|n| n == "srnn-clip")),
+        ),
+        Figure::Fig1 => Ok(()),
+    }
 }
 
 impl RunOptions {
@@ -177,6 +218,9 @@ impl Ctx<'_> {
             let seed = i64::try_from(seed)
                 .map_err(|_| err!("seed {seed} must be below 2^63 (TOML integers are signed)"))?;
             preset::set_path(&mut table, "seed", Value::Integer(seed))?;
+        }
+        if let Some(names) = &self.options.baselines {
+            apply_baseline_selection(self.figure, names, &mut table)?;
         }
         if let Some(data) = data_path {
             apply_data_overrides(&self.options.data, &mut table, data)?;

@@ -402,12 +402,29 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<Fig4Panels>> {
 /// Loads the preset and checks it: data, binnings, reservoirs, digit
 /// labels and the protocol.
 fn load_preset(ctx: &mut Ctx<'_>) -> Result<Fig4Preset> {
-    let (preset, _) = ctx.preset::<Fig4Preset>(Some("data"))?;
-    preset.data.validate()?;
-    preset.image.binning.validate()?;
-    preset.audio.binning.validate()?;
-    preset.image.reservoir.validate()?;
-    preset.audio.reservoir.validate()?;
+    let (preset, path) = ctx.preset::<Fig4Preset>(Some("data"))?;
+    let at = |table: &str| format!("preset {}: [{table}]", path.display());
+    preset.data.validate().with_context(|| at("data"))?;
+    preset
+        .image
+        .binning
+        .validate()
+        .with_context(|| at("image.binning"))?;
+    preset
+        .audio
+        .binning
+        .validate()
+        .with_context(|| at("audio.binning"))?;
+    preset
+        .image
+        .reservoir
+        .validate()
+        .with_context(|| at("image.reservoir"))?;
+    preset
+        .audio
+        .reservoir
+        .validate()
+        .with_context(|| at("audio.reservoir"))?;
     ensure!(
         preset.data.audio_labels == AudioLabels::Digits,
         "Fig. 4 pairs spoken and written digits by value: set data.audio_labels = \"digits\""
@@ -913,6 +930,8 @@ fn summarise(source: &str, d: &ZeroShotData, p: &Protocol, o: &Outcome) -> Summa
     if let Some(c) = &o.srnn_clip {
         measured.push(("srnn_clip", &c.report));
         s.int("srnn_clip_epochs", c.epochs as u64);
+        s.int("srnn_clip_max_epochs", c.max_epochs as u64);
+        s.text("srnn_clip_stopping", c.stopping.name());
         s.int("srnn_clip_selected_epoch", c.selected_epoch as u64);
         s.num("srnn_clip_training_macs_total", c.training_macs as f64);
     }
@@ -1193,11 +1212,13 @@ fn baseline_rows(o: &Outcome, rows: &mut Vec<Row>) {
                 format!("{} / {}", pct(cs_), pct(cu_)),
                 &paper_clip,
                 &format!(
-                    "{:+.2} / {:+.2} points; {} epochs (epoch {} selected on validation); LSM software minus SRNN-CLIP on unseen digits: {:+.2} points here, {:+.2} in the paper",
+                    "{:+.2} / {:+.2} points; {} of at most {} epochs ({}; epoch {} selected on validation); LSM software minus SRNN-CLIP on unseen digits: {:+.2} points here, {:+.2} in the paper",
                     cs_ - PAPER_SRNN_CLIP.0,
                     cu_ - PAPER_SRNN_CLIP.1,
                     c.epochs,
-                    c.selected_epoch,
+                    c.max_epochs,
+                    c.stopping.name(),
+                    c.selected_epoch + 1,
                     sw_u - cu_,
                     PAPER_LSM_SOFTWARE.1 - PAPER_SRNN_CLIP.1
                 ),

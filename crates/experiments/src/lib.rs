@@ -70,11 +70,12 @@ pub mod zero_shot_checks;
 use std::path::PathBuf;
 
 pub use context::{
-    Ctx, DataKind, DataOverrides, Figure, FigureOutput, RunOptions, apply_data_overrides,
+    BASELINE_NAMES, Ctx, DataKind, DataOverrides, Figure, FigureOutput, RunOptions,
+    apply_baseline_selection, apply_data_overrides,
 };
 pub use error::{Context, Error, Result};
 pub use report::{Report, Row, Summary};
-pub use run::{Panels, run_figure};
+pub use run::{Panels, QUICK_LABEL, label_scale, run_figure};
 
 /// The root of this checkout (the parent of `crates/`), where the committed
 /// presets (`data/presets/`), sweeps (`data/sweeps/`) and technology tables

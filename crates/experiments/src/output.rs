@@ -51,6 +51,94 @@ impl ResultsDir {
     }
 }
 
+/// A results folder written in a hidden staging folder beside its final
+/// place and renamed into place by [`StagedDir::commit`], so a run that
+/// fails leaves the previous results untouched and no half-written folder
+/// where the results go (the staging folder stays for inspection).
+#[derive(Debug)]
+pub struct StagedDir {
+    dir: ResultsDir,
+    target: PathBuf,
+}
+
+impl StagedDir {
+    /// Starts `target` afresh in `<parent>/.<name>.partial` (a stale
+    /// staging folder of an earlier failed run is removed first).
+    pub fn create(target: impl Into<PathBuf>) -> Result<Self> {
+        let target = target.into();
+        let staging = sibling(&target, "partial")?;
+        if staging.exists() {
+            fs::remove_dir_all(&staging).with_context(|| {
+                format!(
+                    "cannot remove the stale staging folder {}",
+                    staging.display()
+                )
+            })?;
+        }
+        Ok(Self {
+            dir: ResultsDir::create(staging)?,
+            target,
+        })
+    }
+
+    /// The staging folder to write into.
+    pub fn dir(&self) -> &ResultsDir {
+        &self.dir
+    }
+
+    /// Where the results go on success.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Moves the staging folder to the target (replacing an earlier result
+    /// there: it is moved aside first and removed only once the new one is
+    /// in place) and returns the target.
+    pub fn commit(self) -> Result<PathBuf> {
+        let old = sibling(&self.target, "old")?;
+        if old.exists() {
+            fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+        }
+        let had = self.target.exists();
+        if had {
+            fs::rename(&self.target, &old).with_context(|| {
+                format!(
+                    "cannot move {} aside to {}",
+                    self.target.display(),
+                    old.display()
+                )
+            })?;
+        }
+        if let Err(e) = fs::rename(self.dir.root(), &self.target) {
+            if had {
+                // Put the earlier results back; the new ones stay staged.
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot move {} into place at {}",
+                    self.dir.root().display(),
+                    self.target.display()
+                )
+            });
+        }
+        if had {
+            fs::remove_dir_all(&old)
+                .with_context(|| format!("cannot remove the earlier results {}", old.display()))?;
+        }
+        Ok(self.target)
+    }
+}
+
+/// `<parent>/.<name>.<tag>` beside `target`.
+fn sibling(target: &Path, tag: &str) -> Result<PathBuf> {
+    let name = target
+        .file_name()
+        .with_context(|| format!("results folder {} has no name", target.display()))?;
+    let parent = target.parent().unwrap_or(Path::new(""));
+    Ok(parent.join(format!(".{}.{tag}", name.to_string_lossy())))
+}
+
 /// A CSV cell, quoted when it holds a comma, a quote or a newline.
 pub fn csv_cell(c: &str) -> String {
     if c.contains([',', '"', '\n']) {
@@ -212,6 +300,36 @@ mod tests {
             .collect();
         assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
         assert_eq!(names.len(), 2);
+    }
+
+    #[test]
+    fn staged_results_replace_the_old_folder_only_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("fig2");
+        ResultsDir::create(&target)
+            .unwrap()
+            .write("old.txt", b"1")
+            .unwrap();
+        // A failed run: staged, never committed. The old results stay.
+        let failed = StagedDir::create(&target).unwrap();
+        failed.dir().write("half.txt", b"x").unwrap();
+        drop(failed);
+        assert!(target.join("old.txt").exists() && !target.join("half.txt").exists());
+        // The next run clears the stale staging folder and replaces the old.
+        let ok = StagedDir::create(&target).unwrap();
+        assert!(!ok.dir().path("half.txt").exists());
+        ok.dir().write("new.txt", b"2").unwrap();
+        assert_eq!(ok.commit().unwrap(), target);
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["fig2".to_owned()],
+            "no staging or old folder left"
+        );
+        assert!(target.join("new.txt").exists() && !target.join("old.txt").exists());
     }
 
     #[test]

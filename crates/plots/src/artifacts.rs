@@ -151,6 +151,34 @@ pub struct Artifacts {
     pub panels: Vec<Panel>,
     /// Data files.
     pub tables: Vec<Table>,
+    /// A label drawn in the lower-left corner of every panel (e.g. "quick
+    /// scale: not comparable with the paper"), or `None`.
+    pub stamp: Option<String>,
+}
+
+/// A figure with a one-line label in its lower-left corner, drawn over the
+/// figure's margin (below the x-axis label band).
+#[derive(Clone, Debug)]
+pub struct Stamped<'a, F> {
+    /// The figure.
+    pub figure: &'a F,
+    /// The label.
+    pub label: &'a str,
+}
+
+impl<F: Figure> Figure for Stamped<'_, F> {
+    fn size(&self) -> (u32, u32) {
+        self.figure.size()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        self.figure.draw(area)?;
+        let (_, h) = self.figure.size();
+        let style = ("sans-serif", 13).into_font().color(&RGBColor(178, 34, 34));
+        area.draw(&Text::new(self.label.to_owned(), (6, h as i32 - 16), style))
+            .map_err(plot_err)?;
+        Ok(())
+    }
 }
 
 /// CSV text: a header and rows of already formatted cells.
@@ -206,7 +234,20 @@ impl Artifacts {
     pub fn save_figures(&self, dir: &Path) -> Result<()> {
         self.panels
             .par_iter()
-            .map(|p| crate::save_png_and_svg(&p.figure, &dir.join(&p.stem)).map(|_| ()))
+            .map(|p| {
+                let stem = dir.join(&p.stem);
+                match &self.stamp {
+                    Some(label) => {
+                        let f = Stamped {
+                            figure: &p.figure,
+                            label,
+                        };
+                        crate::save_png_and_svg(&f, &stem)
+                    }
+                    None => crate::save_png_and_svg(&p.figure, &stem),
+                }
+                .map(|_| ())
+            })
             .collect::<Result<Vec<()>>>()?;
         Ok(())
     }

@@ -231,8 +231,33 @@ impl BarChart {
     }
 
     /// The plotted y range: `y_range`, or one that holds every segment, its
-    /// error bar and (with `value_labels`) room for the labels.
+    /// error bar, (with `value_labels`) room for the labels and, with the
+    /// legend in an upper corner, room above the data for the legend box.
     fn plotted_y(&self, segments: &[Segment]) -> (f64, f64) {
+        let (lo, hi) = self.data_y(segments);
+        if self.y_range.is_some() {
+            return (lo, hi);
+        }
+        let entries = self.series.iter().filter(|s| !s.label.is_empty()).count();
+        let upper = matches!(
+            self.legend,
+            LegendPosition::UpperLeft | LegendPosition::UpperRight
+        );
+        if !upper || entries == 0 {
+            return (lo, hi);
+        }
+        // The legend box: 20 px per entry and 16 px of padding, over a
+        // plotting area about 130 px shorter than the figure (title, tick
+        // and category labels, axis label). The top is raised until the
+        // data's top lies below the box: (top - hi) / (top - lo) >= share.
+        let box_px = 16.0 + 20.0 * entries as f64;
+        let plot_px = (f64::from(self.size.1) - 130.0).max(box_px * 2.0);
+        let share = box_px / plot_px;
+        (lo, (hi - share * lo) / (1.0 - share))
+    }
+
+    /// The y range that holds the data (and the labels), or `y_range`.
+    fn data_y(&self, segments: &[Segment]) -> (f64, f64) {
         match self.y_range {
             Some((a, b)) => (self.to_axis(a), self.to_axis(b)),
             None if self.log_y => {
@@ -495,5 +520,88 @@ impl Figure for BarChart {
             draw_legend(&mut chart, self.legend)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod legend_tests {
+    use super::*;
+
+    /// Pixels that belong to data marks: saturated colours (bars) or dark
+    /// ones (value labels), in an RGB buffer.
+    fn marks(rgb: &[u8]) -> Vec<bool> {
+        rgb.chunks(3)
+            .map(|p| {
+                let (hi, lo) = (*p.iter().max().unwrap(), *p.iter().min().unwrap());
+                hi - lo > 60 || hi < 100
+            })
+            .collect()
+    }
+
+    /// True when the legend of `chart` covers a data mark: the chart is
+    /// drawn with its legend and again over the same y range without one;
+    /// the pixels that differ are the legend box, and none of them may be
+    /// a mark of the legend-free drawing.
+    fn legend_covers_data(chart: &BarChart) -> bool {
+        let (slot_of, _) = chart.slots();
+        let range = chart.plotted_y(&chart.segments(&slot_of));
+        let with = crate::render_rgb(&BarChart {
+            y_range: Some(range),
+            ..chart.clone()
+        })
+        .unwrap();
+        let without = crate::render_rgb(&BarChart {
+            y_range: Some(range),
+            legend: LegendPosition::Hidden,
+            ..chart.clone()
+        })
+        .unwrap();
+        let data = marks(&without);
+        let differs = with.chunks(3).zip(without.chunks(3)).map(|(a, b)| a != b);
+        let covered = differs.zip(&data).filter(|(d, m)| *d && **m).count();
+        let legend_px = with
+            .chunks(3)
+            .zip(without.chunks(3))
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(legend_px > 500, "the legend was drawn ({legend_px} px)");
+        covered > 0
+    }
+
+    fn accuracy_like(legend: LegendPosition, y_range: Option<(f64, f64)>) -> BarChart {
+        let bars = |label: &str, values: Vec<f64>| BarSeries {
+            label: label.into(),
+            values,
+            ..BarSeries::default()
+        };
+        BarChart {
+            title: "test accuracy".into(),
+            categories: ["a", "b", "c", "d", "e"].map(String::from).to_vec(),
+            series: vec![
+                bars("this run", vec![73.5, 69.0, 11.0, 10.0, 56.0]),
+                bars("paper", vec![89.1, 89.7, 97.0, 93.9, 96.2]),
+            ],
+            value_labels: true,
+            y_range,
+            legend,
+            size: (900, 520),
+            ..BarChart::default()
+        }
+    }
+
+    #[test]
+    fn an_upper_legend_gets_room_above_the_bars_and_a_misplaced_one_is_caught() {
+        for legend in [LegendPosition::UpperRight, LegendPosition::UpperLeft] {
+            assert!(
+                !legend_covers_data(&accuracy_like(legend, None)),
+                "{legend:?}"
+            );
+        }
+        // The old layout of the accuracy panel: a fixed 0-105 % axis with the
+        // legend in the lower right, over the last bar.
+        assert!(legend_covers_data(&accuracy_like(
+            LegendPosition::LowerRight,
+            Some((0.0, 105.0))
+        )));
     }
 }

@@ -83,7 +83,7 @@ pub mod panels;
 mod scatter;
 mod sweep;
 
-pub use artifacts::{AnyFigure, Artifacts, Panel, PanelGrid, Table, csv_text};
+pub use artifacts::{AnyFigure, Artifacts, Panel, PanelGrid, Stamped, Table, csv_text};
 pub use bars::{BarChart, BarSeries};
 use error::invalid;
 pub use error::{Error, Result};

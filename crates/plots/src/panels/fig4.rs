@@ -119,7 +119,8 @@ fn retrieval_panels(p: &Fig4Panels, art: &mut Artifacts) {
             .collect(),
             log_y: false,
             value_labels: true,
-            y_range: Some((0.0, 110.0)),
+            // From 0 to the data, with room above for the legend.
+            y_range: None,
             legend: LegendPosition::UpperLeft,
             size: (1000, 560),
         });
@@ -145,7 +146,8 @@ fn retrieval_panels(p: &Fig4Panels, art: &mut Artifacts) {
             .collect(),
             log_y: false,
             value_labels: true,
-            y_range: Some((0.0, 110.0)),
+            // From 0 to the data, with room above for the legend.
+            y_range: None,
             legend: LegendPosition::UpperLeft,
             size: (900, 520),
         },

@@ -388,8 +388,10 @@ fn accuracy_panel(p: &SupervisedPanels, art: &mut Artifacts) {
             series: vec![plain_bars("this run", ours), plain_bars("paper", paper)],
             log_y: false,
             value_labels: true,
-            y_range: Some((0.0, 105.0)),
-            legend: LegendPosition::LowerRight,
+            // From 0 to the data, with room above for the legend (which
+            // would otherwise cover a bar).
+            y_range: None,
+            legend: LegendPosition::UpperRight,
             size: (900, 520),
         },
     );
