@@ -1,10 +1,9 @@
 //! Fig. 2 of the paper: N-MNIST classification with the LSM on ideal
 //! weights (software) and on the simulated chip (hardware).
 
-use crate::error::{Context, Result};
+use crate::error::Result;
 use costmodel::paper::Task as CostTask;
 use events::VisionBinning;
-use param_guard::ParamGuard;
 use seeds::Seeds;
 
 use crate::baselines::BaselineSettings;
@@ -31,17 +30,7 @@ fn digit_name(k: usize) -> String {
 /// Runs Fig. 2.
 pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<supervised::SupervisedPanels>> {
     let (preset, path) = ctx.preset::<SupervisedPreset<VisionBinning>>(Some("data"))?;
-    let at = |table: &str| format!("preset {}: [{table}]", path.display());
-    preset.data.validate().with_context(|| at("data"))?;
-    preset.binning.validate().with_context(|| at("binning"))?;
-    preset
-        .reservoir
-        .validate()
-        .with_context(|| at("reservoir"))?;
-    preset
-        .baselines
-        .validate()
-        .with_context(|| at("baselines"))?;
+    preset.validate(&path)?;
     let seeds = Seeds::new(preset.seed);
     let data = ctx
         .stages

@@ -1,10 +1,9 @@
 //! Fig. 3 of the paper: N-TIDIGITS classification with the LSM on ideal
 //! weights (software) and on the simulated chip (hardware).
 
-use crate::error::{Context, Result, ensure};
+use crate::error::{Result, ensure};
 use costmodel::paper::Task as CostTask;
 use events::{AudioBinning, AudioLabels};
-use param_guard::ParamGuard;
 use seeds::Seeds;
 
 use crate::baselines::BaselineSettings;
@@ -36,17 +35,7 @@ fn word_name(k: usize) -> String {
 /// Runs Fig. 3.
 pub fn run(ctx: &mut Ctx<'_>) -> Result<FigureOutput<supervised::SupervisedPanels>> {
     let (preset, path) = ctx.preset::<SupervisedPreset<AudioBinning>>(Some("data"))?;
-    let at = |table: &str| format!("preset {}: [{table}]", path.display());
-    preset.data.validate().with_context(|| at("data"))?;
-    preset.binning.validate().with_context(|| at("binning"))?;
-    preset
-        .reservoir
-        .validate()
-        .with_context(|| at("reservoir"))?;
-    preset
-        .baselines
-        .validate()
-        .with_context(|| at("baselines"))?;
+    preset.validate(&path)?;
     ensure!(
         preset.data.audio_labels == AudioLabels::Tonic,
         "Fig. 3 uses tonic's 11-class labels (oh = 0, 1-9, zero = 10): set data.audio_labels = \"tonic\""

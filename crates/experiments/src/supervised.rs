@@ -23,6 +23,7 @@ use lsm::{
     analysis::FiringStats, device_weights,
 };
 use nalgebra::DMatrix;
+use param_guard::ParamGuard;
 use readout::{ClassificationReport, Classifier, ClassifierParams, Scaler, ScalingParams};
 use seeds::Seeds;
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,18 @@ pub struct SupervisedPreset<B> {
     /// Panel settings.
     #[serde(default)]
     pub panels: PanelSettings,
+}
+
+impl<B: ParamGuard<Error = events::Error>> SupervisedPreset<B> {
+    /// Checks the data, binning, reservoir and baselines tables; an error
+    /// names the preset file `path`, the table and the key.
+    pub fn validate(&self, path: &Path) -> Result<()> {
+        let at = |table: &str| format!("preset {}: [{table}]", path.display());
+        self.data.validate().with_context(|| at("data"))?;
+        self.binning.validate().with_context(|| at("binning"))?;
+        self.reservoir.validate().with_context(|| at("reservoir"))?;
+        self.baselines.validate().with_context(|| at("baselines"))
+    }
 }
 
 /// Which epoch of the paper's Adam readout the headline test accuracy
