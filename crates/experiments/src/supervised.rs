@@ -197,6 +197,8 @@ pub struct SupervisedPanels {
     pub frames: usize,
     /// The example's trace on the software reservoir.
     pub trace: Trace,
+    /// The reservoir neurons' firing threshold, in the trace's units.
+    pub v_th: f64,
     /// t-SNE of the software test features (rows = samples).
     pub embedding: DMatrix<f64>,
     /// Labels of the embedded samples.
@@ -738,6 +740,7 @@ where
         example_label: prepared.test_y[EXAMPLE],
         frames: preset.panels.frames,
         trace,
+        v_th: preset.reservoir.neuron.v_th,
         embedding,
         embedding_labels: prepared.test_y[..n_tsne].to_vec(),
         confusion_software: sw.test,

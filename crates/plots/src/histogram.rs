@@ -359,8 +359,12 @@ impl Histogram {
         let Ranges { lo, hi, y0, y1 } = r;
         let mut drawn = Drawn::default();
         let colours = self.sets.len() + self.curves.len();
+        let n = self.curves.len();
         for (j, c) in self.curves.iter().enumerate() {
             let colour = series_colour(self.sets.len() + j, colours);
+            // Earlier curves are drawn wider, so a curve that a later one
+            // lies on (a fit on its published value) still shows beside it.
+            let width = 2 + 2 * (n - 1 - j).min(2) as u32;
             let pts: Vec<(f64, f64)> = c
                 .points
                 .iter()
@@ -371,12 +375,12 @@ impl Histogram {
                 .collect();
             drawn.any |= pts.len() > 1;
             let anno = chart
-                .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+                .draw_series(LineSeries::new(pts, colour.stroke_width(width)))
                 .map_err(plot_err)?;
             if !c.label.is_empty() {
                 drawn.labelled = true;
                 anno.label(&c.label).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(width))
                 });
             }
         }

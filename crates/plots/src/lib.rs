@@ -279,6 +279,16 @@ pub fn render_rgb(figure: &impl Figure) -> Result<Vec<u8>> {
     Ok(buffer)
 }
 
+/// A tick label on an axis of whole numbers (channels, steps): the number
+/// without decimals, or nothing where the axis would put a fraction.
+pub fn integer_tick(v: &f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 fn title_font(size: u32) -> TextStyle<'static> {
     ("sans-serif", size).into_font().color(&BLACK)
 }
@@ -648,9 +658,20 @@ impl Figure for RasterPlot {
             .y_label_area_size(55)
             .build_cartesian_2d(x0..x1, 0.0..f64::from(self.channels.max(1)))
             .map_err(plot_err)?;
+        // Steps (whole times) get whole tick labels; times in ms keep theirs.
+        let whole_times = self.points.iter().all(|p| p.0.fract() == 0.0);
+        let x_tick = |v: &f64| {
+            if whole_times {
+                integer_tick(v)
+            } else {
+                format_tick(*v)
+            }
+        };
         chart
             .configure_mesh()
             .disable_mesh()
+            .y_label_formatter(&integer_tick)
+            .x_label_formatter(&x_tick)
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .label_style(("sans-serif", 13))
@@ -765,6 +786,15 @@ impl Figure for LinePlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_axes_label_only_whole_numbers() {
+        let labels: Vec<String> = [0.0, 2.5, 5.0, 7.5, 10.0, 255.0]
+            .iter()
+            .map(integer_tick)
+            .collect();
+        assert_eq!(labels, ["0", "", "5", "", "10", "255"]);
+    }
 
     /// Pixels that differ from white.
     fn inked(rgb: &[u8]) -> usize {

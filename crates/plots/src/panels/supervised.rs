@@ -156,7 +156,7 @@ fn reservoir_panels(p: &SupervisedPanels, art: &mut Artifacts) {
 
 /// Membrane potentials of the traced neurons, with their CSV.
 fn membrane_panel(p: &SupervisedPanels, art: &mut Artifacts) {
-    let series: Vec<Series> = p
+    let mut series: Vec<Series> = p
         .trace
         .neurons
         .iter()
@@ -175,9 +175,18 @@ fn membrane_panel(p: &SupervisedPanels, art: &mut Artifacts) {
                 .map(move |(t, v)| vec![t.to_string(), s.label.clone(), format!("{v}")])
         }),
     );
+    // The threshold as a line over the traced steps (a neuron fires and
+    // resets when its potential would cross it).
+    let steps = p.trace.potentials.iter().map(Vec::len).max().unwrap_or(0);
+    if steps > 0 {
+        series.push(Series {
+            label: format!("threshold v_th = {}", p.v_th),
+            points: vec![(0.0, p.v_th), ((steps - 1) as f64, p.v_th)],
+        });
+    }
     art.figure(
         "membrane",
-        "Membrane potentials of a few reservoir neurons for the same sample (after reset)",
+        "Membrane potentials of a few reservoir neurons for the same sample (after reset), with the firing threshold",
         LinePlot {
             title: "Membrane potential".into(),
             x_label: "time step".into(),
