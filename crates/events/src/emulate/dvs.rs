@@ -533,39 +533,61 @@ impl DvsEmulator {
                 );
                 lp[c] = target;
             }
-            // Active pixels with their grid position (y * side + x).
-            let active_list: Vec<(u32, u32)> = (0..n)
-                .filter(|&c| active[c])
-                .map(|c| (c as u32, ((c / w) * scene.side + c % w) as u32))
-                .collect();
+            // Active pixels as runs along sensor rows: a run's pixels read
+            // consecutive grid points, so each step walks contiguous slices.
+            let runs = active_runs(&active, w, scene.side);
+            let mut scratch = RunScratch::new(w);
             for j in 1..grid.t_us.len() {
                 let (ta, tb) = (grid.t_us[j - 1], grid.t_us[j]);
                 let alpha = grid.alpha[j];
                 let sampler = scene.sampler(grid.offset[j]);
                 let leak_step = (leak_per_us * (tb - ta)) as f32;
-                for &(c, g) in &active_list {
-                    let c = c as usize;
-                    let target = self.lin_log.at(sampler.at_grid(g as usize));
-                    let old = lp[c];
-                    let new = old + alpha * (target - old);
-                    lp[c] = new;
-                    let (on, off) = (self.theta_on[c], self.theta_off[c]);
-                    let leak = on * leak_step;
-                    let d_end = new - (level[c] - leak);
-                    if d_end < on && d_end > -off {
-                        // No crossing (the common case).
-                        level[c] -= leak;
+                for run in &runs {
+                    let (c0, n) = (run.pixel, run.len);
+                    let (row0, row1) = sampler.rows(run.grid, n);
+                    let lp = &mut lp[c0..c0 + n];
+                    let level = &mut level[c0..c0 + n];
+                    let on = &self.theta_on[c0..c0 + n];
+                    let off = &self.theta_off[c0..c0 + n];
+                    let RunScratch { value, old } = &mut scratch;
+                    let (value, old) = (&mut value[..n], &mut old[..n]);
+                    // Luminance, then L(I), each a pass over the run.
+                    sampler.blend_run(row0, row1, value);
+                    for v in value.iter_mut() {
+                        *v = self.lin_log.at(*v);
+                    }
+                    // Low-pass and the no-crossing test; crossings are rare
+                    // and handled after, in pixel order.
+                    let mut crossed = false;
+                    for k in 0..n {
+                        let o = lp[k];
+                        let new = o + alpha * (value[k] - o);
+                        old[k] = o;
+                        lp[k] = new;
+                        let leak = on[k] * leak_step;
+                        let d_end = new - (level[k] - leak);
+                        let quiet = d_end < on[k] && d_end > -off[k];
+                        level[k] = if quiet { level[k] - leak } else { level[k] };
+                        value[k] = if quiet { 0.0 } else { 1.0 };
+                        crossed |= !quiet;
+                    }
+                    if !crossed {
                         continue;
                     }
-                    pixel.advance(
-                        c,
-                        &mut level[c],
-                        &mut last[c],
-                        (old, new),
-                        (ta, tb),
-                        leak,
-                        (on, off),
-                    );
+                    for k in 0..n {
+                        if value[k] == 0.0 {
+                            continue;
+                        }
+                        pixel.advance(
+                            c0 + k,
+                            &mut level[k],
+                            &mut last[c0 + k],
+                            (old[k], lp[k]),
+                            (ta, tb),
+                            on[k] * leak_step,
+                            (on[k], off[k]),
+                        );
+                    }
                 }
             }
         }
@@ -695,6 +717,30 @@ struct Sampler<'a> {
 }
 
 impl Sampler<'_> {
+    /// The two grid rows a run of `n` sensor pixels starting at grid point
+    /// `g` reads (each `n + 1` long: bilinear weights span two columns).
+    #[inline]
+    fn rows(&self, g: usize, n: usize) -> (&[f32], &[f32]) {
+        // In range by construction of the margin (see Scene::new).
+        let i = (g as isize + self.by * self.side as isize + self.bx) as usize;
+        let j = i + self.side;
+        (&self.grid[i..i + n + 1], &self.grid[j..j + n + 1])
+    }
+
+    /// Luminance of each pixel of a run read by [`Sampler::rows`] into
+    /// `out`: the same sums, in the same order, as [`Sampler::at_grid`]
+    /// (one pass over contiguous slices, which the compiler vectorises).
+    #[inline]
+    fn blend_run(&self, row0: &[f32], row1: &[f32], out: &mut [f32]) {
+        let n = out.len();
+        let (a0, a1) = (&row0[..n], &row0[1..=n]);
+        let (b0, b1) = (&row1[..n], &row1[1..=n]);
+        let [w0, w1, w2, w3] = self.w;
+        for k in 0..n {
+            out[k] = self.black + w0 * a0[k] + w1 * a1[k] + w2 * b0[k] + w3 * b1[k];
+        }
+    }
+
     /// Luminance seen by sensor pixel `(x, y)`.
     #[inline]
     fn at(&self, x: usize, y: usize) -> f32 {
@@ -871,6 +917,59 @@ impl Scene {
         }
         active
     }
+}
+
+/// Per-run working buffers of [`DvsEmulator::emulate`], one sensor row
+/// long.
+struct RunScratch {
+    /// Luminance, then `L(I)`, then the crossing flags.
+    value: Vec<f32>,
+    /// Filtered log intensity before the step.
+    old: Vec<f32>,
+}
+
+impl RunScratch {
+    fn new(w: usize) -> Self {
+        Self {
+            value: vec![0.0; w],
+            old: vec![0.0; w],
+        }
+    }
+}
+
+/// A run of consecutive active pixels along one sensor row.
+struct Run {
+    /// First pixel, `y * width + x`.
+    pixel: usize,
+    /// Its grid position, `y * side + x`.
+    grid: usize,
+    /// Number of pixels.
+    len: usize,
+}
+
+/// The active pixels of `active` (row-major, `w` wide) as runs, in pixel
+/// order.
+fn active_runs(active: &[bool], w: usize, side: usize) -> Vec<Run> {
+    let mut runs = Vec::new();
+    for (y, row) in active.chunks(w).enumerate() {
+        let mut x = 0;
+        while x < w {
+            if !row[x] {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < w && row[x] {
+                x += 1;
+            }
+            runs.push(Run {
+                pixel: y * w + start,
+                grid: y * side + start,
+                len: x - start,
+            });
+        }
+    }
+    runs
 }
 
 /// The sampling grid of every saccade.
