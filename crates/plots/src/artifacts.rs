@@ -151,13 +151,13 @@ pub struct Artifacts {
     pub panels: Vec<Panel>,
     /// Data files.
     pub tables: Vec<Table>,
-    /// A label drawn in the lower-left corner of every panel (e.g. "quick
-    /// scale: not comparable with the paper"), or `None`.
+    /// A label drawn in a strip below every panel (e.g. "quick scale: not
+    /// comparable with the paper"), or `None`.
     pub stamp: Option<String>,
 }
 
-/// A figure with a one-line label in its lower-left corner, drawn over the
-/// figure's margin (below the x-axis label band).
+/// A figure with a one-line label in a strip of [`STAMP_STRIP_PX`] pixels
+/// added below it.
 #[derive(Clone, Debug)]
 pub struct Stamped<'a, F> {
     /// The figure.
@@ -166,16 +166,25 @@ pub struct Stamped<'a, F> {
     pub label: &'a str,
 }
 
+/// Height of the strip [`Stamped`] adds below a figure for its label.
+pub const STAMP_STRIP_PX: u32 = 20;
+
 impl<F: Figure> Figure for Stamped<'_, F> {
     fn size(&self) -> (u32, u32) {
-        self.figure.size()
+        let (w, h) = self.figure.size();
+        (w, h + STAMP_STRIP_PX)
     }
 
+    /// The figure, then the label in a strip of its own below it, so the
+    /// label never covers an axis label or data.
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
-        self.figure.draw(area)?;
         let (_, h) = self.figure.size();
+        let (figure, strip) = area.split_vertically(h);
+        self.figure.draw(&figure)?;
+        strip.fill(&WHITE).map_err(plot_err)?;
         let style = ("sans-serif", 13).into_font().color(&RGBColor(178, 34, 34));
-        area.draw(&Text::new(self.label.to_owned(), (6, h as i32 - 16), style))
+        strip
+            .draw(&Text::new(self.label.to_owned(), (6, 3), style))
             .map_err(plot_err)?;
         Ok(())
     }

@@ -443,11 +443,18 @@ fn energy_panel(p: &SupervisedPanels, art: &mut Artifacts) {
             stack: Some(0),
         })
         .collect();
+    let c = &p.costs;
+    let ratios = format!(
+        "digital / hybrid: counted events {:.2}x; dense, the paper's convention, {:.2}x (paper {:.2}x)",
+        c.counted.0 / c.counted.1,
+        c.dense.0 / c.dense.1,
+        c.paper.2
+    );
     art.figure("energy",
-        "Inference energy per sample from this run's counted events, per layer: all-digital (event-driven) versus the hybrid system (crossbar read every step)",
+        &format!("Inference energy per sample from this run's counted events, per layer: all-digital (event-driven) versus the hybrid system (crossbar read every step). Ratios {ratios}: the dense estimate assumes every input row and neuron active every step"),
         BarChart {
-            title: format!("{}: inference energy per sample", p.task.dataset),
-            x_label: "system".into(),
+            title: format!("{}: inference energy per sample (counted events)", p.task.dataset),
+            x_label: format!("system ({ratios})"),
             y_label: "energy per sample (uJ)".into(),
             categories: vec!["digital".into(), "hybrid".into()],
             series: layer_series,
