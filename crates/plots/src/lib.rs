@@ -83,7 +83,9 @@ pub mod panels;
 mod scatter;
 mod sweep;
 
-pub use artifacts::{AnyFigure, Artifacts, Panel, PanelGrid, Stamped, Table, csv_text};
+pub use artifacts::{
+    AnyFigure, Artifacts, Panel, PanelGrid, STAMP_STRIP_PX, Stamped, Table, csv_text,
+};
 pub use bars::{BarChart, BarSeries};
 use error::invalid;
 pub use error::{Error, Result};
