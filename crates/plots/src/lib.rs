@@ -598,6 +598,98 @@ fn draw_colour_bar<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The top of a y axis over data spanning `lo..hi` that leaves room above
+/// the data for a legend of `entries` rows in an upper corner of a figure
+/// `height_px` tall. The legend box is 20 px per entry plus 16 px of
+/// padding, over a plotting area about 130 px shorter than the figure
+/// (title, tick labels, axis label); the top is raised until the data's top
+/// lies below the box: `(top - hi) / (top - lo) >= box / plot`.
+pub(crate) fn top_with_legend_room((lo, hi): (f64, f64), entries: usize, height_px: u32) -> f64 {
+    let box_px = 16.0 + 20.0 * entries as f64;
+    let plot_px = (f64::from(height_px) - 130.0).max(box_px * 2.0);
+    let share = box_px / plot_px;
+    (hi - share * lo) / (1.0 - share)
+}
+
+/// Pixels that belong to data marks: saturated colours (bars, lines,
+/// points) or dark ones (value labels), in an RGB buffer.
+fn mark_pixels(rgb: &[u8]) -> Vec<bool> {
+    rgb.chunks(3)
+        .map(|p| match (p.iter().max(), p.iter().min()) {
+            (Some(&hi), Some(&lo)) => hi - lo > 60 || hi < 100,
+            _ => false,
+        })
+        .collect()
+}
+
+/// The number of data-mark pixels of `without` (a chart drawn without its
+/// legend) that `with` (the same chart over the same ranges, with its
+/// legend) changes: the pixels that differ are the legend box. `None` when
+/// the two differ in too few pixels (500) for a legend to have been drawn.
+pub fn covered_marks(with: &[u8], without: &[u8]) -> Option<usize> {
+    let legend_px = with
+        .chunks(3)
+        .zip(without.chunks(3))
+        .filter(|(a, b)| a != b)
+        .count();
+    if legend_px <= 500 || with.len() != without.len() {
+        return None;
+    }
+    let data = mark_pixels(without);
+    let differs = with.chunks(3).zip(without.chunks(3)).map(|(a, b)| a != b);
+    Some(differs.zip(&data).filter(|(d, m)| *d && **m).count())
+}
+
+/// How many data-mark pixels the legend of `figure` covers: the figure is
+/// drawn with its legend and again, over the same ranges, without it (see
+/// [`covered_marks`]). `Ok(None)` for figures without a legend and for the
+/// kinds this check does not cover (heat maps, rasters and frames have no
+/// legend; scatter plots and panel grids are not checked).
+pub fn legend_covered_marks(figure: &AnyFigure) -> Result<Option<usize>> {
+    let pair = |with: Vec<u8>, without: Vec<u8>| Ok(covered_marks(&with, &without));
+    match figure {
+        AnyFigure::Bars(b) => {
+            let range = b.plotted_range();
+            let with = BarChart {
+                y_range: Some(range),
+                ..b.clone()
+            };
+            let without = BarChart {
+                legend: LegendPosition::Hidden,
+                ..with.clone()
+            };
+            pair(render_rgb(&with)?, render_rgb(&without)?)
+        }
+        AnyFigure::Line(l) => {
+            let (_, y) = l.ranges();
+            let with = LinePlot {
+                y_range: Some(y),
+                ..l.clone()
+            };
+            let mut without = with.clone();
+            for s in &mut without.series {
+                s.label.clear();
+            }
+            pair(render_rgb(&with)?, render_rgb(&without)?)
+        }
+        AnyFigure::Sweep(s) => {
+            let without = SweepPlot {
+                legend: LegendPosition::Hidden,
+                ..s.clone()
+            };
+            pair(render_rgb(s)?, render_rgb(&without)?)
+        }
+        AnyFigure::Hist(h) => {
+            let without = Histogram {
+                legend: LegendPosition::Hidden,
+                ..h.clone()
+            };
+            pair(render_rgb(h)?, render_rgb(&without)?)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// A spike raster: points `(time, channel)`, optionally in groups.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RasterPlot {
@@ -731,19 +823,16 @@ pub struct LinePlot {
     /// The lines.
     pub series: Vec<Series>,
     /// The y range (`None`: from 0, or the data's minimum if negative, to
-    /// the maximum plus 5 %).
+    /// the maximum plus 5 %, raised so the legend in the upper right covers
+    /// no line).
     pub y_range: Option<(f64, f64)>,
     /// Size of the figure in pixels.
     pub size: (u32, u32),
 }
 
-impl Figure for LinePlot {
-    fn size(&self) -> (u32, u32) {
-        self.size
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
-        check_range("y_range", self.y_range)?;
+impl LinePlot {
+    /// The plotted x and y ranges.
+    fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let (mut x0, mut x1, mut y0, mut y1) =
             (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, f64::NEG_INFINITY);
         for &(x, y) in self.series.iter().flat_map(|s| s.points.iter()) {
@@ -760,7 +849,28 @@ impl Figure for LinePlot {
         if !(y1.is_finite() && y1 > y0) {
             y1 = y0 + 1.0;
         }
-        let y = self.y_range.unwrap_or((y0, y1 + 0.05 * (y1 - y0)));
+        // The legend sits in the upper right: the top is raised so that it
+        // covers no line.
+        let entries = self.series.iter().filter(|s| !s.label.is_empty()).count();
+        let y = self.y_range.unwrap_or_else(|| {
+            let top = y1 + 0.05 * (y1 - y0);
+            match entries {
+                0 => (y0, top),
+                n => (y0, top_with_legend_room((y0, top), n, self.size.1)),
+            }
+        });
+        ((x0, x1), y)
+    }
+}
+
+impl Figure for LinePlot {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        check_range("y_range", self.y_range)?;
+        let ((x0, x1), y) = self.ranges();
         let lines: Vec<sweep::Line<'_>> = self
             .series
             .iter()
@@ -788,6 +898,58 @@ impl Figure for LinePlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A membrane-like chart: four traces and a threshold line at the top,
+    /// where the upper-right legend sits.
+    fn membrane_like(y_range: Option<(f64, f64)>) -> LinePlot {
+        let trace = |k: usize| Series {
+            label: format!("neuron {k}"),
+            points: (0..50)
+                .map(|t| {
+                    (
+                        t as f64,
+                        4.6 - 0.3 * k as f64 - 0.1 * ((t * (k + 3)) % 7) as f64,
+                    )
+                })
+                .collect(),
+        };
+        let mut series: Vec<Series> = (0..4).map(trace).collect();
+        series.push(Series {
+            label: "threshold v_th = 5".into(),
+            points: vec![(0.0, 5.0), (49.0, 5.0)],
+        });
+        LinePlot {
+            title: "Membrane potential".into(),
+            x_label: "time step".into(),
+            y_label: "v".into(),
+            series,
+            y_range,
+            size: (900, 450),
+        }
+    }
+
+    /// Draws `plot` with its legend and without one (empty labels) over the
+    /// same ranges and counts the line pixels the legend covers.
+    fn line_legend_covers(plot: &LinePlot) -> usize {
+        let (_, y) = plot.ranges();
+        let with = LinePlot {
+            y_range: Some(y),
+            ..plot.clone()
+        };
+        let mut without = with.clone();
+        for s in &mut without.series {
+            s.label.clear();
+        }
+        covered_marks(&render_rgb(&with).unwrap(), &render_rgb(&without).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn line_plot_legend_gets_room_above_the_lines() {
+        assert_eq!(line_legend_covers(&membrane_like(None)), 0);
+        // The check can fail: the old range (data top + 5 %) puts the
+        // legend over the threshold line and the traces.
+        assert!(line_legend_covers(&membrane_like(Some((0.0, 5.25)))) > 0);
+    }
 
     #[test]
     fn integer_axes_label_only_whole_numbers() {
