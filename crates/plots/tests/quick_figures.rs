@@ -13,10 +13,11 @@ fn y_tick_labels(svg: &str) -> Vec<String> {
     let mut labels = Vec::new();
     let mut lines = svg.lines();
     while let Some(line) = lines.next() {
-        if line.starts_with("<text") && line.contains("text-anchor=\"end\"") {
-            if let Some(text) = lines.next() {
-                labels.push(text.trim().to_owned());
-            }
+        if line.starts_with("<text")
+            && line.contains("text-anchor=\"end\"")
+            && let Some(text) = lines.next()
+        {
+            labels.push(text.trim().to_owned());
         }
     }
     labels
