@@ -35,6 +35,7 @@ pub mod events_cmd;
 pub mod lsm_cmd;
 pub mod progress;
 pub mod reproduce;
+pub mod run_log;
 pub mod sweep;
 
 /// The figure library, under the name the command modules use.
@@ -138,18 +139,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Installs the `tracing` subscriber (`RUST_LOG` filters, `info` by default,
-/// logs on standard error, colours only on a terminal) and the terminal's
-/// progress reporter.
+/// logs on standard error, colours only on a terminal, and a copy into a
+/// reproduction's run log) and the terminal's progress reporter.
 pub fn init_logging() {
     experiments::progress::install(std::sync::Arc::new(progress::Terminal::new()));
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second initialisation (tests calling in-process) is harmless.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let terminal = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
+        .with_target(false);
+    // A reproduction's run log (plain text, see `run_log`).
+    let file = tracing_subscriber::fmt::layer()
+        .with_writer(|| run_log::LogWriter)
+        .with_ansi(false)
+        .with_target(false);
+    // A second initialisation (tests calling in-process) is harmless.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(terminal)
+        .with(file)
         .try_init();
 }
 

@@ -191,3 +191,33 @@ fn repeats_write_every_repeat_and_the_spread_of_the_headline_numbers() {
     let report = fs::read_to_string(dir.path().join("fig3/report.md")).unwrap();
     assert!(report.contains("over 2 repeats"), "{report}");
 }
+
+#[test]
+fn a_run_logs_to_a_file_and_a_failed_run_keeps_its_log_and_the_earlier_results() {
+    xtask::init_logging();
+    let dir = tempfile::tempdir().unwrap();
+    let ok = xtask::reproduce::run_with(xtask::reproduce::Figure::Fig1, &options(dir.path(), None))
+        .unwrap();
+    assert_eq!(ok, std::process::ExitCode::SUCCESS);
+    let log = fs::read_to_string(dir.path().join("reproduce.log")).unwrap();
+    assert!(
+        log.contains("programming scans"),
+        "the log lacks the stages:\n{log}"
+    );
+    assert!(!dir.path().join(".reproduce.partial.log").exists());
+    let before = fs::read(dir.path().join("fig1").join("summary.json")).unwrap();
+
+    let missing = dir.path().join("no-such-preset.toml");
+    let failed = xtask::reproduce::run_with(
+        xtask::reproduce::Figure::Fig1,
+        &options(dir.path(), Some(missing)),
+    );
+    assert_eq!(failed.unwrap(), std::process::ExitCode::FAILURE);
+    let partial = fs::read_to_string(dir.path().join(".reproduce.partial.log")).unwrap();
+    assert!(
+        partial.contains("fig1: failed") && partial.contains("no-such-preset.toml"),
+        "the partial log does not say what failed:\n{partial}"
+    );
+    let after = fs::read(dir.path().join("fig1").join("summary.json")).unwrap();
+    assert_eq!(before, after, "a failed run changed the earlier results");
+}

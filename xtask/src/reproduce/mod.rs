@@ -221,6 +221,8 @@ pub fn run_with(figure: Figure, options: &ReproduceOptions) -> Result<ExitCode> 
         rayon::ThreadPool::current_num_threads,
     );
     eprint!("{}", banner(&figure.each(), options, threads));
+    let log = crate::run_log::RunLog::start(&options.out_root())?;
+    tracing::info!("this run's log: {}", log.partial().display());
     let mut failed = Vec::new();
     let mut done = Vec::new();
     for f in figure.each() {
@@ -239,21 +241,26 @@ pub fn run_with(figure: Figure, options: &ReproduceOptions) -> Result<ExitCode> 
                 done.push(f);
             }
             Err(err) => {
-                eprintln!("{}: failed: {err:#}", f.name());
+                tracing::error!("{}: failed: {err:#}", f.name());
                 failed.push(f.name());
             }
         }
     }
     if figure == Figure::All && !done.is_empty() {
-        write_all_report(options, &done, &failed)?;
+        if let Err(e) = write_all_report(options, &done, &failed) {
+            let path = log.finish(false)?;
+            return Err(e.context(format!("the log of this run is in {}", path.display())));
+        }
     }
+    let path = log.finish(failed.is_empty())?;
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "{} of the requested figures did not run: {}",
+            "{} of the requested figures did not run: {}; the log of this run is in {}",
             failed.len(),
-            failed.join(", ")
+            failed.join(", "),
+            path.display()
         );
         Ok(ExitCode::FAILURE)
     }
