@@ -246,11 +246,12 @@ pub fn run_with(figure: Figure, options: &ReproduceOptions) -> Result<ExitCode> 
             }
         }
     }
-    if figure == Figure::All && !done.is_empty() {
-        if let Err(e) = write_all_report(options, &done, &failed) {
-            let path = log.finish(false)?;
-            return Err(e.context(format!("the log of this run is in {}", path.display())));
-        }
+    if figure == Figure::All
+        && !done.is_empty()
+        && let Err(e) = write_all_report(options, &done, &failed)
+    {
+        let path = log.finish(false)?;
+        return Err(e.context(format!("the log of this run is in {}", path.display())));
     }
     let path = log.finish(failed.is_empty())?;
     if failed.is_empty() {
