@@ -928,19 +928,11 @@ mod tests {
         }
     }
 
-    /// Draws `plot` with its legend and without one (empty labels) over the
-    /// same ranges and counts the line pixels the legend covers.
+    /// The line pixels the legend of `plot` covers ([`legend_covered_marks`]).
     fn line_legend_covers(plot: &LinePlot) -> usize {
-        let (_, y) = plot.ranges();
-        let with = LinePlot {
-            y_range: Some(y),
-            ..plot.clone()
-        };
-        let mut without = with.clone();
-        for s in &mut without.series {
-            s.label.clear();
-        }
-        covered_marks(&render_rgb(&with).unwrap(), &render_rgb(&without).unwrap()).unwrap()
+        legend_covered_marks(&AnyFigure::Line(plot.clone()))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
