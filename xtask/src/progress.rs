@@ -6,14 +6,12 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use experiments::progress::{Bar, Progress};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Reports progress on standard error.
 #[derive(Debug)]
 pub struct Terminal {
     tty: bool,
-    /// Bars shown at once (the baselines train concurrently) stack here.
-    multi: MultiProgress,
 }
 
 impl Terminal {
@@ -21,7 +19,6 @@ impl Terminal {
     pub fn new() -> Self {
         Terminal {
             tty: std::io::stderr().is_terminal(),
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
         }
     }
 }
@@ -95,7 +92,8 @@ impl Bar for Lines {
 impl Progress for Terminal {
     fn bar(&self, len: u64, message: &str) -> Box<dyn Bar> {
         if self.tty {
-            let bar = self.multi.add(ProgressBar::new(len));
+            let bar = ProgressBar::new(len);
+            bar.set_draw_target(ProgressDrawTarget::stderr());
             let style =
                 ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} ({eta} left)")
                     .map(|s| s.progress_chars("=> "))

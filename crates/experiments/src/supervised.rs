@@ -1123,89 +1123,57 @@ where
     B: Binner<S::Event> + StepBinning,
 {
     let settings = (task.baseline_settings)();
+    let mut out = Vec::new();
     // Rasters re-binned at other step counts, shared by the models that use
     // the same count.
     let mut rebinned: Vec<(usize, Prepared)> = Vec::new();
     for &model in &preset.baselines.models {
         let steps = settings.bin_steps(model);
-        if let Some(binning) = preset.binning.with_steps(steps)
-            && steps != prepared.steps
-            && !rebinned.iter().any(|(s, _)| *s == steps)
-        {
-            let again = prepare(&mut ctx.stages, data, &binning, &preset.limits, task, seeds)?;
-            // The same seeds draw the same splits: checked, not assumed.
-            ensure!(
-                again.train_y == prepared.train_y && again.test_y == prepared.test_y,
-                "re-binning for {} changed the splits",
-                model.name()
-            );
-            rebinned.push((steps, again));
-        }
-    }
-    let rasters = |model: baselines::BaselineModel| {
-        let steps = settings.bin_steps(model);
-        rebinned
-            .iter()
-            .find_map(|(s, r)| (*s == steps).then_some(r))
-            .unwrap_or(prepared)
-    };
-    let models = &preset.baselines.models;
-    if models.is_empty() {
-        return Ok(Vec::new());
-    }
-    let names: Vec<&str> = models.iter().map(|m| m.name()).collect();
-    // The models train concurrently, one thread each feeding the shared
-    // thread pool: one training alone keeps two cores about 80 % busy (its
-    // serial optimiser steps), several keep them full. Each training is
-    // deterministic for any scheduling, so the results are those of
-    // training one after the other.
-    ctx.stages
-        .run(&format!("baselines {}", names.join(", ")), || {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = models
+        let p = match preset.binning.with_steps(steps) {
+            Some(binning) if steps != prepared.steps => {
+                if !rebinned.iter().any(|(s, _)| *s == steps) {
+                    let again =
+                        prepare(&mut ctx.stages, data, &binning, &preset.limits, task, seeds)?;
+                    // The same seeds draw the same splits: checked, not assumed.
+                    ensure!(
+                        again.train_y == prepared.train_y && again.test_y == prepared.test_y,
+                        "re-binning for {} changed the splits",
+                        model.name()
+                    );
+                    rebinned.push((steps, again));
+                }
+                rebinned
                     .iter()
-                    .map(|&model| {
-                        let (settings, p) = (&settings, rasters(model));
-                        scope.spawn(move || {
-                            let result = baselines::train_one(
-                                model,
-                                settings,
-                                &preset.baselines,
-                                &BaselineData {
-                                    train: &p.train_r,
-                                    train_y: &p.train_y,
-                                    test: &p.test_r,
-                                    test_y: &p.test_y,
-                                },
-                                task.classes,
-                                seeds,
-                            )
-                            .with_context(|| format!("baseline {}", model.name()))?;
-                            tracing::info!(
-                                "{}: {:.2} % test accuracy ({} steps, {:.1} s)",
-                                model.name(),
-                                100.0 * result.test.accuracy,
-                                result.steps,
-                                result.seconds
-                            );
-                            Ok(result)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .zip(models)
-                    .map(|(h, model)| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(crate::error::err!(
-                                "baseline {}: training panicked",
-                                model.name()
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-        })
+                    .find_map(|(s, r)| (*s == steps).then_some(r))
+                    .unwrap_or(prepared)
+            }
+            _ => prepared,
+        };
+        let result = ctx.stages.run(&format!("baseline {}", model.name()), || {
+            baselines::train_one(
+                model,
+                &settings,
+                &preset.baselines,
+                &BaselineData {
+                    train: &p.train_r,
+                    train_y: &p.train_y,
+                    test: &p.test_r,
+                    test_y: &p.test_y,
+                },
+                task.classes,
+                seeds,
+            )
+        })?;
+        tracing::info!(
+            "{}: {:.2} % test accuracy ({} steps, {:.1} s)",
+            model.name(),
+            100.0 * result.test.accuracy,
+            result.steps,
+            result.seconds
+        );
+        out.push(result);
+    }
+    Ok(out)
 }
 
 fn data_source_words(config: &DataConfig, kind: &str, train: usize, test: usize) -> String {
