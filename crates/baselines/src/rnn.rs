@@ -1,6 +1,7 @@
 //! The non-spiking tanh (Elman) recurrent layer and its backpropagation
 //! through time.
 
+use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 use spikes::SpikeSteps;
 
@@ -117,6 +118,12 @@ pub(crate) struct RnnTrace<R> {
 }
 
 /// Forward pass over the first `steps` steps of `seq`.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
+    "x86_64+avx2+avx",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
 pub(crate) fn forward<R: Real, S: SpikeSteps + ?Sized>(
     net: &RnnNet<'_, R>,
     seq: &S,
@@ -186,6 +193,12 @@ pub(crate) fn forward<R: Real, S: SpikeSteps + ?Sized>(
 /// dL/dh(t) = direct(t) + W_rec d(t+1);   d(t) = dL/dh(t) * (1 - h(t)^2)
 /// dW_in[i, :] += d(t) (active i);  dW_rec[k, :] += h_k(t-1) d(t);  db += d(t)
 /// ```
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
+    "x86_64+avx2+avx",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
 pub(crate) fn backward<R: Real, S: SpikeSteps + ?Sized>(
     net: &RnnNet<'_, R>,
     seq: &S,

@@ -9,6 +9,7 @@
 //! pass is the exact gradient of that smooth network (used to check the
 //! backward pass against finite differences).
 
+use multiversion::multiversion;
 use spikes::SpikeSteps;
 use std::ops::Range;
 
@@ -270,6 +271,12 @@ impl<R: Real> SrnnTrace<R> {
 /// Work per step: the weight rows of the active inputs and of last step's
 /// spiking neurons are added to the bias (no multiplication), then
 /// `hidden` membrane updates.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
+    "x86_64+avx2+avx",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
 pub(crate) fn forward<R: Real, const SOFT: bool, S: SpikeSteps + ?Sized>(
     net: &SrnnNet<'_, R>,
     seq: &S,
@@ -393,6 +400,12 @@ pub(crate) enum Direct<'a, R> {
 /// `dL/dr_j(t)` is only formed where `S'` is nonzero (the rectangular
 /// window): the recurrent product is `|window| x hidden` per step, and the
 /// weight gradients touch only active rows.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
+    "x86_64+avx2+avx",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
 pub(crate) fn backward<R: Real, const SOFT: bool, S: SpikeSteps + ?Sized>(
     net: &SrnnNet<'_, R>,
     seq: &S,
@@ -556,6 +569,12 @@ pub(crate) struct SnnHeadNet<'a, R> {
 }
 
 /// Forward pass of the spiking readout on the hidden layer's trace.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
+    "x86_64+avx2+avx",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
 pub(crate) fn head_forward<R: Real, const SOFT: bool>(
     net: &SnnHeadNet<'_, R>,
     hid: &SrnnTrace<R>,
@@ -633,6 +652,12 @@ pub(crate) fn head_forward<R: Real, const SOFT: bool>(
 /// `y = counts / steps`; fills `tr.d_io` (for the hidden layer's backward
 /// pass) and adds the readout's gradients to `gw` and `gb`.
 #[allow(clippy::too_many_arguments)]
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
+    "x86_64+avx2+avx",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
 pub(crate) fn head_backward<R: Real, const SOFT: bool>(
     net: &SnnHeadNet<'_, R>,
     hid: &SrnnTrace<R>,
