@@ -105,7 +105,7 @@ pub enum Command {
     Emulate(emulate_cmd::EmulateArgs),
     /// Reservoir tools: `lsm check --fixture DIR` (conformance with a reference).
     Lsm(lsm_cmd::LsmArgs),
-    /// Benchmarks that print one JSON line per case: `bench lsm`.
+    /// Benchmarks: `bench lsm` (a table, or JSON with `--json`).
     Bench(lsm_cmd::BenchArgs),
     /// Parameter sweeps from a spec: `sweep --spec FILE.toml [--shard K/N]` (docs/sweeps.md).
     Sweep(sweep::SweepArgs),

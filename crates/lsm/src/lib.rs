@@ -122,6 +122,7 @@ mod hardware;
 mod params;
 mod real;
 mod reservoir;
+pub mod roofline;
 mod synapses;
 pub mod workload;
 

@@ -72,14 +72,14 @@ pub struct DenseSynapses<F: Real> {
 /// that every padded row starts on a cache line (a row that straddles cache
 /// lines costs twice the loads; measured 2x slower on the standard workload).
 #[derive(Debug)]
-struct AlignedRows<F> {
+pub(crate) struct AlignedRows<F> {
     storage: Vec<F>,
     offset: usize,
     len: usize,
 }
 
 impl<F: Real> AlignedRows<F> {
-    fn zeros(len: usize) -> Self {
+    pub(crate) fn zeros(len: usize) -> Self {
         let slack = 64 / size_of::<F>();
         let storage = vec![F::ZERO; len + slack];
         let offset = storage.as_ptr().align_offset(64).min(slack);
@@ -96,11 +96,11 @@ impl<F: Real> AlignedRows<F> {
         out
     }
 
-    fn as_slice(&self) -> &[F] {
+    pub(crate) fn as_slice(&self) -> &[F] {
         &self.storage[self.offset..self.offset + self.len]
     }
 
-    fn as_mut_slice(&mut self) -> &mut [F] {
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [F] {
         &mut self.storage[self.offset..self.offset + self.len]
     }
 }
