@@ -68,6 +68,9 @@
 //!   separation, kernel and generalisation rank.
 //! * [`conformance`]: run a reference fixture (weights, inputs, expected
 //!   counts) in `f64` and `f32`.
+//! * [`roofline`]: the row-add limit of an event-driven step, measured in
+//!   the same process as the backends it bounds (`cargo xtask bench lsm`
+//!   prints each backend as a fraction of it).
 //!
 //! # Speed
 //!
